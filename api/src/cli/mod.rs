@@ -1,0 +1,65 @@
+//! The `lmsdr` command line. Subcommand names and flags are a contract other tools rely on.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use lmsdr_ingest::db::DEFAULT_DATABASE_URL;
+
+mod migrate;
+mod serve;
+
+/// lmsdr: normalized, traceable LMS treatment data from the LMSdr foundation's pages.
+#[derive(Debug, Parser)]
+#[command(name = "lmsdr", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// Database to use: sqlite://PATH?mode=rwc or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the GraphQL API and Playground.
+    Serve(serve::ServeArgs),
+    /// Import saved pages (files or directories).
+    Import(NotYet),
+    /// Fetch the foundation's site and record what changed.
+    Sync(NotYet),
+    /// Export the data for partners.
+    Export(NotYet),
+    /// Apply, revert or inspect database migrations.
+    Migrate(migrate::MigrateArgs),
+}
+
+/// Arguments of a subcommand that is not built yet; accepted so that scripts get a clear error.
+#[derive(Debug, clap::Args)]
+struct NotYet {
+    #[command(flatten)]
+    db: DatabaseArgs,
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    rest: Vec<String>,
+}
+
+impl Cli {
+    /// Runs the chosen subcommand; the exit code says how it went.
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
+        match self.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Migrate(args) => migrate::run(args).await,
+            Command::Import(_) => not_yet("import"),
+            Command::Sync(_) => not_yet("sync"),
+            Command::Export(_) => not_yet("export"),
+        }
+    }
+}
+
+fn not_yet(name: &str) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`lmsdr {name}` is not yet available in this version")
+}

@@ -1,0 +1,6 @@
+//! The lmsdr service: its command line, the GraphQL API and the HTTP server around it.
+
+pub mod cli;
+pub mod graphql;
+pub mod server;
+pub mod telemetry;

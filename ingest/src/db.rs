@@ -1,0 +1,170 @@
+//! Opening the database (SQLite or PostgreSQL, chosen by the URL's scheme) and applying migrations.
+
+use std::time::Duration;
+
+use lmsdr_migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// The database used when none is given: an SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://lmsdr.db?mode=rwc";
+
+/// How long an SQLite connection waits for a lock held by another connection or process.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections in the pool. SQLite in WAL mode serves many readers beside one writer.
+const SQLITE_POOL_SIZE: u32 = 8;
+const POSTGRES_POOL_SIZE: u32 = 16;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the database could not be opened or migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL names neither SQLite nor PostgreSQL.
+    #[error(
+        "unsupported database URL `{0}`: use sqlite://PATH?mode=rwc or postgres://USER@HOST/DB"
+    )]
+    UnsupportedScheme(String),
+    /// The database could not be reached or opened.
+    #[error("cannot open database {url}: {reason}")]
+    Connect {
+        /// The URL with any password hidden.
+        url: String,
+        /// What the driver said.
+        reason: String,
+    },
+    /// Applying or inspecting migrations failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[source] DbErr),
+}
+
+/// Which database engine a URL names.
+pub fn backend_of(url: &str) -> Result<DbBackend, DbError> {
+    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    match scheme {
+        "sqlite" => Ok(DbBackend::Sqlite),
+        "postgres" | "postgresql" => Ok(DbBackend::Postgres),
+        _ => Err(DbError::UnsupportedScheme(redact(url))),
+    }
+}
+
+/// Opens a connection pool, tuned for the engine the URL names.
+///
+/// SQLite gets WAL, `synchronous=NORMAL`, a busy timeout, enforced foreign keys and a pool of
+/// several connections (SeaORM would otherwise cap it at one). An in-memory SQLite database keeps
+/// a single connection, since each connection would otherwise see a database of its own.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
+    let backend = backend_of(url)?;
+    let mut options = ConnectOptions::new(url);
+    options
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .sqlx_logging(false);
+    match backend {
+        DbBackend::Sqlite => {
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            options
+                .max_connections(if in_memory { 1 } else { SQLITE_POOL_SIZE })
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|opts| {
+                    opts.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                        .foreign_keys(true)
+                });
+        }
+        _ => {
+            options.max_connections(POSTGRES_POOL_SIZE);
+        }
+    }
+    if backend == DbBackend::Postgres {
+        probe_postgres(url).await?;
+    }
+    Database::connect(options)
+        .await
+        .map_err(|err| DbError::Connect {
+            url: redact(url),
+            reason: driver_reason(&err),
+        })
+}
+
+/// One direct connection before the pool is built: a pool reports only "timed out" after retrying
+/// for its whole acquire timeout, whatever went wrong; a single attempt names the cause at once
+/// (refused, unknown host, no such database, bad password).
+async fn probe_postgres(url: &str) -> Result<(), DbError> {
+    use sea_orm::sqlx::Connection;
+    let failure = |reason: String| DbError::Connect {
+        url: redact(url),
+        reason,
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, sea_orm::sqlx::PgConnection::connect(url)).await {
+        Ok(Ok(conn)) => {
+            // Closing politely is best effort; the probe has done its job either way.
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(err)) => Err(failure(err.to_string())),
+        Err(_) => Err(failure(format!(
+            "no answer within {}s",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
+    Migrator::up(db, None).await.map_err(DbError::Migrate)
+}
+
+/// Opens the database and applies pending migrations: what `serve`, `import` and `sync` do first.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbError> {
+    let db = connect(url).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+/// The URL with its password replaced, fit for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Setting a password only fails for URLs that cannot have one, excluded above.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The driver's own words, without SeaORM's wrapping.
+fn driver_reason(err: &DbErr) -> String {
+    match err {
+        DbErr::Conn(inner) => inner.to_string(),
+        other => other.to_string(),
+    }
+    .trim_start_matches("Connection Error: ")
+    .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_scheme() {
+        assert_eq!(backend_of("sqlite://x.db").ok(), Some(DbBackend::Sqlite));
+        assert_eq!(backend_of("postgres://u@h/d").ok(), Some(DbBackend::Postgres));
+        assert_eq!(backend_of("postgresql://u@h/d").ok(), Some(DbBackend::Postgres));
+        assert!(matches!(
+            backend_of("mysql://u@h/d"),
+            Err(DbError::UnsupportedScheme(_))
+        ));
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://lmsdr:hunter2@db:5432/lmsdr"),
+            "postgres://lmsdr:***@db:5432/lmsdr"
+        );
+        assert_eq!(redact("sqlite://lmsdr.db?mode=rwc"), "sqlite://lmsdr.db?mode=rwc");
+    }
+}

@@ -1,0 +1,4 @@
+//! lmsdr's ingest pipeline: opening the database, extracting the foundation's pages into
+//! normalized, traceable entities, and storing them.
+
+pub mod db;

@@ -1,0 +1,28 @@
+//! Schema migrations for lmsdr. Every migration runs unchanged on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261129_000001_create_sync_runs;
+mod m20261129_000002_create_pages;
+mod m20261129_000003_create_treatments;
+mod m20261129_000004_create_drugs;
+mod m20261129_000005_create_warnings_and_trials;
+
+/// The ordered list of lmsdr's migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_sync_runs::Migration),
+            Box::new(m20261129_000002_create_pages::Migration),
+            Box::new(m20261129_000003_create_treatments::Migration),
+            Box::new(m20261129_000004_create_drugs::Migration),
+            Box::new(m20261129_000005_create_warnings_and_trials::Migration),
+        ]
+    }
+}
