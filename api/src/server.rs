@@ -1,11 +1,11 @@
 //! The HTTP server: routes, shared state and shutdown.
 
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use axum::Router;
 use sea_orm::DatabaseConnection;
 
 use crate::graphql::{self, AppSchema};

@@ -3,7 +3,6 @@
 
 pub mod prelude;
 
-pub mod sea_orm_active_enums;
 pub mod drug_names;
 pub mod drug_relations;
 pub mod drugs;
@@ -14,6 +13,7 @@ pub mod pages;
 pub mod provenance;
 pub mod regimen_drugs;
 pub mod regimens;
+pub mod sea_orm_active_enums;
 pub mod sync_errors;
 pub mod sync_leases;
 pub mod sync_runs;

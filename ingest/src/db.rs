@@ -151,8 +151,14 @@ mod tests {
     #[test]
     fn backend_follows_the_scheme() {
         assert_eq!(backend_of("sqlite://x.db").ok(), Some(DbBackend::Sqlite));
-        assert_eq!(backend_of("postgres://u@h/d").ok(), Some(DbBackend::Postgres));
-        assert_eq!(backend_of("postgresql://u@h/d").ok(), Some(DbBackend::Postgres));
+        assert_eq!(
+            backend_of("postgres://u@h/d").ok(),
+            Some(DbBackend::Postgres)
+        );
+        assert_eq!(
+            backend_of("postgresql://u@h/d").ok(),
+            Some(DbBackend::Postgres)
+        );
         assert!(matches!(
             backend_of("mysql://u@h/d"),
             Err(DbError::UnsupportedScheme(_))
@@ -165,6 +171,9 @@ mod tests {
             redact("postgres://lmsdr:hunter2@db:5432/lmsdr"),
             "postgres://lmsdr:***@db:5432/lmsdr"
         );
-        assert_eq!(redact("sqlite://lmsdr.db?mode=rwc"), "sqlite://lmsdr.db?mode=rwc");
+        assert_eq!(
+            redact("sqlite://lmsdr.db?mode=rwc"),
+            "sqlite://lmsdr.db?mode=rwc"
+        );
     }
 }

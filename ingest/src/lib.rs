@@ -2,3 +2,6 @@
 //! normalized, traceable entities, and storing them.
 
 pub mod db;
+pub mod extract;
+#[cfg(feature = "test-support")]
+pub mod testing;

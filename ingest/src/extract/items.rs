@@ -1,0 +1,429 @@
+//! Reading one list item (or warning line): the drugs it names and how, regimens ("Gem/Tax
+//! (Gemzar + Taxotere)"), routes ("oral", "intravenously"), "same drug as" relations and trial
+//! references. Known names come from the vocabulary; drug-like names it lacks are kept, unverified.
+
+use std::sync::LazyLock;
+
+use lmsdr_entity::sea_orm_active_enums::{DrugRelationKind, Route};
+use regex::Regex;
+
+use super::text::{collapse_whitespace, normalize_name};
+use super::vocabulary::{KnownDrug, VOCABULARY};
+
+/// A drug as an item names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DrugRef {
+    /// In the vocabulary.
+    Known(String),
+    /// Not in the vocabulary: what the page calls it.
+    Unknown {
+        /// The lowercase (generic-looking) name, or the only name.
+        generic: String,
+        /// A capitalised (brand-looking) name beside it.
+        brand: Option<String>,
+        /// A development code.
+        code: Option<String>,
+    },
+}
+
+impl DrugRef {
+    /// The slug the drug is stored under.
+    pub fn slug(&self) -> String {
+        match self {
+            DrugRef::Known(slug) => slug.clone(),
+            DrugRef::Unknown { generic, .. } => super::text::slugify(generic, 120),
+        }
+    }
+}
+
+/// One drug mention inside an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// The drug.
+    pub drug: DrugRef,
+    /// The words used.
+    pub name_as_written: String,
+    /// The route given right after it.
+    pub route: Option<Route>,
+}
+
+/// A regimen an item names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegimenRef {
+    /// Its name ("Gem/Tax").
+    pub name: String,
+    /// Its components as written.
+    pub components: String,
+    /// Its drugs.
+    pub drugs: Vec<Mention>,
+}
+
+/// What an item says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemFacts {
+    /// Display name for the treatment.
+    pub name: String,
+    /// Drugs named, in order.
+    pub mentions: Vec<Mention>,
+    /// A regimen, if the item is one.
+    pub regimen: Option<RegimenRef>,
+    /// Relations between mentions, as indexes into `mentions`.
+    pub relations: Vec<(usize, usize, DrugRelationKind)>,
+    /// A trial reference: its label and code.
+    pub trial: Option<(String, String)>,
+    /// Drug-like names the vocabulary lacks.
+    pub unverified: Vec<String>,
+}
+
+static REGIMEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?P<name>[^()+]{1,40}?)\s*\((?P<parts>[^()]*\+[^()]*)\)")
+        .expect("regimen pattern is valid")
+});
+static BARE_COMBINATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*[A-Za-z][\w-]*(?:\s*\+\s*[A-Za-z][\w-]*)+\s*$")
+        .expect("combination pattern is valid")
+});
+static BRAND_GENERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?P<brand>[A-Z][A-Za-z0-9-]{2,})\s*\((?P<generic>[a-z][a-z-]{3,})\)")
+        .expect("brand pattern is valid")
+});
+static CODE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[A-Z]{1,5}-?\d{3,6}\b").expect("code pattern is valid"));
+static TRIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?P<code>[A-Z]{1,6}-?\d{3,}[A-Z0-9-]*)\s+(?:trial|study)\b")
+        .expect("trial pattern is valid")
+});
+static SAME_DRUG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:same drug as|same as|identical to|equivalent to|the oral form of)\b")
+        .expect("relation pattern is valid")
+});
+static LEADING_CLAUSE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^.*\b(?:is|are)\s+$").expect("clause pattern is valid"));
+static SEE_ALSO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*\(\s*see\b[^)]*\)\s*$").expect("see-also pattern is valid")
+});
+
+const ROUTES: &[(&str, Route)] = &[
+    (
+        r"(?i)\b(?:oral|orally|by mouth|p\.o\.)(?:\W|$)",
+        Route::Oral,
+    ),
+    (
+        r"(?i)\b(?:intravenous|intravenously|i\.v\.|IV|infusion)(?:\W|$)",
+        Route::Intravenous,
+    ),
+    (
+        r"(?i)\b(?:subcutaneous|subcutaneously)\b",
+        Route::Subcutaneous,
+    ),
+    (
+        r"(?i)\b(?:intramuscular|intramuscularly)\b",
+        Route::Intramuscular,
+    ),
+    (r"(?i)\b(?:topical|topically)\b", Route::Topical),
+    (
+        r"(?i)\b(?:intra-?arterial|intra-?arterially)\b",
+        Route::Intraarterial,
+    ),
+    (
+        r"(?i)\b(?:intraperitoneal|intraperitoneally)\b",
+        Route::Intraperitoneal,
+    ),
+];
+static ROUTE_PATTERNS: LazyLock<Vec<(Regex, Route)>> = LazyLock::new(|| {
+    ROUTES
+        .iter()
+        .map(|(p, r)| (Regex::new(p).expect("route pattern is valid"), *r))
+        .collect()
+});
+
+/// Reads an item. `drug_context` says whether its category is about drugs, so that unknown
+/// drug-like names are taken as drugs rather than, say, procedures ("RFA (radio frequency ablation)").
+pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
+    let mut facts = ItemFacts::default();
+    if let Some((label, code)) = trial_reference(text) {
+        facts.trial = Some((label, code));
+    }
+    if let Some(regimen) = regimen(text, drug_context, &mut facts.unverified) {
+        facts.mentions = regimen.drugs.clone();
+        facts.name = strip_item_punctuation(text);
+        facts.regimen = Some(regimen);
+        return facts;
+    }
+    let matches = VOCABULARY.find_names(text);
+    let mut groups: Vec<(usize, usize, &KnownDrug)> = Vec::new();
+    for m in matches {
+        match groups.last_mut() {
+            Some(last) if last.2.slug == m.drug.slug && only_joiners(&text[last.1..m.start]) => {
+                last.1 = m.end;
+            }
+            _ => groups.push((m.start, m.end, m.drug)),
+        }
+    }
+    for (i, &(start, end, drug)) in groups.iter().enumerate() {
+        let end = include_closing_paren(text, start, end);
+        let next_start = groups.get(i + 1).map_or(text.len(), |g| g.0);
+        let tail = &text[end.min(next_start)..next_start];
+        facts.mentions.push(Mention {
+            drug: DrugRef::Known(drug.slug.clone()),
+            name_as_written: collapse_whitespace(&text[start..end]),
+            route: route_in(tail),
+        });
+        if i + 1 < groups.len() && SAME_DRUG.is_match(tail) {
+            facts
+                .relations
+                .push((i, i + 1, DrugRelationKind::SameDrugAs));
+        }
+        unknown_names_beside(&text[start..end], &mut facts.unverified);
+    }
+    if facts.mentions.is_empty() && drug_context {
+        facts.mentions = unknown_drugs(text, &mut facts.unverified);
+    }
+    if let Some((_, code)) = &facts.trial {
+        if !facts.mentions.iter().any(|m| mentions_code(m, code)) && drug_context {
+            // A trial named by a code the vocabulary lacks still names a drug.
+            facts.unverified.push(code.clone());
+        }
+    }
+    facts.name = display_name(text, groups.first().map(|g| g.0));
+    facts
+}
+
+fn mentions_code(mention: &Mention, code: &str) -> bool {
+    match &mention.drug {
+        DrugRef::Known(slug) => VOCABULARY
+            .lookup(code)
+            .is_some_and(|(drug, _)| &drug.slug == slug),
+        DrugRef::Unknown { code: Some(c), .. } => normalize_name(c) == normalize_name(code),
+        DrugRef::Unknown { .. } => false,
+    }
+}
+
+/// The label and code of a trial the item refers to ("see the AP23573 trial").
+fn trial_reference(text: &str) -> Option<(String, String)> {
+    let captures = TRIAL.captures(text)?;
+    let whole = captures.get(0)?.as_str().to_owned();
+    let code = captures.name("code")?.as_str().to_owned();
+    Some((whole, code))
+}
+
+fn regimen(text: &str, drug_context: bool, unverified: &mut Vec<String>) -> Option<RegimenRef> {
+    let (name, parts) = if let Some(c) = REGIMEN.captures(text) {
+        (
+            c.name("name")?.as_str().trim().to_owned(),
+            c.name("parts")?.as_str().trim().to_owned(),
+        )
+    } else if BARE_COMBINATION.is_match(text) {
+        let trimmed = text.trim().to_owned();
+        (trimmed.clone(), trimmed)
+    } else {
+        return None;
+    };
+    let mut drugs = Vec::new();
+    for part in parts.split('+').map(str::trim).filter(|p| !p.is_empty()) {
+        let drug = match VOCABULARY.lookup(part) {
+            Some((known, _)) => DrugRef::Known(known.slug.clone()),
+            None if drug_context => {
+                unverified.push(part.to_owned());
+                DrugRef::Unknown {
+                    generic: part.to_lowercase(),
+                    brand: None,
+                    code: None,
+                }
+            }
+            None => return None,
+        };
+        drugs.push(Mention {
+            drug,
+            name_as_written: part.to_owned(),
+            route: None,
+        });
+    }
+    (drugs.len() >= 2).then_some(RegimenRef {
+        name,
+        components: collapse_whitespace(&parts),
+        drugs,
+    })
+}
+
+/// Between two names of one drug there may only be brackets, slashes, commas and spaces.
+fn only_joiners(gap: &str) -> bool {
+    gap.chars()
+        .all(|c| c.is_whitespace() || matches!(c, '(' | ')' | '/' | ',' | '-' | '–' | '='))
+}
+
+/// Extends a mention over the `)` that closes a bracket it opened.
+fn include_closing_paren(text: &str, start: usize, end: usize) -> usize {
+    let span = &text[start..end];
+    if span.matches('(').count() > span.matches(')').count() {
+        if let Some(offset) = text[end..].find(')') {
+            return end + offset + 1;
+        }
+    }
+    end
+}
+
+fn route_in(tail: &str) -> Option<Route> {
+    ROUTE_PATTERNS
+        .iter()
+        .find(|(pattern, _)| pattern.is_match(tail))
+        .map(|(_, route)| *route)
+}
+
+/// Names in brackets next to a known name that the vocabulary does not know.
+fn unknown_names_beside(span: &str, unverified: &mut Vec<String>) {
+    for name in span.split(['(', ')', '/']).map(str::trim) {
+        if name.len() > 2 && VOCABULARY.lookup(name).is_none() {
+            unverified.push(name.to_owned());
+        }
+    }
+}
+
+/// Drug-like names in an item that names no known drug: "Brand (generic)" and code names.
+fn unknown_drugs(text: &str, unverified: &mut Vec<String>) -> Vec<Mention> {
+    let mut mentions = Vec::new();
+    for c in BRAND_GENERIC.captures_iter(text) {
+        let (Some(whole), Some(brand), Some(generic)) =
+            (c.get(0), c.name("brand"), c.name("generic"))
+        else {
+            continue;
+        };
+        unverified.push(generic.as_str().to_owned());
+        unverified.push(brand.as_str().to_owned());
+        mentions.push(Mention {
+            drug: DrugRef::Unknown {
+                generic: generic.as_str().to_owned(),
+                brand: Some(brand.as_str().to_owned()),
+                code: None,
+            },
+            name_as_written: whole.as_str().to_owned(),
+            route: route_in(&text[whole.end()..]),
+        });
+    }
+    if mentions.is_empty() {
+        for m in CODE_NAME.find_iter(text) {
+            unverified.push(m.as_str().to_owned());
+            mentions.push(Mention {
+                drug: DrugRef::Unknown {
+                    generic: m.as_str().to_owned(),
+                    brand: None,
+                    code: Some(m.as_str().to_owned()),
+                },
+                name_as_written: m.as_str().to_owned(),
+                route: None,
+            });
+        }
+    }
+    mentions
+}
+
+/// The treatment's display name: the item without closing punctuation or a "(see …)" note, and
+/// without a leading clause such as "Currently in trial … is" before the drug it introduces.
+fn display_name(text: &str, first_mention: Option<usize>) -> String {
+    let mut name = text;
+    if let Some(start) = first_mention {
+        if LEADING_CLAUSE.is_match(&text[..start]) {
+            name = &text[start..];
+        }
+    }
+    let name = SEE_ALSO.replace(name, "");
+    strip_item_punctuation(&name)
+}
+
+fn strip_item_punctuation(text: &str) -> String {
+    collapse_whitespace(text.trim().trim_end_matches(['.', ';', ',', ':']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(slug: &str) -> DrugRef {
+        DrugRef::Known(slug.to_owned())
+    }
+
+    #[test]
+    fn brand_with_generic_is_one_mention() {
+        let facts = analyze("Adriamycin (doxorubicin)", true);
+        assert_eq!(facts.mentions.len(), 1);
+        assert_eq!(facts.mentions[0].drug, known("doxorubicin"));
+        assert_eq!(
+            facts.mentions[0].name_as_written,
+            "Adriamycin (doxorubicin)"
+        );
+        assert_eq!(facts.name, "Adriamycin (doxorubicin)");
+    }
+
+    #[test]
+    fn regimens_resolve_their_components() {
+        let facts = analyze("AIM (Adriamycin + Ifex + Mesna)", true);
+        let regimen = facts.regimen.expect("a regimen");
+        assert_eq!(regimen.name, "AIM");
+        assert_eq!(regimen.components, "Adriamycin + Ifex + Mesna");
+        let drugs: Vec<_> = regimen.drugs.iter().map(|m| m.drug.slug()).collect();
+        assert_eq!(drugs, ["doxorubicin", "ifosfamide", "mesna"]);
+    }
+
+    #[test]
+    fn routes_and_same_drug_relations() {
+        let facts = analyze(
+            "Temodar (temozolomide) oral, same drug as, DTIC (dacarbazine) intravenously",
+            true,
+        );
+        let got: Vec<_> = facts
+            .mentions
+            .iter()
+            .map(|m| (m.drug.slug(), m.route))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("temozolomide".to_owned(), Some(Route::Oral)),
+                ("dacarbazine".to_owned(), Some(Route::Intravenous))
+            ]
+        );
+        assert_eq!(facts.relations, [(0, 1, DrugRelationKind::SameDrugAs)]);
+    }
+
+    #[test]
+    fn code_names_and_aliases_merge() {
+        let facts = analyze(
+            "Currently in trial showing good response in Sarcoma is ET-743 (Trabectedin / Yondelis).",
+            true,
+        );
+        assert_eq!(facts.mentions.len(), 1);
+        assert_eq!(
+            facts.mentions[0].name_as_written,
+            "ET-743 (Trabectedin / Yondelis)"
+        );
+        assert_eq!(facts.name, "ET-743 (Trabectedin / Yondelis)");
+    }
+
+    #[test]
+    fn trial_references_by_code() {
+        let facts = analyze("mTOR inhibitors (see the AP23573 trial)", true);
+        assert_eq!(
+            facts.trial,
+            Some(("AP23573 trial".into(), "AP23573".into()))
+        );
+        assert_eq!(facts.mentions[0].drug, known("ridaforolimus"));
+        assert_eq!(facts.name, "mTOR inhibitors");
+    }
+
+    #[test]
+    fn unknown_drugs_are_kept_unverified() {
+        let facts = analyze("Zorvex (zorvexamab)", true);
+        assert_eq!(facts.mentions.len(), 1);
+        assert!(
+            matches!(&facts.mentions[0].drug, DrugRef::Unknown { generic, .. } if generic == "zorvexamab")
+        );
+        assert!(facts.unverified.contains(&"zorvexamab".to_owned()));
+    }
+
+    #[test]
+    fn procedures_are_not_drugs() {
+        let facts = analyze("RFA (radio frequency ablation)", false);
+        assert!(facts.mentions.is_empty());
+        assert!(facts.regimen.is_none());
+    }
+}

@@ -1,0 +1,430 @@
+//! Extraction: a page's bytes and URL in, a [`Document`] out. A pure function: no I/O, no clock.
+//!
+//! The steps, each in its own module: [`decode`] the bytes, split the parsed page into [`lines`],
+//! separate the [`page`] frame (navigation, stamp, boilerplate) from the content, section the
+//! [`content`] into categories, and read each item's drugs and regimens ([`items`]).
+
+pub mod content;
+pub mod decode;
+pub mod document;
+pub mod items;
+pub mod lines;
+pub mod page;
+pub mod text;
+pub mod vocabulary;
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use lmsdr_entity::sea_orm_active_enums::{DrugNameKind, TreatmentStatus, WarningKind};
+use regex::Regex;
+use scraper::Html;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+pub use decode::MAX_PAGE_BYTES;
+pub use document::*;
+
+use content::RawCategory;
+use items::{DrugRef, ItemFacts, Mention};
+use text::{sentences, slugify};
+use vocabulary::VOCABULARY;
+
+/// Why a page could not be extracted.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// Larger than [`MAX_PAGE_BYTES`].
+    #[error("page is too large: {size} bytes, the limit is {limit}")]
+    TooLarge {
+        /// The page's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Not an HTML page.
+    #[error("not an HTML page: {0}")]
+    NotHtml(String),
+}
+
+/// A page to extract.
+#[derive(Debug, Clone, Copy)]
+pub struct PageInput<'a> {
+    /// Where the page lives (or lived).
+    pub url: &'a Url,
+    /// Its raw bytes.
+    pub bytes: &'a [u8],
+    /// The `Content-Type` it was served with, if known.
+    pub content_type: Option<&'a str>,
+}
+
+static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)informational purposes|not recommending|not an endorsement|should be made by the patient|consult (?:your|a) (?:physician|doctor)|not (?:intended as )?medical advice")
+        .expect("valid")
+});
+static INVESTIGATIONAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:experimental|investigational|early stages? of investigation|under investigation)\b")
+        .expect("valid")
+});
+static IN_TRIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:in (?:a )?(?:clinical )?trials?|clinical trial)\b").expect("valid")
+});
+static FIRST_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bfirst[- ]line\b").expect("valid"));
+static DRUG_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:drugs?|agents?|chemo\w*|inhibitors?|blockers?|medications?|medicines?)\b")
+        .expect("valid")
+});
+static POPULATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bfor\s+((?:[a-z-]+\s+){0,3}?(?:LMS|leiomyosarcoma|women|men|patients|children|adults))\b")
+        .expect("valid")
+});
+static WARNING_POPULATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:contra-?indicated|not recommended|should not be used|avoided?)\s+(?:for|in)\s+(.+?)(?:\s+in\s+recent\s+stud(?:y|ies)|\s+(?:because|due|by|since)\b|[.;,]|$)")
+        .expect("valid")
+});
+static WARNING_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:warning|caution|important|attention)\s*[:!\-–]\s*").expect("valid")
+});
+static MENOPAUSAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(post|pre|peri)[\s-]+menopausal\b").expect("valid"));
+
+/// Extracts one page.
+pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
+    let decoded = decode::decode(input.bytes, input.content_type)?;
+    let html = Html::parse_document(&decoded.text);
+    let frame = page::frame(&html, lines::lines(&html), input.url);
+    let sections = content::sections(&frame.content);
+
+    let main_text = normalized_text(&sections);
+    let content_hash = hex::encode(Sha256::digest(main_text.as_bytes()));
+
+    let links = frame
+        .content
+        .iter()
+        .flat_map(|line| line.links.iter().map(move |link| (line, link)))
+        .filter_map(|(line, link)| {
+            let url = page::resolve(input.url, &link.href)?;
+            Some(Link {
+                text: link.text.clone(),
+                external: page::is_external(input.url, &url),
+                url: url.to_string(),
+                context: Some(line.text.clone()),
+            })
+        })
+        .collect();
+
+    let disclaimer = sections
+        .intro
+        .iter()
+        .chain(&sections.outro)
+        .flat_map(|p| sentences(p))
+        .filter(|s| DISCLAIMER.is_match(s))
+        .collect::<Vec<_>>();
+
+    let mut builder = Builder::default();
+    for (index, raw) in sections.categories.iter().enumerate() {
+        builder.category(raw, index);
+    }
+    for warning in &sections.loose_warnings {
+        builder.warning(warning, None);
+    }
+
+    Ok(Document {
+        url: input.url.to_string(),
+        title: frame.title,
+        encoding: decoded.encoding.name().to_owned(),
+        last_edited: frame.stamp,
+        disclaimer: (!disclaimer.is_empty()).then(|| disclaimer.join(" ")),
+        origin_note: frame.origin_note,
+        navigation: frame.navigation,
+        links,
+        main_text,
+        content_hash,
+        categories: builder.categories,
+        drugs: builder.drugs,
+        regimens: builder.regimens,
+        drug_relations: builder.relations,
+        warnings: builder.warnings,
+        trials: builder.trials,
+        unverified_names: builder.unverified.into_iter().collect(),
+    })
+}
+
+/// Collects facts across categories, merging drugs by slug.
+#[derive(Default)]
+struct Builder {
+    categories: Vec<Category>,
+    drugs: Vec<Drug>,
+    regimens: Vec<Regimen>,
+    relations: Vec<DrugRelation>,
+    warnings: Vec<Warning>,
+    trials: Vec<TrialReference>,
+    unverified: BTreeSet<String>,
+}
+
+impl Builder {
+    fn category(&mut self, raw: &RawCategory, index: usize) {
+        let slug = raw
+            .known
+            .map_or_else(|| slugify(&raw.subject, 80), |k| k.slug.clone());
+        let name = raw
+            .known
+            .map_or_else(|| raw.subject.clone(), |k| k.name.clone());
+        let investigational = INVESTIGATIONAL.is_match(&raw.description);
+        let drug_context = DRUG_CONTEXT.is_match(&raw.description);
+        let mut scope = Vec::new();
+        for group in &raw.groups {
+            for c in POPULATION.captures_iter(&group.lead_in) {
+                let population = MENOPAUSAL
+                    .replace_all(&c[1], |m: &regex::Captures<'_>| {
+                        format!("{}-menopausal", m[1].to_lowercase())
+                    })
+                    .into_owned();
+                if !population.eq_ignore_ascii_case("lms") && !scope.contains(&population) {
+                    scope.push(population);
+                }
+            }
+        }
+        let mut treatments: Vec<Treatment> = Vec::new();
+        for group in &raw.groups {
+            let last_sentence = sentences(&group.lead_in).pop().unwrap_or_default();
+            let first_line = FIRST_LINE.is_match(&last_sentence);
+            for item in &group.items {
+                let facts = items::analyze(item, drug_context);
+                let status = if IN_TRIAL.is_match(item) {
+                    TreatmentStatus::InTrial
+                } else if investigational {
+                    TreatmentStatus::Investigational
+                } else {
+                    TreatmentStatus::Standard
+                };
+                let mut treatment_slug = treatment_slug(&facts);
+                let base = treatment_slug.clone();
+                let mut n = 2;
+                while treatments.iter().any(|t| t.slug == treatment_slug) {
+                    treatment_slug = format!("{base}-{n}");
+                    n += 1;
+                }
+                let in_trial = status == TreatmentStatus::InTrial || facts.trial.is_some();
+                let drugs = self.mentions(&facts.mentions, item, in_trial);
+                let regimen = facts.regimen.as_ref().map(|r| {
+                    let regimen_slug = slugify(&r.name, 80);
+                    if !self.regimens.iter().any(|x| x.slug == regimen_slug) {
+                        self.regimens.push(Regimen {
+                            slug: regimen_slug.clone(),
+                            name: r.name.clone(),
+                            components: r.components.clone(),
+                            first_line,
+                            drugs: drugs.clone(),
+                            source: item.clone(),
+                        });
+                    }
+                    regimen_slug
+                });
+                for &(a, b, kind) in &facts.relations {
+                    if let (Some(a), Some(b)) = (drugs.get(a), drugs.get(b)) {
+                        self.relations.push(DrugRelation {
+                            drug: a.drug.clone(),
+                            related: b.drug.clone(),
+                            kind,
+                            source: item.clone(),
+                        });
+                    }
+                }
+                if let Some((label, code)) = &facts.trial {
+                    let drug = VOCABULARY
+                        .lookup(code)
+                        .map(|(d, _)| d.slug.clone())
+                        .or_else(|| drugs.first().map(|m| m.drug.clone()));
+                    self.trials.push(TrialReference {
+                        slug: slugify(label, 120),
+                        label: label.clone(),
+                        code: Some(code.clone()),
+                        drug,
+                        treatment: Some((slug.clone(), treatment_slug.clone())),
+                        source: item.clone(),
+                    });
+                }
+                self.unverified.extend(facts.unverified.iter().cloned());
+                treatments.push(Treatment {
+                    slug: treatment_slug,
+                    name: facts.name.clone(),
+                    status,
+                    first_line,
+                    position: treatments.len() as i32 + 1,
+                    regimen,
+                    drugs,
+                    source: item.clone(),
+                });
+            }
+        }
+        for warning in &raw.warnings {
+            self.warning(warning, Some(&slug));
+        }
+        self.categories.push(Category {
+            slug,
+            name,
+            description: raw.description.clone(),
+            scope,
+            position: index as i32 + 1,
+            source: raw.description.clone(),
+            treatments,
+        });
+    }
+
+    /// Records the drugs of an item's mentions and returns the mentions by slug.
+    fn mentions(&mut self, mentions: &[Mention], source: &str, in_trial: bool) -> Vec<DrugMention> {
+        mentions
+            .iter()
+            .map(|m| {
+                let slug = self.drug(&m.drug, source);
+                if in_trial {
+                    if let Some(drug) = self.drugs.iter_mut().find(|d| d.slug == slug) {
+                        drug.in_trial = true;
+                    }
+                }
+                DrugMention {
+                    drug: slug,
+                    name_as_written: m.name_as_written.clone(),
+                    route: m.route,
+                }
+            })
+            .collect()
+    }
+
+    /// Adds a drug once, returning its slug.
+    fn drug(&mut self, drug: &DrugRef, source: &str) -> String {
+        let slug = drug.slug();
+        if self.drugs.iter().any(|d| d.slug == slug) {
+            return slug;
+        }
+        let record = match drug {
+            DrugRef::Known(known) => match VOCABULARY.drug(known) {
+                Some(k) => Drug {
+                    slug: slug.clone(),
+                    generic_name: k.generic.clone(),
+                    names: k
+                        .names()
+                        .into_iter()
+                        .map(|(name, kind)| DrugName { name, kind })
+                        .collect(),
+                    drug_class: k.class.clone(),
+                    atc_code: k.atc.clone(),
+                    atc_code_previous: k.atc_previous.clone(),
+                    rxcui: k.rxcui.clone(),
+                    verified: true,
+                    in_trial: false,
+                    source: source.to_owned(),
+                },
+                None => return slug,
+            },
+            DrugRef::Unknown {
+                generic,
+                brand,
+                code,
+            } => {
+                let mut names = vec![DrugName {
+                    name: generic.clone(),
+                    kind: if code.is_some() {
+                        DrugNameKind::CodeName
+                    } else {
+                        DrugNameKind::Generic
+                    },
+                }];
+                if let Some(brand) = brand {
+                    names.push(DrugName {
+                        name: brand.clone(),
+                        kind: DrugNameKind::Brand,
+                    });
+                }
+                Drug {
+                    slug: slug.clone(),
+                    generic_name: generic.clone(),
+                    names,
+                    drug_class: None,
+                    atc_code: None,
+                    atc_code_previous: None,
+                    rxcui: None,
+                    verified: false,
+                    in_trial: false,
+                    source: source.to_owned(),
+                }
+            }
+        };
+        self.drugs.push(record);
+        slug
+    }
+
+    fn warning(&mut self, line: &str, category: Option<&str>) {
+        let text = WARNING_LABEL.replace(line, "").trim().to_owned();
+        let kind = if text.to_lowercase().contains("contra") {
+            WarningKind::Contraindication
+        } else {
+            WarningKind::Caution
+        };
+        let population = WARNING_POPULATION
+            .captures(&text)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().trim().to_owned());
+        let drug = VOCABULARY
+            .find_names(&text)
+            .first()
+            .map(|m| DrugRef::Known(m.drug.slug.clone()))
+            .map(|d| self.drug(&d, line));
+        let subject = drug
+            .clone()
+            .or_else(|| category.map(str::to_owned))
+            .unwrap_or_else(|| "page".to_owned());
+        let kind_word = match kind {
+            WarningKind::Contraindication => "contraindication",
+            WarningKind::Caution => "caution",
+        };
+        let slug = slugify(
+            &format!(
+                "{subject} {kind_word} {}",
+                population.as_deref().unwrap_or("")
+            ),
+            150,
+        );
+        if self.warnings.iter().any(|w| w.slug == slug) {
+            return;
+        }
+        self.warnings.push(Warning {
+            slug,
+            kind,
+            text,
+            population,
+            drug,
+            category: category.map(str::to_owned),
+            source: line.to_owned(),
+        });
+    }
+}
+
+/// The main content as the extractor understood it, one paragraph or item per line, list items
+/// marked "• ". The same content in any markup gives the same text (and so the same hash).
+fn normalized_text(sections: &content::Sections) -> String {
+    let mut lines: Vec<String> = sections.intro.clone();
+    for category in &sections.categories {
+        for group in &category.groups {
+            lines.push(group.lead_in.clone());
+            lines.extend(group.items.iter().map(|item| format!("• {item}")));
+        }
+        lines.extend(category.warnings.iter().cloned());
+    }
+    lines.extend(sections.outro.iter().cloned());
+    lines.extend(sections.loose_warnings.iter().cloned());
+    lines.join("\n")
+}
+
+/// A treatment's slug: its regimen's name, the generic names it mentions, or its own words.
+fn treatment_slug(facts: &ItemFacts) -> String {
+    if let Some(regimen) = &facts.regimen {
+        return slugify(&regimen.name, 80);
+    }
+    if !facts.mentions.is_empty() && facts.trial.is_none() {
+        let slugs: Vec<String> = facts.mentions.iter().map(|m| m.drug.slug()).collect();
+        return slugify(&slugs.join(" "), 80);
+    }
+    slugify(&facts.name, 80)
+}

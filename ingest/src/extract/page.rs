@@ -1,0 +1,299 @@
+//! A page's frame: title, navigation menu, "Last Edited" stamp and boilerplate, separated from the
+//! main content. Decided from the text and the links, with the markup's zone hints as tie-breakers.
+
+use std::sync::LazyLock;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use regex::Regex;
+use scraper::{Html, Selector};
+use url::Url;
+
+use super::document::{Link, Stamp};
+use super::lines::{Line, Zone};
+use super::text::{collapse_whitespace, word_count};
+
+/// A page split into its frame and its main content.
+#[derive(Debug)]
+pub struct Frame {
+    /// The page's title.
+    pub title: Option<String>,
+    /// The navigation menu.
+    pub navigation: Vec<Link>,
+    /// The "Last Edited" stamp.
+    pub stamp: Option<Stamp>,
+    /// The origin note from `<meta name="lmsdr-origin">`.
+    pub origin_note: Option<String>,
+    /// The main content's lines, boilerplate removed.
+    pub content: Vec<Line>,
+}
+
+static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\blast\s+(?:edited|updated|modified|revised)\b\s*(?:on\b|at\b)?\s*[:\-–—]?\s*(.+?)\s*$")
+        .expect("stamp pattern is valid")
+});
+static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:back to (?:the )?top|top of page|(?:©|\(c\)|copyright)\b.*|all rights reserved\.?)$")
+        .expect("boilerplate pattern is valid")
+});
+
+/// Minimum number of links for a run of link lines to count as a navigation menu.
+const MIN_NAV_LINKS: usize = 4;
+
+/// Splits a page into frame and content.
+pub fn frame(html: &Html, lines: Vec<Line>, base: &Url) -> Frame {
+    let title = title(html);
+    let origin_note = meta_content(html, "lmsdr-origin");
+    let nav_run = navigation_run(&lines);
+    let navigation = nav_run
+        .clone()
+        .map(|run| {
+            lines[run]
+                .iter()
+                .flat_map(|line| &line.links)
+                .filter(|link| !link.href.starts_with('#'))
+                .filter_map(|link| {
+                    let url = resolve(base, &link.href)?;
+                    Some(Link {
+                        text: link.text.clone(),
+                        external: is_external(base, &url),
+                        url: url.to_string(),
+                        context: None,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let mut stamp = None;
+    let mut content = Vec::new();
+    for (index, line) in lines.into_iter().enumerate() {
+        if nav_run.as_ref().is_some_and(|run| run.contains(&index)) {
+            continue;
+        }
+        if let Some(found) = parse_stamp(&line.text) {
+            if word_count(&line.text) <= 14 {
+                stamp.get_or_insert(found);
+                continue;
+            }
+            stamp.get_or_insert(found);
+        }
+        if is_boilerplate(&line, title.as_deref()) {
+            continue;
+        }
+        content.push(line);
+    }
+    Frame {
+        title,
+        navigation,
+        stamp,
+        origin_note,
+        content,
+    }
+}
+
+/// Resolves a link against the page's URL; `None` for fragments, mail and script links.
+pub fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let lower = href.trim().to_ascii_lowercase();
+    if lower.starts_with('#') || lower.starts_with("mailto:") || lower.starts_with("javascript:") {
+        return None;
+    }
+    let mut url = base.join(href.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
+/// Whether a URL leaves the base URL's site (`www.` does not count).
+pub fn is_external(base: &Url, url: &Url) -> bool {
+    let host = |u: &Url| {
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+    };
+    host(base) != host(url)
+}
+
+fn title(html: &Html) -> Option<String> {
+    ["title", "h1"].iter().find_map(|tag| {
+        let selector = Selector::parse(tag).ok()?;
+        let text = collapse_whitespace(&html.select(&selector).next()?.text().collect::<String>());
+        (!text.is_empty()).then_some(text)
+    })
+}
+
+fn meta_content(html: &Html, name: &str) -> Option<String> {
+    let selector = Selector::parse("meta[name][content]").ok()?;
+    html.select(&selector).find_map(|meta| {
+        let el = meta.value();
+        el.attr("name")
+            .filter(|n| n.eq_ignore_ascii_case(name))
+            .and(el.attr("content"))
+            .map(collapse_whitespace)
+    })
+}
+
+/// A line made of short links and little else.
+fn is_link_line(line: &Line) -> bool {
+    !line.links.is_empty()
+        && line.link_share() >= 0.75
+        && line.links.iter().all(|l| word_count(&l.text) <= 6)
+}
+
+/// The run of consecutive link lines that forms the navigation menu: the first run with enough
+/// links, preferring one the markup itself calls navigation.
+fn navigation_run(lines: &[Line]) -> Option<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = None;
+    for (index, line) in lines.iter().enumerate() {
+        match (is_link_line(line), start) {
+            (true, None) => start = Some(index),
+            (false, Some(s)) => {
+                runs.push(s..index);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        runs.push(s..lines.len());
+    }
+    let link_count = |run: &std::ops::Range<usize>| {
+        lines[run.clone()]
+            .iter()
+            .flat_map(|l| &l.links)
+            .filter(|l| !l.href.starts_with('#'))
+            .count()
+    };
+    let candidates: Vec<_> = runs
+        .into_iter()
+        .filter(|run| link_count(run) >= MIN_NAV_LINKS)
+        .collect();
+    let marked_nav = candidates
+        .iter()
+        .find(|run| lines[(*run).clone()].iter().any(|l| l.zone == Zone::Nav));
+    marked_nav.or(candidates.first()).cloned()
+}
+
+fn is_boilerplate(line: &Line, title: Option<&str>) -> bool {
+    let text = line.text.as_str();
+    if BOILERPLATE.is_match(text) {
+        return true;
+    }
+    if title.is_some_and(|t| t.eq_ignore_ascii_case(text)) {
+        return true;
+    }
+    let only_fragment_links = !line.links.is_empty()
+        && line.links.iter().all(|l| l.href.starts_with('#'))
+        && line.link_share() >= 0.75;
+    if only_fragment_links {
+        return true;
+    }
+    matches!(line.zone, Zone::Header | Zone::Footer | Zone::Nav)
+        && word_count(text) <= 8
+        && !line.list_item
+}
+
+/// Reads a "Last Edited - 1 August 2012 08:59 am" stamp.
+pub fn parse_stamp(line: &str) -> Option<Stamp> {
+    let captured = STAMP.captures(line)?.get(1)?.as_str();
+    let text = captured.trim_end_matches(['.', ',']).trim().to_owned();
+    if text.is_empty() || !text.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(Stamp {
+        at: parse_date_time(&text),
+        text,
+    })
+}
+
+static ORDINAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(\d{1,2})(?:st|nd|rd|th)\b").expect("valid"));
+static MERIDIEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b([ap])\.?\s*m\b\.?").expect("valid"));
+
+/// Parses the date-time formats such stamps are written in; the result has no time zone, as the
+/// page gives none. A date without a time reads as midnight.
+fn parse_date_time(text: &str) -> Option<NaiveDateTime> {
+    let cleaned = ORDINAL.replace_all(text, "$1");
+    let cleaned = MERIDIEM.replace_all(&cleaned, |c: &regex::Captures<'_>| {
+        format!("{}M", c[1].to_ascii_uppercase())
+    });
+    let cleaned = collapse_whitespace(&cleaned.replace([',', '@'], " ").replace(" at ", " "));
+    const WITH_TIME: &[&str] = &[
+        "%d %B %Y %I:%M %p",
+        "%d %B %Y %H:%M",
+        "%B %d %Y %I:%M %p",
+        "%B %d %Y %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%m/%d/%Y %I:%M %p",
+        "%m/%d/%Y %H:%M",
+    ];
+    const DATE_ONLY: &[&str] = &["%d %B %Y", "%B %d %Y", "%Y-%m-%d", "%m/%d/%Y"];
+    WITH_TIME
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&cleaned, f).ok())
+        .or_else(|| {
+            DATE_ONLY
+                .iter()
+                .find_map(|f| NaiveDate::parse_from_str(&cleaned, f).ok())
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Option<String> {
+        parse_stamp(s).and_then(|st| st.at).map(|d| d.to_string())
+    }
+
+    #[test]
+    fn stamps_in_the_forms_sites_write_them() {
+        let stamp = parse_stamp("Last Edited - 1 August 2012 08:59 am").expect("stamp");
+        assert_eq!(stamp.text, "1 August 2012 08:59 am");
+        assert_eq!(
+            at("Last Edited - 1 August 2012 08:59 am").as_deref(),
+            Some("2012-08-01 08:59:00")
+        );
+        assert_eq!(
+            at("Last edited: August 1st, 2012 at 8:59 p.m.").as_deref(),
+            Some("2012-08-01 20:59:00")
+        );
+        assert_eq!(
+            at("Last updated 2012-08-01").as_deref(),
+            Some("2012-08-01 00:00:00")
+        );
+        assert_eq!(
+            at("Last Edited - 12 Aug 2012 13:05").as_deref(),
+            Some("2012-08-12 13:05:00")
+        );
+    }
+
+    #[test]
+    fn unreadable_stamps_keep_their_text() {
+        let stamp = parse_stamp("Last Edited - sometime in 2012").expect("stamp");
+        assert_eq!(stamp.text, "sometime in 2012");
+        assert_eq!(stamp.at, None);
+        assert!(parse_stamp("Last edited by the webmaster").is_none());
+    }
+
+    #[test]
+    fn links_resolve_and_classify() {
+        let base = Url::parse("http://www.lmsdr.org/treatments.php").expect("url");
+        let url = resolve(&base, "donate.php#x").expect("resolves");
+        assert_eq!(url.as_str(), "http://www.lmsdr.org/donate.php");
+        assert!(!is_external(
+            &base,
+            &Url::parse("http://lmsdr.org/").expect("url")
+        ));
+        assert!(is_external(
+            &base,
+            &Url::parse("http://example.org/").expect("url")
+        ));
+        assert!(resolve(&base, "mailto:a@b.org").is_none());
+        assert!(resolve(&base, "#top").is_none());
+    }
+}
