@@ -5,3 +5,7 @@ pub mod db;
 pub mod extract;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod store;
+pub mod bundled;
+pub mod import;
+pub mod runs;

@@ -11,7 +11,7 @@ const MARKUPS: &[(&str, &[u8])] = &[
     ("html5", include_bytes!("fixtures/treatments/html5.html")),
     (
         "legacy-table",
-        include_bytes!("fixtures/treatments/legacy-table.html"),
+        include_bytes!("../data/treatments.html"),
     ),
     (
         "br-bullets",

@@ -5,8 +5,17 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use lmsdr_ingest::db::DEFAULT_DATABASE_URL;
 
+mod import;
 mod migrate;
 mod serve;
+
+/// Exit codes beyond 0 (success) that scripts and schedulers can act on.
+pub mod exit {
+    /// Nothing could be done.
+    pub const FAILED: u8 = 1;
+    /// Some pages failed; the rest were stored.
+    pub const PARTIAL: u8 = 2;
+}
 
 /// lmsdr: normalized, traceable LMS treatment data from the LMSdr foundation's pages.
 #[derive(Debug, Parser)]
@@ -29,7 +38,7 @@ enum Command {
     /// Serve the GraphQL API and Playground.
     Serve(serve::ServeArgs),
     /// Import saved pages (files or directories).
-    Import(NotYet),
+    Import(import::ImportArgs),
     /// Fetch the foundation's site and record what changed.
     Sync(NotYet),
     /// Export the data for partners.
@@ -53,7 +62,7 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
-            Command::Import(_) => not_yet("import"),
+            Command::Import(args) => import::run(args).await,
             Command::Sync(_) => not_yet("sync"),
             Command::Export(_) => not_yet("export"),
         }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use lmsdr_ingest::db;
+use lmsdr_ingest::{bundled, db};
 
 use super::DatabaseArgs;
 use crate::server::{self, AppState};
@@ -21,6 +21,13 @@ pub struct ServeArgs {
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let conn = db::connect_and_migrate(&args.db.database_url).await?;
+    if let Some(stored) = bundled::load_if_empty(&conn).await? {
+        tracing::info!(
+            page_id = stored.page_id,
+            "empty database: loaded the bundled treatments page ({})",
+            bundled::TREATMENTS_URL
+        );
+    }
     let state = AppState::new(conn);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

@@ -1,0 +1,73 @@
+//! `lmsdr import [--base-url URL] [--json] PATH...`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use lmsdr_ingest::import::{self, DEFAULT_BASE_URL, ImportReport};
+use lmsdr_ingest::{db, store::PageChange};
+use url::Url;
+
+use super::{DatabaseArgs, exit};
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files or directories of saved pages.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The URL the given directories (or files) stood at on the site.
+    #[arg(long, default_value = DEFAULT_BASE_URL)]
+    base_url: Url,
+    /// Print the summary as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: DatabaseArgs,
+}
+
+pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let conn = db::connect_and_migrate(&args.db.database_url).await?;
+    let report = import::import_paths(&conn, &args.paths, &args.base_url).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    Ok(match (report.pages_failed, report.files.len()) {
+        (0, _) => ExitCode::SUCCESS,
+        (failed, total) if failed == total => ExitCode::from(exit::FAILED),
+        _ => ExitCode::from(exit::PARTIAL),
+    })
+}
+
+fn print_summary(report: &ImportReport) {
+    for file in &report.files {
+        match (&file.change, &file.error) {
+            (Some(change), _) => {
+                let what = match change {
+                    PageChange::New => "new",
+                    PageChange::Changed => "changed",
+                    PageChange::Unchanged => "unchanged",
+                };
+                println!("{what:<10} {} ({})", file.url, file.path.display());
+            }
+            (None, Some(error)) => println!("failed     {}: {error}", file.path.display()),
+            (None, None) => {}
+        }
+    }
+    let e = &report.entities;
+    println!(
+        "pages: {} new, {} changed, {} unchanged, {} failed",
+        report.pages_new, report.pages_changed, report.pages_unchanged, report.pages_failed
+    );
+    println!(
+        "entities: {} categories, {} treatments, {} drugs, {} regimens, {} warnings, {} trial references",
+        e.categories, e.treatments, e.drugs, e.regimens, e.warnings, e.trials
+    );
+    if report.unverified_names.is_empty() {
+        println!("unverified names: none");
+    } else {
+        let names: Vec<_> = report.unverified_names.iter().map(String::as_str).collect();
+        println!("unverified names: {}", names.join(", "));
+    }
+}

@@ -1,0 +1,73 @@
+//! The treatments page shipped inside the binary, so that a fresh install serves real content
+//! with no network.
+//!
+//! The foundation's original HTML is lost; `data/treatments.html` is a reconstruction of it from
+//! the page's published text (the text is the page's own; markup and link targets are not), and
+//! says so in its `lmsdr-origin` metadata, which is stored with the page.
+
+use chrono::Utc;
+use lmsdr_entity::pages;
+use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use url::Url;
+
+use crate::extract::{self, PageInput};
+use crate::store::{self, Observation, Stored};
+
+/// The page's original address.
+pub const TREATMENTS_URL: &str = "http://www.lmsdr.org/treatments.php";
+
+/// The reconstructed page, as saved in windows-1252 like the site's other pages of its time.
+pub const TREATMENTS_HTML: &[u8] = include_bytes!("../data/treatments.html");
+
+/// Why the bundled snapshot could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum BundledError {
+    /// The bundled page did not extract (a build defect, caught by tests).
+    #[error("the bundled treatments page does not extract: {0}")]
+    Extract(#[from] extract::ExtractError),
+    /// Storing failed.
+    #[error("cannot store the bundled treatments page: {0}")]
+    Store(#[from] store::StoreError),
+    /// The database could not be read.
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Loads the bundled page when the database holds no page yet; returns what was stored, if anything.
+///
+/// Several replicas may start on one empty database at once: the one that loses the race sees the
+/// other's page and stores nothing.
+pub async fn load_if_empty(db: &DatabaseConnection) -> Result<Option<Stored>, BundledError> {
+    if pages::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let url = Url::parse(TREATMENTS_URL).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    let document = extract::extract(PageInput {
+        url: &url,
+        bytes: TREATMENTS_HTML,
+        content_type: Some("text/html"),
+    })?;
+    let observation = Observation {
+        document: &document,
+        raw: TREATMENTS_HTML,
+        content_type: Some("text/html"),
+        fetched_at: Utc::now(),
+        http_status: None,
+        etag: None,
+        last_modified: None,
+        origin: RevisionOrigin::Bundled,
+        sync_run_id: None,
+    };
+    match store::store_page(db, observation).await {
+        Ok(stored) => Ok(Some(stored)),
+        Err(err) => {
+            if pages::Entity::find().count(db).await? > 0 {
+                tracing::info!("another process loaded the bundled page first");
+                Ok(None)
+            } else {
+                Err(err.into())
+            }
+        }
+    }
+}

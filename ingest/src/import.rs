@@ -1,0 +1,267 @@
+//! `lmsdr import`: saved pages from files and directories, each page in its own transaction.
+//!
+//! A page's URL is the base URL joined with its path relative to the directory given (or its file
+//! name, for a single file). A file that is not HTML, is too large or cannot be decoded is reported
+//! and skipped; the others are imported, and nothing already stored is touched by a failure.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use lmsdr_entity::sea_orm_active_enums::{RevisionOrigin, SyncRunKind};
+use sea_orm::{DatabaseConnection, DbErr};
+use serde::Serialize;
+use url::Url;
+
+use crate::extract::{self, Document, MAX_PAGE_BYTES, PageInput};
+use crate::runs::{self, RunCounts};
+use crate::store::{self, Observation, PageChange};
+
+/// The foundation's site, the default base for imported pages' URLs.
+pub const DEFAULT_BASE_URL: &str = "http://www.lmsdr.org/";
+
+/// File name endings taken from directories (files named on the command line are always tried).
+const PAGE_EXTENSIONS: &[&str] = &["html", "htm", "php", "asp", "aspx", "shtml", "xhtml", "cfm"];
+
+/// Why an import could not run at all (per-file problems are in the report instead).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A path given does not exist or cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Path {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The database failed outside any one page.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// The URL it was stored under.
+    pub url: String,
+    /// New, changed or unchanged; `None` if it failed.
+    pub change: Option<PageChange>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// Fact counts over the imported pages.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct EntityCounts {
+    /// Treatment categories.
+    pub categories: usize,
+    /// Treatments.
+    pub treatments: usize,
+    /// Drugs.
+    pub drugs: usize,
+    /// Regimens.
+    pub regimens: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Trial references.
+    pub trials: usize,
+}
+
+impl EntityCounts {
+    fn add(&mut self, doc: &Document) {
+        self.categories += doc.categories.len();
+        self.treatments += doc.categories.iter().map(|c| c.treatments.len()).sum::<usize>();
+        self.drugs += doc.drugs.len();
+        self.regimens += doc.regimens.len();
+        self.warnings += doc.warnings.len();
+        self.trials += doc.trials.len();
+    }
+}
+
+/// The summary of an import.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    /// The sync run recording this import.
+    pub run_id: i32,
+    /// Pages seen for the first time.
+    pub pages_new: usize,
+    /// Pages whose content changed.
+    pub pages_changed: usize,
+    /// Pages whose content was already stored.
+    pub pages_unchanged: usize,
+    /// Files that could not be imported.
+    pub pages_failed: usize,
+    /// Facts found in the imported pages.
+    pub entities: EntityCounts,
+    /// Drug-like names missing from the vocabulary.
+    pub unverified_names: BTreeSet<String>,
+    /// One entry per file.
+    pub files: Vec<FileReport>,
+}
+
+/// Imports files and directories of saved pages.
+pub async fn import_paths(
+    db: &DatabaseConnection,
+    paths: &[PathBuf],
+    base_url: &Url,
+) -> Result<ImportReport, ImportError> {
+    let mut targets = Vec::new();
+    for path in paths {
+        collect(path, base_url, &mut targets)?;
+    }
+    let run = runs::start(db, SyncRunKind::Import, base_url.as_str(), false).await?;
+    let mut report = ImportReport {
+        run_id: run.id,
+        ..Default::default()
+    };
+    for (path, url) in targets {
+        let outcome = import_file(db, &path, &url, run.id, &mut report).await;
+        let (change, error) = match outcome {
+            Ok(change) => (Some(change), None),
+            Err(reason) => {
+                runs::record_error(db, run.id, url.as_str(), &reason).await?;
+                (None, Some(reason))
+            }
+        };
+        match change {
+            Some(PageChange::New) => report.pages_new += 1,
+            Some(PageChange::Changed) => report.pages_changed += 1,
+            Some(PageChange::Unchanged) => report.pages_unchanged += 1,
+            None => report.pages_failed += 1,
+        }
+        report.files.push(FileReport {
+            path,
+            url: url.to_string(),
+            change,
+            error,
+        });
+    }
+    let counts = RunCounts {
+        fetched: report.files.len() as i32,
+        changed: (report.pages_new + report.pages_changed) as i32,
+        not_modified: 0,
+        failed: report.pages_failed as i32,
+    };
+    runs::finish(db, run, counts).await?;
+    Ok(report)
+}
+
+/// Reads, extracts and stores one file; the error is a one-line reason.
+async fn import_file(
+    db: &DatabaseConnection,
+    path: &Path,
+    url: &Url,
+    run_id: i32,
+    report: &mut ImportReport,
+) -> Result<PageChange, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read file: {e}"))?;
+    if metadata.len() > MAX_PAGE_BYTES as u64 {
+        return Err(format!(
+            "page is too large: {} bytes, the limit is {MAX_PAGE_BYTES}",
+            metadata.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))?;
+    let document = extract::extract(PageInput {
+        url,
+        bytes: &bytes,
+        content_type: None,
+    })
+    .map_err(|e| e.to_string())?;
+    let fetched_at: DateTime<Utc> = metadata.modified().map(DateTime::from).unwrap_or_else(|_| Utc::now());
+    let stored = store::store_page(
+        db,
+        Observation {
+            document: &document,
+            raw: &bytes,
+            content_type: None,
+            fetched_at,
+            http_status: None,
+            etag: None,
+            last_modified: None,
+            origin: RevisionOrigin::Import,
+            sync_run_id: Some(run_id),
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    report.entities.add(&document);
+    report
+        .unverified_names
+        .extend(document.unverified_names.iter().cloned());
+    Ok(stored.change)
+}
+
+/// Lists the pages under a path with the URL each is stored under.
+fn collect(path: &Path, base: &Url, out: &mut Vec<(PathBuf, Url)>) -> Result<(), ImportError> {
+    let metadata = std::fs::metadata(path).map_err(|source| ImportError::Path {
+        path: path.to_owned(),
+        source,
+    })?;
+    if metadata.is_file() {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        out.push((path.to_owned(), join(base, &name)));
+        return Ok(());
+    }
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        let entry = entry.map_err(|e| ImportError::Path {
+            path: e.path().map_or_else(|| path.to_owned(), Path::to_owned),
+            source: e.into(),
+        })?;
+        if !entry.file_type().is_file() || !is_page_file(entry.path()) {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
+        let relative = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        found.push((entry.path().to_owned(), join(base, &relative)));
+    }
+    out.extend(found);
+    Ok(())
+}
+
+fn is_page_file(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .is_none_or(|e| PAGE_EXTENSIONS.contains(&e.as_str()))
+}
+
+/// Joins a relative path onto the base URL, percent-encoding what needs it.
+fn join(base: &Url, relative: &str) -> Url {
+    let mut url = base.clone();
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    let mut joined = url.clone();
+    if let Ok(mut segments) = joined.path_segments_mut() {
+        segments.pop_if_empty();
+        for part in relative.split('/').filter(|p| !p.is_empty()) {
+            segments.push(part);
+        }
+    }
+    joined
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_join_relative_paths() {
+        let base = Url::parse("http://www.lmsdr.org/").expect("url");
+        assert_eq!(join(&base, "treatments.php").as_str(), "http://www.lmsdr.org/treatments.php");
+        assert_eq!(
+            join(&base, "news/2012 08.html").as_str(),
+            "http://www.lmsdr.org/news/2012%2008.html"
+        );
+        let nested = Url::parse("http://example.org/archive").expect("url");
+        assert_eq!(join(&nested, "a.html").as_str(), "http://example.org/archive/a.html");
+    }
+}
