@@ -1,1 +1,105 @@
+//! Helpers for end-to-end tests: find the `lmsdr` binary that `cargo test --workspace` built, run
+//! it, and run `lmsdr serve` on a free port for the length of a test.
 
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub use lmsdr_ingest::testing::TestDb;
+
+/// The `lmsdr` binary next to this test executable (`target/<profile>/lmsdr`).
+pub fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable has a path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("tests run from target/<profile>/deps");
+    let path = profile_dir.join(format!("lmsdr{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test --workspace`, which builds it",
+        path.display()
+    );
+    path
+}
+
+/// A command running `lmsdr` with the given arguments, in a clean environment.
+pub fn lmsdr<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut command = Command::new(binary());
+    command
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env_remove("LMSDR_ADMIN_TOKEN")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `lmsdr` to completion.
+pub fn run<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    lmsdr(args).output().expect("lmsdr runs")
+}
+
+/// An `lmsdr serve` process, stopped when dropped.
+pub struct Server {
+    child: Child,
+    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    pub base: String,
+}
+
+impl Server {
+    /// Starts `lmsdr serve` on a free port and waits until `/healthz` answers.
+    pub async fn start(database_url: &str) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let bind = format!("127.0.0.1:{port}");
+        let child = lmsdr(["serve", "--bind", &bind, "--database-url", database_url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("lmsdr serve starts");
+        let server = Server {
+            child,
+            base: format!("http://{bind}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = reqwest::Client::new();
+        loop {
+            if let Ok(response) = client.get(format!("{}/healthz", server.base)).send().await {
+                if response.status().is_success() {
+                    return server;
+                }
+            }
+            assert!(Instant::now() < deadline, "lmsdr serve did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "SIGTERM sent");
+        let status = self.child.wait().expect("lmsdr serve exits");
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

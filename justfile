@@ -1,0 +1,51 @@
+# lmsdr's map: each recipe is one thing the project does. `just --list` shows them.
+# (`just` is optional: every recipe is a plain cargo command you can run yourself.)
+
+db := env_var_or_default("DATABASE_URL", "sqlite://lmsdr.db?mode=rwc")
+test_pg := env_var_or_default("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lmsdr_test")
+
+# Serve the GraphQL API and Playground on http://127.0.0.1:8000
+serve *ARGS:
+    cargo run --release -- serve --database-url '{{db}}' {{ARGS}}
+
+# Fetch the foundation's site and record what changed
+sync *ARGS:
+    cargo run --release -- sync --database-url '{{db}}' {{ARGS}}
+
+# Import saved pages: just import path/to/pages
+import +PATHS:
+    cargo run --release -- import --database-url '{{db}}' {{PATHS}}
+
+# Apply migrations (or: just migrate status)
+migrate ACTION="up":
+    cargo run --release -- migrate {{ACTION}} --database-url '{{db}}'
+
+# The whole test suite on SQLite
+test:
+    cargo test --workspace
+
+# The whole test suite on SQLite and PostgreSQL (creates the test database if needed)
+test-pg:
+    psql "{{test_pg}}" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres lmsdr_test
+    TEST_DATABASE_URL='{{test_pg}}' cargo test --workspace
+
+# Benchmarks: extraction against a bare HTML parse
+bench:
+    cargo bench -p lmsdr-ingest --bench extract
+
+# Formatting and lints, as CI runs them
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Rewrite api/schema.graphql from the served schema
+schema:
+    cargo run -p lmsdr-api --example print_schema > api/schema.graphql
+
+# Fuzz the extractor with arbitrary bytes (needs nightly-free cargo-fuzz: cargo install cargo-fuzz)
+fuzz SECONDS="60":
+    cd fuzz && cargo fuzz run extract -- -max_total_time={{SECONDS}}
+
+# The CI script, locally
+ci:
+    bash .ci/run

@@ -1,0 +1,115 @@
+//! The `lmsdr` binary, run for real.
+
+use lmsdr_tests::{Server, TestDb, run};
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn migrate_status_on_new_databases() {
+    for db in TestDb::all_unmigrated().await {
+        let output = run(["migrate", "status", "--database-url", &db.url]);
+        assert!(output.status.success(), "{}: {}", db.backend(), stderr(&output));
+        let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+        assert_eq!(lines.len(), 5, "{}", stdout(&output));
+        assert!(lines.iter().all(|l| l.starts_with("pending ")));
+        assert!(lines[0].ends_with("m20261129_000001_create_sync_runs"));
+
+        let output = run(["migrate", "up", "--database-url", &db.url]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let output = run(["migrate", "status", "--database-url", &db.url]);
+        assert!(stdout(&output).lines().all(|l| l.starts_with("applied ")));
+    }
+}
+
+#[test]
+fn bad_database_urls_give_one_clear_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let unwritable = format!(
+        "sqlite://{}/missing-dir/x.db?mode=rwc",
+        dir.path().display()
+    );
+    for (url, expected) in [
+        ("mysql://root@localhost/x", "unsupported database URL"),
+        ("postgres://postgres@127.0.0.1:1/x", "Connection refused"),
+        (unwritable.as_str(), "unable to open database file"),
+    ] {
+        for command in ["serve", "import", "migrate"] {
+            let mut args = vec![command, "--database-url", url];
+            if command == "import" {
+                args.push(".");
+            }
+            let output = run(&args);
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "{command} {url}: {err}");
+            assert_eq!(err.lines().count(), 1, "{command} {url}: {err}");
+            assert!(err.starts_with("error: "), "{err}");
+            assert!(err.contains(expected), "{command} {url}: {err}");
+            assert!(!err.contains("panicked") && !err.contains("backtrace"));
+        }
+    }
+}
+
+#[test]
+fn unavailable_subcommands_say_so() {
+    let output = run(["export", "--format", "json", "--out", "x"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("not yet available"));
+}
+
+#[tokio::test]
+async fn import_reports_per_file_and_keeps_going() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../ingest/tests/fixtures/treatments");
+    std::fs::copy(
+        format!("{fixtures}/html5.html"),
+        dir.path().join("treatments.php"),
+    )
+    .expect("copy");
+    std::fs::write(dir.path().join("broken.html"), [0u8, 159, 146, 150]).expect("write");
+    let dir_arg = dir.path().display().to_string();
+
+    let output = run(["import", "--json", "--database-url", &db.url, &dir_arg]);
+    assert_eq!(output.status.code(), Some(2), "partial: {}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert_eq!(report["pages_new"], 1);
+    assert_eq!(report["pages_failed"], 1);
+    assert_eq!(report["entities"]["treatments"], 39);
+    assert_eq!(report["entities"]["drugs"], 13);
+    let failed = report["files"]
+        .as_array()
+        .and_then(|files| files.iter().find(|f| !f["error"].is_null()))
+        .expect("a failed file");
+    assert!(failed["error"].as_str().is_some_and(|e| e.contains("not an HTML page")));
+    let page = report["files"]
+        .as_array()
+        .and_then(|files| files.iter().find(|f| f["error"].is_null()))
+        .expect("an imported file");
+    assert_eq!(page["url"], "http://www.lmsdr.org/treatments.php");
+
+    let again = run(["import", "--database-url", &db.url, &dir_arg]);
+    let text = stdout(&again);
+    assert!(text.contains("pages: 0 new, 0 changed, 1 unchanged, 1 failed"), "{text}");
+}
+
+#[tokio::test]
+async fn serve_answers_and_stops_on_sigterm() {
+    for db in TestDb::all_unmigrated().await {
+        let server = Server::start(&db.url).await;
+        let client = reqwest::Client::new();
+        let ready = client
+            .get(format!("{}/readyz", server.base))
+            .send()
+            .await
+            .expect("readyz answers");
+        assert!(ready.status().is_success(), "{}", db.backend());
+        let status = server.terminate();
+        assert!(status.success(), "{}: exit {status:?}", db.backend());
+    }
+}
