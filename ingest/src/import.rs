@@ -72,7 +72,11 @@ pub struct EntityCounts {
 impl EntityCounts {
     fn add(&mut self, doc: &Document) {
         self.categories += doc.categories.len();
-        self.treatments += doc.categories.iter().map(|c| c.treatments.len()).sum::<usize>();
+        self.treatments += doc
+            .categories
+            .iter()
+            .map(|c| c.treatments.len())
+            .sum::<usize>();
         self.drugs += doc.drugs.len();
         self.regimens += doc.regimens.len();
         self.warnings += doc.warnings.len();
@@ -170,7 +174,10 @@ async fn import_file(
         content_type: None,
     })
     .map_err(|e| e.to_string())?;
-    let fetched_at: DateTime<Utc> = metadata.modified().map(DateTime::from).unwrap_or_else(|_| Utc::now());
+    let fetched_at: DateTime<Utc> = metadata
+        .modified()
+        .map(DateTime::from)
+        .unwrap_or_else(|_| Utc::now());
     let stored = store::store_page(
         db,
         Observation {
@@ -201,7 +208,10 @@ fn collect(path: &Path, base: &Url, out: &mut Vec<(PathBuf, Url)>) -> Result<(),
         source,
     })?;
     if metadata.is_file() {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         out.push((path.to_owned(), join(base, &name)));
         return Ok(());
     }
@@ -256,12 +266,18 @@ mod tests {
     #[test]
     fn urls_join_relative_paths() {
         let base = Url::parse("http://www.lmsdr.org/").expect("url");
-        assert_eq!(join(&base, "treatments.php").as_str(), "http://www.lmsdr.org/treatments.php");
+        assert_eq!(
+            join(&base, "treatments.php").as_str(),
+            "http://www.lmsdr.org/treatments.php"
+        );
         assert_eq!(
             join(&base, "news/2012 08.html").as_str(),
             "http://www.lmsdr.org/news/2012%2008.html"
         );
         let nested = Url::parse("http://example.org/archive").expect("url");
-        assert_eq!(join(&nested, "a.html").as_str(), "http://example.org/archive/a.html");
+        assert_eq!(
+            join(&nested, "a.html").as_str(),
+            "http://example.org/archive/a.html"
+        );
     }
 }

@@ -9,10 +9,7 @@ use url::Url;
 const URL: &str = "http://www.lmsdr.org/treatments.php";
 const MARKUPS: &[(&str, &[u8])] = &[
     ("html5", include_bytes!("fixtures/treatments/html5.html")),
-    (
-        "legacy-table",
-        include_bytes!("../data/treatments.html"),
-    ),
+    ("legacy-table", include_bytes!("../data/treatments.html")),
     (
         "br-bullets",
         include_bytes!("fixtures/treatments/br-bullets.html"),

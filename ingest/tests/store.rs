@@ -30,7 +30,9 @@ fn doc(bytes: &[u8]) -> Document {
 }
 
 fn day(d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 3, d, 12, 0, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(2024, 3, d, 12, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 async fn put(db: &DatabaseConnection, bytes: &[u8], at: DateTime<Utc>) -> store::Stored {
@@ -56,11 +58,17 @@ async fn put(db: &DatabaseConnection, bytes: &[u8], at: DateTime<Utc>) -> store:
 async fn counts(db: &DatabaseConnection) -> [u64; 6] {
     [
         pages::Entity::find().count(db).await.expect("count"),
-        page_revisions::Entity::find().count(db).await.expect("count"),
+        page_revisions::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
         provenance::Entity::find().count(db).await.expect("count"),
         treatments::Entity::find().count(db).await.expect("count"),
         drugs::Entity::find().count(db).await.expect("count"),
-        fact_listings::Entity::find().count(db).await.expect("count"),
+        fact_listings::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
     ]
 }
 
@@ -70,11 +78,27 @@ async fn the_seed_page_is_stored_with_provenance() {
         let db = &test.conn;
         let stored = put(db, HTML5.as_bytes(), day(1)).await;
         assert_eq!(stored.change, PageChange::New, "{}", test.backend());
-        assert_eq!(treatment_categories::Entity::find().count(db).await.expect("count"), 7);
-        assert_eq!(treatments::Entity::find().count(db).await.expect("count"), 39);
+        assert_eq!(
+            treatment_categories::Entity::find()
+                .count(db)
+                .await
+                .expect("count"),
+            7
+        );
+        assert_eq!(
+            treatments::Entity::find().count(db).await.expect("count"),
+            39
+        );
         assert_eq!(drugs::Entity::find().count(db).await.expect("count"), 13);
-        let page = pages::Entity::find().one(db).await.expect("query").expect("page");
-        assert_eq!(page.last_edited_text.as_deref(), Some("1 August 2012 08:59 am"));
+        let page = pages::Entity::find()
+            .one(db)
+            .await
+            .expect("query")
+            .expect("page");
+        assert_eq!(
+            page.last_edited_text.as_deref(),
+            Some("1 August 2012 08:59 am")
+        );
         assert_eq!(
             page.last_edited_at.map(|d| d.to_string()).as_deref(),
             Some("2012-08-01 08:59:00")
@@ -97,7 +121,11 @@ async fn the_seed_page_is_stored_with_provenance() {
                 source.excerpt
             );
         }
-        let warning = warnings::Entity::find().one(db).await.expect("query").expect("warning");
+        let warning = warnings::Entity::find()
+            .one(db)
+            .await
+            .expect("query")
+            .expect("warning");
         let source = warning
             .find_related(provenance::Entity)
             .one(db)
@@ -141,8 +169,14 @@ async fn a_changed_page_gets_a_revision_and_delists_what_left() {
         assert_eq!(stored.change, PageChange::Changed, "{}", test.backend());
         assert_eq!(stored.summary.drugs.added, ["pazopanib"]);
         assert_eq!(stored.summary.drugs.removed, ["letrozole"]);
-        assert_eq!(stored.summary.treatments.removed, ["hormonal-therapy/letrozole"]);
-        assert_eq!(stored.summary.treatments.added, ["targeted-therapy/pazopanib"]);
+        assert_eq!(
+            stored.summary.treatments.removed,
+            ["hormonal-therapy/letrozole"]
+        );
+        assert_eq!(
+            stored.summary.treatments.added,
+            ["targeted-therapy/pazopanib"]
+        );
 
         let revision = page_revisions::Entity::find_by_id(stored.revision_id.expect("revision"))
             .one(db)
@@ -170,7 +204,10 @@ async fn a_changed_page_gets_a_revision_and_delists_what_left() {
             .await
             .expect("query")
             .expect("interval");
-        assert_eq!((interval.listed_from, interval.listed_until), (day(1), Some(day(5))));
+        assert_eq!(
+            (interval.listed_from, interval.listed_until),
+            (day(1), Some(day(5)))
+        );
         let pazopanib = drugs::Entity::find()
             .filter(drugs::Column::Slug.eq("pazopanib"))
             .one(db)
@@ -206,10 +243,21 @@ async fn the_bundled_page_loads_once_into_an_empty_database() {
         let first = bundled::load_if_empty(db).await.expect("loads");
         assert!(first.is_some());
         assert!(bundled::load_if_empty(db).await.expect("checks").is_none());
-        let page = pages::Entity::find().one(db).await.expect("query").expect("page");
+        let page = pages::Entity::find()
+            .one(db)
+            .await
+            .expect("query")
+            .expect("page");
         assert_eq!(page.url, bundled::TREATMENTS_URL);
-        assert!(page.origin_note.is_some_and(|n| n.starts_with("Reconstructed")));
-        let revision = page_revisions::Entity::find().one(db).await.expect("query").expect("rev");
+        assert!(
+            page.origin_note
+                .is_some_and(|n| n.starts_with("Reconstructed"))
+        );
+        let revision = page_revisions::Entity::find()
+            .one(db)
+            .await
+            .expect("query")
+            .expect("rev");
         assert_eq!(revision.origin, RevisionOrigin::Bundled);
         let raw = zstd::decode_all(revision.raw_body_zstd.as_slice()).expect("decompresses");
         assert_eq!(raw, bundled::TREATMENTS_HTML);

@@ -5,6 +5,7 @@ use sea_orm_migration::schema::{timestamp_with_time_zone, timestamp_with_time_zo
 
 /// Columns every listed fact carries: when it was first and last seen on the site, and when it left.
 #[derive(DeriveIden)]
+#[allow(clippy::enum_variant_names, reason = "variants are column names")]
 pub enum Listing {
     FirstListedAt,
     LastListedAt,
@@ -28,11 +29,7 @@ pub fn fk(
 ) -> ForeignKeyCreateStatement {
     let (from_table, from_col) = (from_table.into_iden(), from_col.into_iden());
     ForeignKey::create()
-        .name(format!(
-            "fk_{}_{}",
-            from_table.to_string(),
-            from_col.to_string()
-        ))
+        .name(format!("fk_{}_{}", from_table, from_col))
         .from(from_table, from_col)
         .to(to_table, to_col)
         .on_delete(ForeignKeyAction::Restrict)
@@ -48,7 +45,7 @@ pub async fn index<C: IntoIden>(
     unique: bool,
 ) -> Result<(), DbErr> {
     let table = table.into_iden();
-    let mut name = format!("{}_{}", if unique { "uq" } else { "ix" }, table.to_string());
+    let mut name = format!("{}_{}", if unique { "uq" } else { "ix" }, table);
     let mut stmt = Index::create();
     stmt.table(table).if_not_exists();
     for col in cols {

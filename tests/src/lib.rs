@@ -76,10 +76,10 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = reqwest::Client::new();
         loop {
-            if let Ok(response) = client.get(format!("{}/healthz", server.base)).send().await {
-                if response.status().is_success() {
-                    return server;
-                }
+            if let Ok(response) = client.get(format!("{}/healthz", server.base)).send().await
+                && response.status().is_success()
+            {
+                return server;
             }
             assert!(Instant::now() < deadline, "lmsdr serve did not come up");
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -14,7 +14,12 @@ fn stdout(output: &std::process::Output) -> String {
 async fn migrate_status_on_new_databases() {
     for db in TestDb::all_unmigrated().await {
         let output = run(["migrate", "status", "--database-url", &db.url]);
-        assert!(output.status.success(), "{}: {}", db.backend(), stderr(&output));
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            db.backend(),
+            stderr(&output)
+        );
         let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
         assert_eq!(lines.len(), 5, "{}", stdout(&output));
         assert!(lines.iter().all(|l| l.starts_with("pending ")));
@@ -66,7 +71,10 @@ fn unavailable_subcommands_say_so() {
 async fn import_reports_per_file_and_keeps_going() {
     let db = TestDb::sqlite().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../ingest/tests/fixtures/treatments");
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ingest/tests/fixtures/treatments"
+    );
     std::fs::copy(
         format!("{fixtures}/html5.html"),
         dir.path().join("treatments.php"),
@@ -76,7 +84,12 @@ async fn import_reports_per_file_and_keeps_going() {
     let dir_arg = dir.path().display().to_string();
 
     let output = run(["import", "--json", "--database-url", &db.url, &dir_arg]);
-    assert_eq!(output.status.code(), Some(2), "partial: {}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "partial: {}",
+        stderr(&output)
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
     assert_eq!(report["pages_new"], 1);
     assert_eq!(report["pages_failed"], 1);
@@ -86,7 +99,11 @@ async fn import_reports_per_file_and_keeps_going() {
         .as_array()
         .and_then(|files| files.iter().find(|f| !f["error"].is_null()))
         .expect("a failed file");
-    assert!(failed["error"].as_str().is_some_and(|e| e.contains("not an HTML page")));
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not an HTML page"))
+    );
     let page = report["files"]
         .as_array()
         .and_then(|files| files.iter().find(|f| f["error"].is_null()))
@@ -95,7 +112,10 @@ async fn import_reports_per_file_and_keeps_going() {
 
     let again = run(["import", "--database-url", &db.url, &dir_arg]);
     let text = stdout(&again);
-    assert!(text.contains("pages: 0 new, 0 changed, 1 unchanged, 1 failed"), "{text}");
+    assert!(
+        text.contains("pages: 0 new, 0 changed, 1 unchanged, 1 failed"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -179,11 +179,12 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
     if facts.mentions.is_empty() && drug_context {
         facts.mentions = unknown_drugs(text, &mut facts.unverified);
     }
-    if let Some((_, code)) = &facts.trial {
-        if !facts.mentions.iter().any(|m| mentions_code(m, code)) && drug_context {
-            // A trial named by a code the vocabulary lacks still names a drug.
-            facts.unverified.push(code.clone());
-        }
+    if let Some((_, code)) = &facts.trial
+        && !facts.mentions.iter().any(|m| mentions_code(m, code))
+        && drug_context
+    {
+        // A trial named by a code the vocabulary lacks still names a drug.
+        facts.unverified.push(code.clone());
     }
     facts.name = display_name(text, groups.first().map(|g| g.0));
     facts
@@ -255,10 +256,10 @@ fn only_joiners(gap: &str) -> bool {
 /// Extends a mention over the `)` that closes a bracket it opened.
 fn include_closing_paren(text: &str, start: usize, end: usize) -> usize {
     let span = &text[start..end];
-    if span.matches('(').count() > span.matches(')').count() {
-        if let Some(offset) = text[end..].find(')') {
-            return end + offset + 1;
-        }
+    if span.matches('(').count() > span.matches(')').count()
+        && let Some(offset) = text[end..].find(')')
+    {
+        return end + offset + 1;
     }
     end
 }
@@ -321,10 +322,10 @@ fn unknown_drugs(text: &str, unverified: &mut Vec<String>) -> Vec<Mention> {
 /// without a leading clause such as "Currently in trial … is" before the drug it introduces.
 fn display_name(text: &str, first_mention: Option<usize>) -> String {
     let mut name = text;
-    if let Some(start) = first_mention {
-        if LEADING_CLAUSE.is_match(&text[..start]) {
-            name = &text[start..];
-        }
+    if let Some(start) = first_mention
+        && LEADING_CLAUSE.is_match(&text[..start])
+    {
+        name = &text[start..];
     }
     let name = SEE_ALSO.replace(name, "");
     strip_item_punctuation(&name)

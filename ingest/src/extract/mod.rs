@@ -278,10 +278,8 @@ impl Builder {
             .iter()
             .map(|m| {
                 let slug = self.drug(&m.drug, source);
-                if in_trial {
-                    if let Some(drug) = self.drugs.iter_mut().find(|d| d.slug == slug) {
-                        drug.in_trial = true;
-                    }
+                if in_trial && let Some(drug) = self.drugs.iter_mut().find(|d| d.slug == slug) {
+                    drug.in_trial = true;
                 }
                 DrugMention {
                     drug: slug,

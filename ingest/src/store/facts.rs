@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use lmsdr_entity::sea_orm_active_enums::{FactKind, LinkKind};
 use lmsdr_entity::{
     drug_names, drug_relations, drugs, links, provenance, regimen_drugs, regimens,
-    treatment_categories, treatments, trial_references, treatment_drugs, warnings,
+    treatment_categories, treatment_drugs, treatments, trial_references, warnings,
 };
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
@@ -44,14 +44,23 @@ pub struct Delta {
 impl ChangeSummary {
     /// Whether nothing was added or removed.
     pub fn is_empty(&self) -> bool {
-        [&self.treatments, &self.drugs, &self.regimens, &self.warnings]
-            .iter()
-            .all(|d| d.added.is_empty() && d.removed.is_empty())
+        [
+            &self.treatments,
+            &self.drugs,
+            &self.regimens,
+            &self.warnings,
+        ]
+        .iter()
+        .all(|d| d.added.is_empty() && d.removed.is_empty())
     }
 }
 
 /// Inserts or updates an active model, returning the stored row.
-async fn put<A, C>(db: &C, model: A, exists: bool) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+async fn put<A, C>(
+    db: &C,
+    model: A,
+    exists: bool,
+) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
 where
     C: ConnectionTrait,
     A: ActiveModelTrait + ActiveModelBehavior + Send,
@@ -412,7 +421,10 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
 
     async fn relation(&mut self, relation: &crate::extract::DrugRelation) -> Result<(), DbErr> {
         let provenance_id = self.source(Some("drugs"), &relation.source).await?;
-        let (drug_id, related_id) = (self.drug_id(&relation.drug)?, self.drug_id(&relation.related)?);
+        let (drug_id, related_id) = (
+            self.drug_id(&relation.drug)?,
+            self.drug_id(&relation.related)?,
+        );
         let existing = drug_relations::Entity::find()
             .filter(drug_relations::Column::DrugId.eq(drug_id))
             .filter(drug_relations::Column::RelatedDrugId.eq(related_id))
@@ -440,7 +452,11 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
 
     async fn warning(&mut self, warning: &crate::extract::Warning) -> Result<(), DbErr> {
         let provenance_id = self.source(Some("warnings"), &warning.source).await?;
-        let drug_id = warning.drug.as_deref().map(|s| self.drug_id(s)).transpose()?;
+        let drug_id = warning
+            .drug
+            .as_deref()
+            .map(|s| self.drug_id(s))
+            .transpose()?;
         let category_id = match &warning.category {
             Some(slug) => treatment_categories::Entity::find()
                 .filter(treatment_categories::Column::Slug.eq(slug))
@@ -560,27 +576,33 @@ async fn labels_of<C: ConnectionTrait>(
     }
     let ids = ids.to_vec();
     Ok(match kind {
-        FactKind::Drug => drugs::Entity::find()
-            .select_only()
-            .column(drugs::Column::Slug)
-            .filter(drugs::Column::Id.is_in(ids))
-            .into_tuple::<String>()
-            .all(db)
-            .await?,
-        FactKind::Regimen => regimens::Entity::find()
-            .select_only()
-            .column(regimens::Column::Slug)
-            .filter(regimens::Column::Id.is_in(ids))
-            .into_tuple::<String>()
-            .all(db)
-            .await?,
-        FactKind::Warning => warnings::Entity::find()
-            .select_only()
-            .column(warnings::Column::Slug)
-            .filter(warnings::Column::Id.is_in(ids))
-            .into_tuple::<String>()
-            .all(db)
-            .await?,
+        FactKind::Drug => {
+            drugs::Entity::find()
+                .select_only()
+                .column(drugs::Column::Slug)
+                .filter(drugs::Column::Id.is_in(ids))
+                .into_tuple::<String>()
+                .all(db)
+                .await?
+        }
+        FactKind::Regimen => {
+            regimens::Entity::find()
+                .select_only()
+                .column(regimens::Column::Slug)
+                .filter(regimens::Column::Id.is_in(ids))
+                .into_tuple::<String>()
+                .all(db)
+                .await?
+        }
+        FactKind::Warning => {
+            warnings::Entity::find()
+                .select_only()
+                .column(warnings::Column::Slug)
+                .filter(warnings::Column::Id.is_in(ids))
+                .into_tuple::<String>()
+                .all(db)
+                .await?
+        }
         FactKind::Treatment => treatments::Entity::find()
             .find_also_related(treatment_categories::Entity)
             .filter(treatments::Column::Id.is_in(ids))

@@ -16,8 +16,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-pub use facts::{ChangeSummary, Delta};
 use facts::Deriver;
+pub use facts::{ChangeSummary, Delta};
 use listing::At;
 
 use crate::extract::Document;
@@ -85,7 +85,10 @@ pub struct Stored {
 }
 
 /// Stores one observed page in a single transaction.
-pub async fn store_page(db: &DatabaseConnection, obs: Observation<'_>) -> Result<Stored, StoreError> {
+pub async fn store_page(
+    db: &DatabaseConnection,
+    obs: Observation<'_>,
+) -> Result<Stored, StoreError> {
     let raw_zstd = zstd::encode_all(obs.raw, ZSTD_LEVEL).map_err(StoreError::Compress)?;
     let doc = obs.document;
     let txn = db.begin().await?;
@@ -104,29 +107,29 @@ pub async fn store_page(db: &DatabaseConnection, obs: Observation<'_>) -> Result
         None => None,
     };
 
-    if let (Some(page), Some(latest)) = (&existing, &previous) {
-        if latest.content_hash == doc.content_hash {
-            let page_id = page.id;
-            if obs.origin == RevisionOrigin::Sync || page.status == PageStatus::Gone {
-                let mut row = page.clone().into_active_model();
-                row.last_seen_at = Set(obs.fetched_at.max(page.last_seen_at));
-                row.fetched_at = Set(obs.fetched_at);
-                row.status = Set(PageStatus::Active);
-                row.gone_at = Set(None);
-                if obs.etag.is_some() || obs.last_modified.is_some() {
-                    row.etag = Set(obs.etag.map(str::to_owned));
-                    row.last_modified = Set(obs.last_modified.map(str::to_owned));
-                }
-                row.update(&txn).await?;
+    if let (Some(page), Some(latest)) = (&existing, &previous)
+        && latest.content_hash == doc.content_hash
+    {
+        let page_id = page.id;
+        if obs.origin == RevisionOrigin::Sync || page.status == PageStatus::Gone {
+            let mut row = page.clone().into_active_model();
+            row.last_seen_at = Set(obs.fetched_at.max(page.last_seen_at));
+            row.fetched_at = Set(obs.fetched_at);
+            row.status = Set(PageStatus::Active);
+            row.gone_at = Set(None);
+            if obs.etag.is_some() || obs.last_modified.is_some() {
+                row.etag = Set(obs.etag.map(str::to_owned));
+                row.last_modified = Set(obs.last_modified.map(str::to_owned));
             }
-            txn.commit().await?;
-            return Ok(Stored {
-                page_id,
-                revision_id: None,
-                change: PageChange::Unchanged,
-                summary: ChangeSummary::default(),
-            });
+            row.update(&txn).await?;
         }
+        txn.commit().await?;
+        return Ok(Stored {
+            page_id,
+            revision_id: None,
+            change: PageChange::Unchanged,
+            summary: ChangeSummary::default(),
+        });
     }
 
     let change = if existing.is_some() {
