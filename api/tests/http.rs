@@ -32,7 +32,10 @@ async fn the_playground_is_served_at_the_root() {
     for app in TestApp::all().await {
         let page = app.get("/").await;
         assert_eq!(page.status, StatusCode::OK);
-        let content_type = page.headers.get("content-type").and_then(|v| v.to_str().ok());
+        let content_type = page
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok());
         assert!(content_type.is_some_and(|c| c.starts_with("text/html")));
         assert!(page.text().to_lowercase().contains("graphiql"));
     }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lines::Line;
-use super::text::{sentences, word_count};
+use super::text::{first_sentence, has_several_sentences, word_count};
 use super::vocabulary::{KnownCategory, VOCABULARY};
 
 /// The content, sectioned.
@@ -74,8 +74,7 @@ pub fn is_warning(text: &str) -> bool {
 
 /// The subject of a lead-in: its words up to the first verb-like word.
 pub fn subject_of(text: &str) -> String {
-    let first = sentences(text).into_iter().next().unwrap_or_default();
-    first
+    first_sentence(text)
         .split_whitespace()
         .take_while(|w| {
             let bare = w
@@ -94,7 +93,7 @@ fn item_like(text: &str) -> bool {
     word_count(text) <= MAX_ITEM_WORDS
         && !text.trim_end().ends_with(':')
         && !is_warning(text)
-        && sentences(text).len() <= 1
+        && !has_several_sentences(text)
 }
 
 enum LeadIn {

@@ -101,24 +101,11 @@ fn looks_binary(bytes: &[u8]) -> bool {
     head.contains(&0) || controls * 20 > head.len().max(1)
 }
 
-/// True when the text has at least one tag.
+/// True when the text has at least one tag (`<` then a letter, `!` or `/`).
 fn has_markup(text: &str) -> bool {
-    let head: String = text.chars().take(64 * 1024).collect();
-    let lower = head.to_ascii_lowercase();
-    [
-        "<html",
-        "<body",
-        "<head",
-        "<!doctype",
-        "<p",
-        "<div",
-        "<table",
-        "<ul",
-        "<br",
-        "<a ",
-    ]
-    .iter()
-    .any(|tag| lower.contains(tag))
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'!' || w[1] == b'/'))
 }
 
 fn header_charset(content_type: &str) -> Option<&'static Encoding> {

@@ -5,9 +5,9 @@
 use std::sync::LazyLock;
 
 use lmsdr_entity::sea_orm_active_enums::{DrugRelationKind, Route};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
-use super::text::{collapse_whitespace, normalize_name};
+use super::text::{collapse_whitespace, contains_ignore_case, normalize_name};
 use super::vocabulary::{KnownDrug, VOCABULARY};
 
 /// A drug as an item names it.
@@ -75,66 +75,52 @@ pub struct ItemFacts {
     pub unverified: Vec<String>,
 }
 
-static REGIMEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?P<name>[^()+]{1,40}?)\s*\((?P<parts>[^()]*\+[^()]*)\)")
-        .expect("regimen pattern is valid")
+static CODE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[A-Z]{1,5}-?\d{3,6}(?-u:\b)").expect("code pattern is valid")
 });
-static BARE_COMBINATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*[A-Za-z][\w-]*(?:\s*\+\s*[A-Za-z][\w-]*)+\s*$")
-        .expect("combination pattern is valid")
-});
-static BRAND_GENERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?P<brand>[A-Z][A-Za-z0-9-]{2,})\s*\((?P<generic>[a-z][a-z-]{3,})\)")
-        .expect("brand pattern is valid")
-});
-static CODE_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b[A-Z]{1,5}-?\d{3,6}\b").expect("code pattern is valid"));
 static TRIAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?P<code>[A-Z]{1,6}-?\d{3,}[A-Z0-9-]*)\s+(?:trial|study)\b")
+    Regex::new(r"(?i)(?-u:\b)(?P<code>[A-Z]{1,6}-?\d{3,}[A-Z0-9-]*)\s+(?:trial|study)(?-u:\b)")
         .expect("trial pattern is valid")
 });
 static SAME_DRUG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:same drug as|same as|identical to|equivalent to|the oral form of)\b")
-        .expect("relation pattern is valid")
+    Regex::new(
+        r"(?i)(?-u:\b)(?:same drug as|same as|identical to|equivalent to|the oral form of)(?-u:\b)",
+    )
+    .expect("relation pattern is valid")
 });
-static LEADING_CLAUSE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^.*\b(?:is|are)\s+$").expect("clause pattern is valid"));
 static SEE_ALSO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*\(\s*see\b[^)]*\)\s*$").expect("see-also pattern is valid")
+    Regex::new(r"(?i)\s*\(\s*see(?-u:\b)[^)]*\)\s*$").expect("see-also pattern is valid")
 });
 
 const ROUTES: &[(&str, Route)] = &[
     (
-        r"(?i)\b(?:oral|orally|by mouth|p\.o\.)(?:\W|$)",
+        r"(?i)(?-u:\b)(?:oral|orally|by mouth|p\.o\.)(?:\W|$)",
         Route::Oral,
     ),
     (
-        r"(?i)\b(?:intravenous|intravenously|i\.v\.|IV|infusion)(?:\W|$)",
+        r"(?i)(?-u:\b)(?:intravenous|intravenously|i\.v\.|IV|infusion)(?:\W|$)",
         Route::Intravenous,
     ),
     (
-        r"(?i)\b(?:subcutaneous|subcutaneously)\b",
+        r"(?i)(?-u:\b)(?:subcutaneous|subcutaneously)(?-u:\b)",
         Route::Subcutaneous,
     ),
     (
-        r"(?i)\b(?:intramuscular|intramuscularly)\b",
+        r"(?i)(?-u:\b)(?:intramuscular|intramuscularly)(?-u:\b)",
         Route::Intramuscular,
     ),
-    (r"(?i)\b(?:topical|topically)\b", Route::Topical),
+    (r"(?i)(?-u:\b)(?:topical|topically)(?-u:\b)", Route::Topical),
     (
-        r"(?i)\b(?:intra-?arterial|intra-?arterially)\b",
+        r"(?i)(?-u:\b)(?:intra-?arterial|intra-?arterially)(?-u:\b)",
         Route::Intraarterial,
     ),
     (
-        r"(?i)\b(?:intraperitoneal|intraperitoneally)\b",
+        r"(?i)(?-u:\b)(?:intraperitoneal|intraperitoneally)(?-u:\b)",
         Route::Intraperitoneal,
     ),
 ];
-static ROUTE_PATTERNS: LazyLock<Vec<(Regex, Route)>> = LazyLock::new(|| {
-    ROUTES
-        .iter()
-        .map(|(p, r)| (Regex::new(p).expect("route pattern is valid"), *r))
-        .collect()
+static ROUTE_PATTERNS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new(ROUTES.iter().map(|(pattern, _)| pattern)).expect("route patterns are valid")
 });
 
 /// Reads an item. `drug_context` says whether its category is about drugs, so that unknown
@@ -169,12 +155,14 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
             name_as_written: collapse_whitespace(&text[start..end]),
             route: route_in(tail),
         });
-        if i + 1 < groups.len() && SAME_DRUG.is_match(tail) {
+        if i + 1 < groups.len() && !tail.trim().is_empty() && SAME_DRUG.is_match(tail) {
             facts
                 .relations
                 .push((i, i + 1, DrugRelationKind::SameDrugAs));
         }
-        unknown_names_beside(&text[start..end], &mut facts.unverified);
+    }
+    if drug_context && !groups.is_empty() {
+        unknown_names_beside(text, &mut facts.unverified);
     }
     if facts.mentions.is_empty() && drug_context {
         facts.mentions = unknown_drugs(text, &mut facts.unverified);
@@ -202,6 +190,9 @@ fn mentions_code(mention: &Mention, code: &str) -> bool {
 
 /// The label and code of a trial the item refers to ("see the AP23573 trial").
 fn trial_reference(text: &str) -> Option<(String, String)> {
+    if !contains_ignore_case(text, "trial") && !contains_ignore_case(text, "study") {
+        return None;
+    }
     let captures = TRIAL.captures(text)?;
     let whole = captures.get(0)?.as_str().to_owned();
     let code = captures.name("code")?.as_str().to_owned();
@@ -209,17 +200,7 @@ fn trial_reference(text: &str) -> Option<(String, String)> {
 }
 
 fn regimen(text: &str, drug_context: bool, unverified: &mut Vec<String>) -> Option<RegimenRef> {
-    let (name, parts) = if let Some(c) = REGIMEN.captures(text) {
-        (
-            c.name("name")?.as_str().trim().to_owned(),
-            c.name("parts")?.as_str().trim().to_owned(),
-        )
-    } else if BARE_COMBINATION.is_match(text) {
-        let trimmed = text.trim().to_owned();
-        (trimmed.clone(), trimmed)
-    } else {
-        return None;
-    };
+    let (name, parts) = regimen_parts(text)?;
     let mut drugs = Vec::new();
     for part in parts.split('+').map(str::trim).filter(|p| !p.is_empty()) {
         let drug = match VOCABULARY.lookup(part) {
@@ -240,11 +221,32 @@ fn regimen(text: &str, drug_context: bool, unverified: &mut Vec<String>) -> Opti
             route: None,
         });
     }
-    (drugs.len() >= 2).then_some(RegimenRef {
-        name,
-        components: collapse_whitespace(&parts),
+    (drugs.len() >= 2).then(|| RegimenRef {
+        name: name.to_owned(),
+        components: collapse_whitespace(parts),
         drugs,
     })
+}
+
+/// "Name (A + B + C)" gives the name and "A + B + C"; a bare "A + B + C" gives itself twice.
+fn regimen_parts(text: &str) -> Option<(&str, &str)> {
+    if !text.contains('+') {
+        return None;
+    }
+    let text = text.trim();
+    if let Some(open) = text.find('(') {
+        let name = text[..open].trim();
+        let close = open + text[open..].find(')')?;
+        let parts = text[open + 1..close].trim();
+        let name_ok = !name.is_empty() && name.chars().count() <= 40 && !name.contains('+');
+        return (name_ok && parts.contains('+') && !parts.contains('(')).then_some((name, parts));
+    }
+    let single_words = text.split('+').map(str::trim).all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    });
+    single_words.then_some((text, text))
 }
 
 /// Between two names of one drug there may only be brackets, slashes, commas and spaces.
@@ -265,17 +267,56 @@ fn include_closing_paren(text: &str, start: usize, end: usize) -> usize {
 }
 
 fn route_in(tail: &str) -> Option<Route> {
-    ROUTE_PATTERNS
-        .iter()
-        .find(|(pattern, _)| pattern.is_match(tail))
-        .map(|(_, route)| *route)
+    if !tail.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    let first = ROUTE_PATTERNS.matches(tail).into_iter().next()?;
+    ROUTES.get(first).map(|(_, route)| *route)
 }
 
-/// Names in brackets next to a known name that the vocabulary does not know.
-fn unknown_names_beside(span: &str, unverified: &mut Vec<String>) {
-    for name in span.split(['(', ')', '/']).map(str::trim) {
-        if name.len() > 2 && VOCABULARY.lookup(name).is_none() {
-            unverified.push(name.to_owned());
+/// A "Brand (generic)" pair: a capitalised word, then a lowercase word alone in brackets.
+struct BrandGeneric<'t> {
+    whole: std::ops::Range<usize>,
+    brand: &'t str,
+    generic: &'t str,
+}
+
+fn brand_generic_pairs(text: &str) -> Vec<BrandGeneric<'_>> {
+    let mut pairs = Vec::new();
+    for (open, _) in text.match_indices('(') {
+        let Some(close) = text[open..].find(')').map(|c| open + c) else {
+            continue;
+        };
+        let generic = &text[open + 1..close];
+        let generic_ok = generic.len() >= 4
+            && generic.starts_with(|c: char| c.is_ascii_lowercase())
+            && generic.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+        let before = text[..open].trim_end();
+        let brand_start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let brand = &before[brand_start..];
+        let brand_ok = brand.len() >= 3 && brand.starts_with(|c: char| c.is_ascii_uppercase());
+        if generic_ok && brand_ok {
+            pairs.push(BrandGeneric {
+                whole: brand_start..close + 1,
+                brand,
+                generic,
+            });
+        }
+    }
+    pairs
+}
+
+/// "Brand (generic)" pairs in which the vocabulary lacks a name: reported, the known drug kept.
+fn unknown_names_beside(text: &str, unverified: &mut Vec<String>) {
+    for pair in brand_generic_pairs(text) {
+        for name in [pair.brand, pair.generic] {
+            if VOCABULARY.lookup(name).is_none() {
+                unverified.push(name.to_owned());
+            }
         }
     }
 }
@@ -283,25 +324,20 @@ fn unknown_names_beside(span: &str, unverified: &mut Vec<String>) {
 /// Drug-like names in an item that names no known drug: "Brand (generic)" and code names.
 fn unknown_drugs(text: &str, unverified: &mut Vec<String>) -> Vec<Mention> {
     let mut mentions = Vec::new();
-    for c in BRAND_GENERIC.captures_iter(text) {
-        let (Some(whole), Some(brand), Some(generic)) =
-            (c.get(0), c.name("brand"), c.name("generic"))
-        else {
-            continue;
-        };
-        unverified.push(generic.as_str().to_owned());
-        unverified.push(brand.as_str().to_owned());
+    for pair in brand_generic_pairs(text) {
+        unverified.push(pair.generic.to_owned());
+        unverified.push(pair.brand.to_owned());
         mentions.push(Mention {
             drug: DrugRef::Unknown {
-                generic: generic.as_str().to_owned(),
-                brand: Some(brand.as_str().to_owned()),
+                generic: pair.generic.to_owned(),
+                brand: Some(pair.brand.to_owned()),
                 code: None,
             },
-            name_as_written: whole.as_str().to_owned(),
-            route: route_in(&text[whole.end()..]),
+            name_as_written: text[pair.whole.clone()].to_owned(),
+            route: route_in(&text[pair.whole.end..]),
         });
     }
-    if mentions.is_empty() {
+    if mentions.is_empty() && text.bytes().any(|b| b.is_ascii_digit()) {
         for m in CODE_NAME.find_iter(text) {
             unverified.push(m.as_str().to_owned());
             mentions.push(Mention {
@@ -323,12 +359,21 @@ fn unknown_drugs(text: &str, unverified: &mut Vec<String>) -> Vec<Mention> {
 fn display_name(text: &str, first_mention: Option<usize>) -> String {
     let mut name = text;
     if let Some(start) = first_mention
-        && LEADING_CLAUSE.is_match(&text[..start])
+        && start > 0
+        && introduces(&text[..start])
     {
         name = &text[start..];
     }
-    let name = SEE_ALSO.replace(name, "");
-    strip_item_punctuation(&name)
+    if name.trim_end().ends_with(')') && contains_ignore_case(name, "see") {
+        return strip_item_punctuation(&SEE_ALSO.replace(name, ""));
+    }
+    strip_item_punctuation(name)
+}
+
+/// Whether a clause ends in "is" or "are", introducing what follows it.
+fn introduces(clause: &str) -> bool {
+    let last = clause.trim_end().rsplit(' ').next().unwrap_or_default();
+    clause.ends_with(' ') && (last.eq_ignore_ascii_case("is") || last.eq_ignore_ascii_case("are"))
 }
 
 fn strip_item_punctuation(text: &str) -> String {
@@ -419,6 +464,13 @@ mod tests {
             matches!(&facts.mentions[0].drug, DrugRef::Unknown { generic, .. } if generic == "zorvexamab")
         );
         assert!(facts.unverified.contains(&"zorvexamab".to_owned()));
+    }
+
+    #[test]
+    fn unknown_brands_beside_known_generics_are_reported() {
+        let facts = analyze("Doxil (doxorubicin)", true);
+        assert_eq!(facts.mentions[0].drug, known("doxorubicin"));
+        assert_eq!(facts.unverified, ["Doxil"]);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use ego_tree::NodeRef;
 use scraper::{Html, Node};
 
-use super::text::collapse_whitespace;
+use super::text::{collapse_whitespace, push_collapsed};
 
 /// A link inside a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,63 +62,84 @@ const BULLETS: &[char] = &[
     '•', '·', '*', '-', '–', '▪', '◦', '●', '■', '►', '»', '○', '◊',
 ];
 
-const SKIPPED: &[&str] = &[
-    "head", "script", "style", "noscript", "template", "iframe", "object", "embed", "select",
-    "option", "textarea", "button", "svg", "math", "map",
-];
+/// Elements whose content is never page text.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "head"
+            | "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "iframe"
+            | "object"
+            | "embed"
+            | "select"
+            | "option"
+            | "textarea"
+            | "button"
+            | "svg"
+            | "math"
+            | "map"
+    )
+}
 
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "center",
-    "dd",
-    "details",
-    "dialog",
-    "dir",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "frame",
-    "frameset",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hgroup",
-    "hr",
-    "html",
-    "legend",
-    "li",
-    "main",
-    "menu",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-    "caption",
-    "title",
-];
+/// Elements that start and end a line.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "frame"
+            | "frameset"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+            | "caption"
+            | "title"
+    )
+}
 
 /// Splits a parsed document's body into lines.
 pub fn lines(html: &Html) -> Vec<Line> {
@@ -146,7 +167,7 @@ impl Walker {
             Node::Text(text) => self.push_text(text, zone),
             Node::Element(element) => {
                 let name = element.name();
-                if SKIPPED.contains(&name) {
+                if is_skipped(name) {
                     return;
                 }
                 match name {
@@ -160,7 +181,7 @@ impl Walker {
                     _ => {}
                 }
                 let zone = zone_of(element).unwrap_or(zone);
-                let block = BLOCKS.contains(&name);
+                let block = is_block(name);
                 if block {
                     self.flush();
                 }
@@ -201,8 +222,7 @@ impl Walker {
     fn push_text(&mut self, text: &str, zone: Zone) {
         let starts_with_space = text.starts_with(|c: char| c.is_whitespace() || c == '\u{a0}');
         let ends_with_space = text.ends_with(|c: char| c.is_whitespace() || c == '\u{a0}');
-        let collapsed = collapse_whitespace(text);
-        if collapsed.is_empty() {
+        if text.chars().all(|c| c.is_whitespace() || c == '\u{a0}') {
             if !text.is_empty() {
                 self.pending_space = true;
             }
@@ -211,13 +231,14 @@ impl Walker {
         if (self.pending_space || starts_with_space) && !self.text.is_empty() {
             self.text.push(' ');
         }
+        let from = self.text.len();
+        push_collapsed(&mut self.text, text);
         if let Some((_, link_text)) = &mut self.open_link {
             if (starts_with_space || self.pending_space) && !link_text.is_empty() {
                 link_text.push(' ');
             }
-            link_text.push_str(&collapsed);
+            link_text.push_str(&self.text[from..]);
         }
-        self.text.push_str(&collapsed);
         self.pending_space = ends_with_space;
         if self.zone.is_none() {
             self.zone = Some(zone);
@@ -305,15 +326,13 @@ fn zone_of(element: &scraper::node::Element) -> Option<Zone> {
         "footer" => return Some(Zone::Footer),
         _ => {}
     }
-    let names = [element.attr("id"), element.attr("class")]
-        .into_iter()
-        .flatten()
-        .map(str::to_ascii_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ");
-    if names.is_empty() {
-        None
-    } else if ["nav", "menu", "sidebar"].iter().any(|k| names.contains(k)) {
+    let (id, class) = (element.attr("id"), element.attr("class"));
+    if id.is_none() && class.is_none() {
+        return None;
+    }
+    let names =
+        format!("{} {}", id.unwrap_or_default(), class.unwrap_or_default()).to_ascii_lowercase();
+    if ["nav", "menu", "sidebar"].iter().any(|k| names.contains(k)) {
         Some(Zone::Nav)
     } else if names.contains("footer") {
         Some(Zone::Footer)

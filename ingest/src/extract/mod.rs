@@ -27,7 +27,7 @@ pub use document::*;
 
 use content::RawCategory;
 use items::{DrugRef, ItemFacts, Mention};
-use text::{sentences, slugify};
+use text::{contains_ignore_case, last_sentence, sentences, slugify};
 use vocabulary::VOCABULARY;
 
 /// Why a page could not be extracted.
@@ -66,7 +66,8 @@ static INVESTIGATIONAL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid")
 });
 static IN_TRIAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:in (?:a )?(?:clinical )?trials?|clinical trial)\b").expect("valid")
+    Regex::new(r"(?i)(?-u:\b)(?:in (?:a )?(?:clinical )?trials?|clinical trial)(?-u:\b)")
+        .expect("valid")
 });
 static FIRST_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bfirst[- ]line\b").expect("valid"));
@@ -187,11 +188,10 @@ impl Builder {
         }
         let mut treatments: Vec<Treatment> = Vec::new();
         for group in &raw.groups {
-            let last_sentence = sentences(&group.lead_in).pop().unwrap_or_default();
-            let first_line = FIRST_LINE.is_match(&last_sentence);
+            let first_line = FIRST_LINE.is_match(last_sentence(&group.lead_in));
             for item in &group.items {
                 let facts = items::analyze(item, drug_context);
-                let status = if IN_TRIAL.is_match(item) {
+                let status = if contains_ignore_case(item, "trial") && IN_TRIAL.is_match(item) {
                     TreatmentStatus::InTrial
                 } else if investigational {
                     TreatmentStatus::Investigational

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::document::{Link, Stamp};
 use super::lines::{Line, Zone};
-use super::text::{collapse_whitespace, word_count};
+use super::text::{collapse_whitespace, contains_ignore_case, word_count};
 
 /// A page split into its frame and its main content.
 #[derive(Debug)]
@@ -114,17 +114,21 @@ pub fn is_external(base: &Url, url: &Url) -> bool {
     host(base) != host(url)
 }
 
+static TITLE: LazyLock<[Selector; 2]> = LazyLock::new(|| {
+    ["title", "h1"].map(|tag| Selector::parse(tag).expect("title selectors are valid"))
+});
+static META: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("meta[name][content]").expect("meta selector is valid"));
+
 fn title(html: &Html) -> Option<String> {
-    ["title", "h1"].iter().find_map(|tag| {
-        let selector = Selector::parse(tag).ok()?;
-        let text = collapse_whitespace(&html.select(&selector).next()?.text().collect::<String>());
+    TITLE.iter().find_map(|selector| {
+        let text = collapse_whitespace(&html.select(selector).next()?.text().collect::<String>());
         (!text.is_empty()).then_some(text)
     })
 }
 
 fn meta_content(html: &Html, name: &str) -> Option<String> {
-    let selector = Selector::parse("meta[name][content]").ok()?;
-    html.select(&selector).find_map(|meta| {
+    html.select(&META).find_map(|meta| {
         let el = meta.value();
         el.attr("name")
             .filter(|n| n.eq_ignore_ascii_case(name))
@@ -177,7 +181,8 @@ fn navigation_run(lines: &[Line]) -> Option<std::ops::Range<usize>> {
 
 fn is_boilerplate(line: &Line, title: Option<&str>) -> bool {
     let text = line.text.as_str();
-    if BOILERPLATE.is_match(text) {
+    let words = word_count(text);
+    if words <= 12 && BOILERPLATE.is_match(text) {
         return true;
     }
     if title.is_some_and(|t| t.eq_ignore_ascii_case(text)) {
@@ -189,13 +194,14 @@ fn is_boilerplate(line: &Line, title: Option<&str>) -> bool {
     if only_fragment_links {
         return true;
     }
-    matches!(line.zone, Zone::Header | Zone::Footer | Zone::Nav)
-        && word_count(text) <= 8
-        && !line.list_item
+    matches!(line.zone, Zone::Header | Zone::Footer | Zone::Nav) && words <= 8 && !line.list_item
 }
 
 /// Reads a "Last Edited - 1 August 2012 08:59 am" stamp.
 pub fn parse_stamp(line: &str) -> Option<Stamp> {
+    if !contains_ignore_case(line, "last") {
+        return None;
+    }
     let captured = STAMP.captures(line)?.get(1)?.as_str();
     let text = captured.trim_end_matches(['.', ',']).trim().to_owned();
     if text.is_empty() || !text.chars().any(|c| c.is_ascii_digit()) {

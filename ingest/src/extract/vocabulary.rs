@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use lmsdr_entity::sea_orm_active_enums::DrugNameKind;
-use regex::Regex;
+use regex::RegexSet;
 use serde::Deserialize;
 
 use super::text::normalize_name;
@@ -87,8 +88,10 @@ pub struct Vocabulary {
     pub categories: Vec<KnownCategory>,
     drugs: Vec<KnownDrug>,
     by_name: HashMap<String, (usize, DrugNameKind)>,
-    names_pattern: Regex,
-    category_patterns: Vec<Regex>,
+    names_pattern: AhoCorasick,
+    /// For each pattern of `names_pattern`, the drug it names.
+    pattern_drugs: Vec<usize>,
+    category_patterns: RegexSet,
 }
 
 /// A vocabulary name found in a text.
@@ -107,6 +110,7 @@ impl Vocabulary {
         let file: File = toml::from_str(source).map_err(|e| e.to_string())?;
         let mut by_name = HashMap::new();
         let mut alternatives = Vec::new();
+        let mut pattern_drugs = Vec::new();
         for (index, drug) in file.drug.iter().enumerate() {
             for (name, kind) in drug.names() {
                 if by_name
@@ -116,35 +120,31 @@ impl Vocabulary {
                     return Err(format!("drug name {name} appears twice"));
                 }
                 alternatives.push(name);
+                pattern_drugs.push(index);
             }
         }
-        // Longest first, so that "DTIC-Dome" wins over "DTIC".
-        alternatives.sort_by_key(|name| std::cmp::Reverse(name.len()));
-        let pattern = alternatives
-            .iter()
-            .map(|name| regex::escape(name))
-            .collect::<Vec<_>>()
-            .join("|");
-        let names_pattern =
-            Regex::new(&format!(r"(?i)\b(?:{pattern})\b")).map_err(|e| e.to_string())?;
-        let category_patterns = file
-            .category
-            .iter()
-            .map(|category| {
-                let terms = category
-                    .terms
-                    .iter()
-                    .map(|t| regex::escape(t))
-                    .collect::<Vec<_>>()
-                    .join("|");
-                Regex::new(&format!(r"(?i)\b(?:{terms})\b")).map_err(|e| e.to_string())
-            })
-            .collect::<Result<_, _>>()?;
+        // Leftmost-longest, so that "DTIC-Dome" wins over "DTIC".
+        let names_pattern = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&alternatives)
+            .map_err(|e| e.to_string())?;
+        let category_patterns = RegexSet::new(file.category.iter().map(|category| {
+            let terms = category
+                .terms
+                .iter()
+                .map(|t| regex::escape(t))
+                .collect::<Vec<_>>()
+                .join("|");
+            format!(r"(?i)\b(?:{terms})\b")
+        }))
+        .map_err(|e| e.to_string())?;
         Ok(Self {
             categories: file.category,
             drugs: file.drug,
             by_name,
             names_pattern,
+            pattern_drugs,
             category_patterns,
         })
     }
@@ -160,12 +160,19 @@ impl Vocabulary {
         self.drugs.iter().find(|d| d.slug == slug)
     }
 
-    /// Every vocabulary name in a text, left to right, not overlapping.
+    /// Every vocabulary name in a text standing as a whole word, left to right, not overlapping.
     pub fn find_names<'v>(&'v self, text: &str) -> Vec<NameMatch<'v>> {
+        let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
         self.names_pattern
             .find_iter(text)
+            .filter(|m| {
+                !is_word(text[..m.start()].chars().next_back())
+                    && !is_word(text[m.end()..].chars().next())
+            })
             .filter_map(|m| {
-                let (drug, _) = self.lookup(m.as_str())?;
+                let drug = self
+                    .drugs
+                    .get(*self.pattern_drugs.get(m.pattern().as_usize())?)?;
                 Some(NameMatch {
                     start: m.start(),
                     end: m.end(),
@@ -177,10 +184,8 @@ impl Vocabulary {
 
     /// The known category a lead-in's subject names.
     pub fn category_for(&self, subject: &str) -> Option<&KnownCategory> {
-        self.category_patterns
-            .iter()
-            .position(|p| p.is_match(subject))
-            .map(|i| &self.categories[i])
+        let first = self.category_patterns.matches(subject).into_iter().next()?;
+        self.categories.get(first)
     }
 }
 
