@@ -1,42 +1,257 @@
-//! The HTTP server: routes, shared state and shutdown.
+//! The HTTP server: routes, the GraphQL-over-HTTP handler, middleware and shutdown.
+//!
+//! `/graphql` follows the GraphQL over HTTP spec: POST and GET (GET never runs a mutation: 405),
+//! the response type follows `Accept` (`application/graphql-response+json` or
+//! `application/json`, 406 for neither), and with `application/graphql-response+json` a request
+//! that fails before execution answers 400. Stock async-graphql-axum answers
+//! `application/graphql-response+json` to a client that asked only for `application/json`; this
+//! handler does not.
 
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use std::time::Duration;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Value};
+use async_graphql_axum::GraphQLBatchRequest;
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use lmsdr_migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
-use crate::graphql::{self, AppSchema};
+use crate::graphql::{self, AdminAccess, AppSchema, Loaders, code};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Most operations in one batched request.
+pub const MAX_BATCH: usize = 10;
+/// Longest a request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// Server settings that are not the database.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// The admin bearer token; `None` turns mutations off.
+    pub admin_token: Option<String>,
+    /// Origins allowed by CORS; empty allows none.
+    pub cors_origins: Vec<HeaderValue>,
+}
 
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     db: DatabaseConnection,
     schema: AppSchema,
+    config: ServerConfig,
 }
 
 impl AppState {
     /// State over an open, migrated database.
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
         let schema = graphql::build_schema(db.clone());
-        Self { db, schema }
+        Self { db, schema, config }
     }
 }
 
-/// All of lmsdr's routes.
+/// All of lmsdr's routes with their middleware.
 pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(state.config.cors_origins.clone()))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT]);
     Router::new()
         .route("/", get(playground))
         .route("/graphql", get(graphql_handler).post(graphql_handler))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let request_id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-async fn graphql_handler(State(state): State<AppState>, req: GraphQLRequest) -> GraphQLResponse {
-    state.schema.execute(req.into_inner()).await.into()
+/// The media type to answer with, from `Accept`; `None` when nothing acceptable was asked for.
+fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(JSON);
+    };
+    let mut best: Option<(&'static str, f32)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let candidate = match media.as_str() {
+            GRAPHQL_RESPONSE => GRAPHQL_RESPONSE,
+            JSON | "application/*" | "*/*" => JSON,
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(_, best_q)| q > best_q) {
+            best = Some((candidate, q));
+        }
+    }
+    best.map(|(media, _)| media)
+}
+
+fn error_response(status: StatusCode, media: &'static str, message: &str, code: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    (status, [(header::CONTENT_TYPE, media)], body.to_string()).into_response()
+}
+
+fn admin_access(config: &ServerConfig, headers: &HeaderMap) -> AdminAccess {
+    let Some(expected) = config.admin_token.as_deref() else {
+        return AdminAccess::Disabled;
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
+            AdminAccess::Granted
+        }
+        _ => AdminAccess::Denied,
+    }
+}
+
+/// Compares without an early exit, so timing does not reveal how much of a token matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let wanted = request.operation_name.as_deref();
+    document.operations.iter().any(|(name, operation)| {
+        operation.node.ty == OperationType::Mutation
+            && (wanted.is_none() || name.map(|n| n.as_str()) == wanted)
+    })
+}
+
+async fn graphql_handler(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    request: GraphQLBatchRequest,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            JSON,
+            "the Accept header allows neither application/graphql-response+json nor application/json",
+            code::VALIDATION_FAILED,
+        );
+    };
+    let batch = request.into_inner();
+    let requests: Vec<async_graphql::Request> = match batch {
+        BatchRequest::Single(request) => vec![request],
+        BatchRequest::Batch(requests) => requests,
+    };
+    let single = requests.len() == 1;
+    if requests.len() > MAX_BATCH {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            &format!("a batch may hold at most {MAX_BATCH} operations"),
+            code::VALIDATION_FAILED,
+        );
+    }
+    if method == Method::GET && requests.iter().any(is_mutation) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "mutations are only accepted over POST",
+            code::VALIDATION_FAILED,
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let access = admin_access(&state.config, &headers);
+    let mut responses = Vec::with_capacity(requests.len());
+    for request in requests {
+        let request = request.data(Loaders::new(&state.db)).data(access);
+        let mut response = state.schema.execute(request).await;
+        let request_error = response.data == Value::Null && !response.errors.is_empty();
+        for error in &mut response.errors {
+            let has_code = error
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.get("code").is_some());
+            if !has_code {
+                let fallback = if request_error {
+                    code::VALIDATION_FAILED
+                } else {
+                    code::INTERNAL
+                };
+                let coded = async_graphql::Error::new(error.message.clone())
+                    .extend_with(|_, e| e.set("code", fallback));
+                error.extensions = coded.extensions;
+            }
+        }
+        responses.push(response);
+    }
+    let failed_before_execution = responses
+        .iter()
+        .all(|r| r.data == Value::Null && !r.errors.is_empty());
+    let status = if media == GRAPHQL_RESPONSE && failed_before_execution {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = if single {
+        responses
+            .pop()
+            .map(BatchResponse::Single)
+            .unwrap_or(BatchResponse::Batch(Vec::new()))
+    } else {
+        BatchResponse::Batch(responses)
+    };
+    match serde_json::to_string(&body) {
+        Ok(json) => (status, [(header::CONTENT_TYPE, media)], json).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot serialize a GraphQL response");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                "internal server error",
+                code::INTERNAL,
+            )
+        }
+    }
 }
 
 async fn playground() -> impl IntoResponse {
@@ -51,12 +266,18 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Ready when the database answers and no migration is pending.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
+    if let Err(err) = state.db.ping().await {
+        tracing::warn!(error = %err, "readiness: database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+    }
+    match Migrator::get_pending_migrations(&state.db).await {
+        Ok(pending) if pending.is_empty() => (StatusCode::OK, "ready"),
+        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
         Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+            tracing::warn!(error = %err, "readiness: cannot read migrations");
+            (StatusCode::SERVICE_UNAVAILABLE, "cannot read migration status")
         }
     }
 }
@@ -88,4 +309,39 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received, finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<&'static str> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).expect("header"));
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn accept_decides_the_response_type() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(JSON));
+        assert_eq!(accept("application/json"), Some(JSON));
+        assert_eq!(accept(GRAPHQL_RESPONSE), Some(GRAPHQL_RESPONSE));
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            Some(GRAPHQL_RESPONSE)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            Some(JSON)
+        );
+        assert_eq!(accept("*/*"), Some(JSON));
+        assert_eq!(accept("text/html"), None);
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(!constant_time_eq(b"secreT", b"secret"));
+    }
 }

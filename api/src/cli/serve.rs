@@ -8,13 +8,21 @@ use clap::Args;
 use lmsdr_ingest::{bundled, db};
 
 use super::DatabaseArgs;
-use crate::server::{self, AppState};
+use axum::http::HeaderValue;
+
+use crate::server::{self, AppState, ServerConfig};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8000")]
     bind: SocketAddr,
+    /// Bearer token that admin mutations require; without it, mutations are off.
+    #[arg(long, env = "LMSDR_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Origins allowed to call the API from a browser (CORS), comma-separated.
+    #[arg(long = "cors-origin", env = "LMSDR_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -28,7 +36,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             bundled::TREATMENTS_URL
         );
     }
-    let state = AppState::new(conn);
+    let cors_origins = args
+        .cors_origins
+        .iter()
+        .map(|origin| {
+            HeaderValue::from_str(origin.trim())
+                .with_context(|| format!("invalid CORS origin `{origin}`"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let admin_token = args.admin_token.filter(|t| !t.trim().is_empty());
+    if admin_token.is_none() {
+        tracing::info!("no LMSDR_ADMIN_TOKEN: mutations are disabled");
+    }
+    let state = AppState::new(
+        conn,
+        ServerConfig {
+            admin_token,
+            cors_origins,
+        },
+    );
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;

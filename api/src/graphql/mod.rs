@@ -1,26 +1,72 @@
-//! The GraphQL schema.
+//! The GraphQL schema: one query root per domain, merged; DataLoaders for every relation; limits
+//! set explicitly; admin-only mutations.
 
-use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+mod admin;
+mod category;
+mod context;
+mod drug;
+mod enums;
+mod error;
+mod ids;
+mod limits;
+mod loaders;
+mod node;
+mod page;
+mod pagination;
+mod regimen;
+mod search;
+mod sync_run;
+mod treatment;
+mod warning;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
-/// The schema lmsdr serves.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub use admin::AdminAccess;
+pub use error::code;
+pub use loaders::Loaders;
 
-/// Builds the schema over a database.
+/// The query root: each domain contributes its own fields.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    category::CategoryQuery,
+    treatment::TreatmentQuery,
+    drug::DrugQuery,
+    regimen::RegimenQuery,
+    warning::WarningQuery,
+    page::PageQuery,
+    sync_run::SyncRunQuery,
+    search::SearchQuery,
+    node::NodeQuery,
+);
+
+/// The schema lmsdr serves.
+pub type AppSchema = Schema<QueryRoot, admin::MutationRoot, EmptySubscription>;
+
+/// Builds the schema over a database, with every limit set.
 pub fn build_schema(db: DatabaseConnection) -> AppSchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
-        .data(db)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        admin::MutationRoot,
+        EmptySubscription,
+    )
+    .data(db)
+    .limit_depth(limits::MAX_DEPTH)
+    .limit_complexity(limits::MAX_COMPLEXITY)
+    .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
+    .limit_directives(limits::MAX_DIRECTIVES)
+    .extension(limits::AliasLimit)
+    .finish()
 }
 
-/// The root of every query.
-#[derive(Debug, Default)]
-pub struct QueryRoot;
-
-#[Object]
-impl QueryRoot {
-    /// The version of lmsdr serving this API.
-    async fn api_version(&self) -> &'static str {
-        env!("CARGO_PKG_VERSION")
-    }
+/// The schema in SDL, as checked in at `api/schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        admin::MutationRoot,
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }

@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use lmsdr_api::server::{self, AppState};
+use lmsdr_api::server::{self, AppState, ServerConfig};
 use lmsdr_ingest::testing::TestDb;
 use tower::ServiceExt;
 
@@ -46,7 +46,7 @@ impl TestApp {
             .await
             .into_iter()
             .map(|db| TestApp {
-                router: server::router(AppState::new(db.conn.clone())),
+                router: server::router(AppState::new(db.conn.clone(), ServerConfig::default())),
                 db,
             })
             .collect()

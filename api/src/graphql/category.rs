@@ -1,0 +1,101 @@
+//! Treatment categories, in page order.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use lmsdr_entity::treatment_categories;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::context::{db, load_many, loaders};
+use super::error::{Result, internal};
+use super::ids::{NodeType, encode};
+use super::page::{Provenance, source};
+use super::treatment::Treatment;
+
+/// A treatment category: a lead-in paragraph and the list it introduces.
+#[derive(Debug, Clone)]
+pub struct TreatmentCategory(pub treatment_categories::Model);
+
+#[Object]
+impl TreatmentCategory {
+    /// Global ID.
+    pub(crate) async fn id(&self) -> ID {
+        encode(NodeType::TreatmentCategory, self.0.id)
+    }
+    /// Stable identifier, e.g. `chemotherapy`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Display name, e.g. "Chemotherapy".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The lead-in paragraph, as written.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Populations the category is scoped to, e.g. "uterine LMS".
+    async fn scope(&self) -> Vec<String> {
+        self.0
+            .scope
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
+    /// 1-based position on its page.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    /// Whether the site lists it now.
+    async fn currently_listed(&self) -> bool {
+        self.0.delisted_at.is_none()
+    }
+    /// When it was first listed.
+    async fn first_listed_at(&self) -> DateTime<Utc> {
+        self.0.first_listed_at
+    }
+    /// When it left the site, if it did.
+    async fn delisted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delisted_at
+    }
+    /// Its treatments in page order (delisted ones only when asked for).
+    async fn treatments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] include_delisted: bool,
+    ) -> Result<Vec<Treatment>> {
+        let loaders = loaders(ctx)?;
+        let loader = if include_delisted {
+            &loaders.all_treatments_by_category
+        } else {
+            &loaders.treatments_by_category
+        };
+        Ok(load_many(loader, self.0.id)
+            .await?
+            .into_iter()
+            .map(Treatment)
+            .collect())
+    }
+    /// Where it was read.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {
+        source(ctx, self.0.provenance_id).await
+    }
+}
+
+/// Queries about categories.
+#[derive(Debug, Default)]
+pub struct CategoryQuery;
+
+#[Object]
+impl CategoryQuery {
+    /// The treatment categories the site lists, in page order.
+    async fn treatment_categories(&self, ctx: &Context<'_>) -> Result<Vec<TreatmentCategory>> {
+        let rows = treatment_categories::Entity::find()
+            .filter(treatment_categories::Column::DelistedAt.is_null())
+            .order_by_asc(treatment_categories::Column::PageId)
+            .order_by_asc(treatment_categories::Column::Position)
+            .all(db(ctx)?)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(TreatmentCategory).collect())
+    }
+}

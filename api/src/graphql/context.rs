@@ -1,0 +1,37 @@
+//! What resolvers reach through the GraphQL context.
+
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+
+use super::error::{Result, internal};
+use super::loaders::Loaders;
+
+/// The database connection.
+pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+        .map_err(|_| internal("no database connection in the GraphQL context"))
+}
+
+/// This request's loaders.
+pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
+    ctx.data::<Loaders>()
+        .map_err(|_| internal("no loaders in the GraphQL context"))
+}
+
+/// Loads one key through a loader, mapping database errors to the error boundary.
+pub async fn load_one<L>(loader: &DataLoader<L>, key: i32) -> Result<Option<L::Value>>
+where
+    L: Loader<i32, Error = super::loaders::LoadError>,
+{
+    loader.load_one(key).await.map_err(internal)
+}
+
+/// Loads a grouped key, an empty list when there is nothing.
+pub async fn load_many<L, T>(loader: &DataLoader<L>, key: i32) -> Result<Vec<T>>
+where
+    L: Loader<i32, Value = Vec<T>, Error = super::loaders::LoadError>,
+    T: Clone + Send + Sync + 'static,
+{
+    Ok(loader.load_one(key).await.map_err(internal)?.unwrap_or_default())
+}

@@ -1,0 +1,39 @@
+//! GraphQL errors with a machine-readable `extensions.code`, and the error boundary for causes
+//! that must not reach clients: they are logged in full and answered with a clean message.
+
+use async_graphql::{Error, ErrorExtensions};
+
+/// Codes clients can act on.
+pub mod code {
+    /// The input was well-formed GraphQL but not acceptable (bad cursor, unknown slug, …).
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// A page size above the maximum was asked for.
+    pub const PAGE_SIZE_EXCEEDED: &str = "PAGE_SIZE_EXCEEDED";
+    /// The server failed; the cause is in its log.
+    pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+    /// No admin token was given, or the wrong one.
+    pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
+    /// Mutations are off because the server has no admin token.
+    pub const MUTATIONS_DISABLED: &str = "MUTATIONS_DISABLED";
+    /// The query failed to parse or validate (depth, complexity, aliases, unknown fields …).
+    pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+}
+
+/// An error with a code.
+pub fn coded(code: &'static str, message: impl Into<String>) -> Error {
+    Error::new(message).extend_with(|_, e| e.set("code", code))
+}
+
+/// A client input error.
+pub fn bad_input(message: impl Into<String>) -> Error {
+    coded(code::BAD_USER_INPUT, message)
+}
+
+/// The boundary for server-side failures: logs the cause, returns a clean message.
+pub fn internal(cause: impl std::fmt::Display) -> Error {
+    tracing::error!(error = %cause, "request failed");
+    coded(code::INTERNAL, "internal server error")
+}
+
+/// Result alias for resolvers.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,80 @@
+//! Combination regimens ("Gem/Tax", "AIM").
+
+use async_graphql::{Context, ID, Object};
+use lmsdr_entity::regimens;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::context::{db, load_many, loaders};
+use super::drug::Drug;
+use super::error::{Result, internal};
+use super::ids::{NodeType, encode};
+use super::page::{Provenance, source};
+
+/// A combination regimen.
+#[derive(Debug, Clone)]
+pub struct Regimen(pub regimens::Model);
+
+#[Object]
+impl Regimen {
+    /// Global ID.
+    pub(crate) async fn id(&self) -> ID {
+        encode(NodeType::Regimen, self.0.id)
+    }
+    /// Stable identifier, e.g. `gem-tax`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Its name as written, e.g. "Gem/Tax".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Its components as written, e.g. "Gemzar + Taxotere".
+    async fn components(&self) -> &str {
+        &self.0.components
+    }
+    /// Listed as a first-line choice.
+    async fn first_line(&self) -> bool {
+        self.0.first_line
+    }
+    /// Whether the site lists it now.
+    async fn currently_listed(&self) -> bool {
+        self.0.delisted_at.is_none()
+    }
+    /// Its drugs, in order.
+    async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
+        let loaders = loaders(ctx)?;
+        let ids: Vec<i32> = load_many(&loaders.components_by_regimen, self.0.id)
+            .await?
+            .into_iter()
+            .map(|c| c.drug_id)
+            .collect();
+        let drugs = loaders.drug.load_many(ids.clone()).await.map_err(internal)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| drugs.get(id).cloned().map(Drug))
+            .collect())
+    }
+    /// Where it was read.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {
+        source(ctx, self.0.provenance_id).await
+    }
+}
+
+/// Queries about regimens.
+#[derive(Debug, Default)]
+pub struct RegimenQuery;
+
+#[Object]
+impl RegimenQuery {
+    /// The regimens the site lists, first-line first.
+    async fn regimens(&self, ctx: &Context<'_>) -> Result<Vec<Regimen>> {
+        let rows = regimens::Entity::find()
+            .filter(regimens::Column::DelistedAt.is_null())
+            .order_by_desc(regimens::Column::FirstLine)
+            .order_by_asc(regimens::Column::Id)
+            .all(db(ctx)?)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(Regimen).collect())
+    }
+}

@@ -1,0 +1,115 @@
+//! Sync runs: each `lmsdr sync` or `lmsdr import`, with its counts and errors.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use lmsdr_entity::sync_runs;
+use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+
+use super::context::{db, load_many, loaders};
+use super::enums::{SyncRunKind, SyncRunStatus};
+use super::error::{Result, internal};
+use super::ids::{NodeType, encode};
+use super::pagination::{self, Args};
+
+/// One run.
+#[derive(Debug, Clone)]
+pub struct SyncRun(pub sync_runs::Model);
+
+/// Why one URL failed in a run.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SyncError {
+    /// The URL.
+    pub url: String,
+    /// What went wrong.
+    pub reason: String,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[Object]
+impl SyncRun {
+    /// Global ID.
+    pub(crate) async fn id(&self) -> ID {
+        encode(NodeType::SyncRun, self.0.id)
+    }
+    /// Sync or import.
+    async fn kind(&self) -> SyncRunKind {
+        self.0.kind.into()
+    }
+    /// Where it read from.
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    /// How it stands or ended.
+    async fn status(&self) -> SyncRunStatus {
+        self.0.status.into()
+    }
+    /// When it started.
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    /// When it ended.
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    /// Pages read.
+    async fn pages_fetched(&self) -> i32 {
+        self.0.pages_fetched
+    }
+    /// Pages new or changed.
+    async fn pages_changed(&self) -> i32 {
+        self.0.pages_changed
+    }
+    /// Pages the server reported unchanged (HTTP 304).
+    async fn pages_not_modified(&self) -> i32 {
+        self.0.pages_not_modified
+    }
+    /// Pages that failed.
+    async fn pages_failed(&self) -> i32 {
+        self.0.pages_failed
+    }
+    /// Why pages failed.
+    async fn errors(&self, ctx: &Context<'_>) -> Result<Vec<SyncError>> {
+        Ok(load_many(&loaders(ctx)?.errors_by_run, self.0.id)
+            .await?
+            .into_iter()
+            .map(|e| SyncError {
+                url: e.url,
+                reason: e.reason,
+                occurred_at: e.occurred_at,
+            })
+            .collect())
+    }
+}
+
+/// Queries about sync runs.
+#[derive(Debug, Default)]
+pub struct SyncRunQuery;
+
+#[Object]
+impl SyncRunQuery {
+    /// Runs, newest first.
+    async fn sync_runs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<pagination::Page<SyncRun>> {
+        let db = db(ctx)?;
+        let total = sync_runs::Entity::find().count(db).await.map_err(internal)? as usize;
+        let window = Args::forward(first, after).window(total)?;
+        let rows = sync_runs::Entity::find()
+            .order_by_desc(sync_runs::Column::StartedAt)
+            .order_by_desc(sync_runs::Column::Id)
+            .offset(window.offset as u64)
+            .limit(window.limit as u64)
+            .all(db)
+            .await
+            .map_err(internal)?;
+        Ok(pagination::page(
+            rows.into_iter().map(SyncRun).collect(),
+            window,
+            total,
+        ))
+    }
+}

@@ -1,0 +1,183 @@
+//! Treatments: the list items of each category.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use lmsdr_entity::{treatment_categories, treatments};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait,
+};
+
+use super::category::TreatmentCategory;
+use super::context::{db, load_many, load_one, loaders};
+use super::drug::{Drug, DrugMention};
+use super::enums::TreatmentStatus;
+use super::error::{Result, internal};
+use super::ids::{NodeType, encode};
+use super::page::{Provenance, source};
+use super::pagination::{self, Args};
+use super::regimen::Regimen;
+
+/// One treatment, as a list item of its category.
+#[derive(Debug, Clone)]
+pub struct Treatment(pub treatments::Model);
+
+#[Object]
+impl Treatment {
+    /// Global ID.
+    pub(crate) async fn id(&self) -> ID {
+        encode(NodeType::Treatment, self.0.id)
+    }
+    /// Stable identifier within its category.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Its category.
+    async fn category(&self, ctx: &Context<'_>) -> Result<Option<TreatmentCategory>> {
+        Ok(load_one(&loaders(ctx)?.category, self.0.category_id)
+            .await?
+            .map(TreatmentCategory))
+    }
+    /// Standard, in trial or investigational.
+    async fn status(&self) -> TreatmentStatus {
+        self.0.status.into()
+    }
+    /// Listed as a first-line choice.
+    async fn first_line(&self) -> bool {
+        self.0.first_line
+    }
+    /// 1-based position within its category.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    /// Whether the site lists it now.
+    async fn currently_listed(&self) -> bool {
+        self.0.delisted_at.is_none()
+    }
+    /// When it was first listed.
+    async fn first_listed_at(&self) -> DateTime<Utc> {
+        self.0.first_listed_at
+    }
+    /// When it was last seen listed.
+    async fn last_listed_at(&self) -> DateTime<Utc> {
+        self.0.last_listed_at
+    }
+    /// When it left the site, if it did.
+    async fn delisted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delisted_at
+    }
+    /// The drugs it names, in order.
+    async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
+        let loaders = loaders(ctx)?;
+        let mentions = load_many(&loaders.mentions_by_treatment, self.0.id).await?;
+        let ids: Vec<i32> = mentions.iter().map(|m| m.drug_id).collect();
+        let drugs = loaders.drug.load_many(ids.clone()).await.map_err(internal)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| drugs.get(id).cloned().map(Drug))
+            .collect())
+    }
+    /// How it names each drug: the words used and the route given.
+    async fn drug_mentions(&self, ctx: &Context<'_>) -> Result<Vec<DrugMention>> {
+        let mentions = load_many(&loaders(ctx)?.mentions_by_treatment, self.0.id).await?;
+        Ok(mentions.into_iter().map(DrugMention).collect())
+    }
+    /// The combination regimen it is, if it is one.
+    async fn regimen(&self, ctx: &Context<'_>) -> Result<Option<Regimen>> {
+        match self.0.regimen_id {
+            Some(id) => Ok(load_one(&loaders(ctx)?.regimen, id).await?.map(Regimen)),
+            None => Ok(None),
+        }
+    }
+    /// Where it was read: page, revision and the list item.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {
+        source(ctx, self.0.provenance_id).await
+    }
+}
+
+/// Which treatments to list.
+#[derive(Debug, Default, InputObject)]
+pub struct TreatmentFilter {
+    /// A category's slug or name (case-insensitive).
+    pub category: Option<String>,
+    /// Only treatments of this status.
+    pub status: Option<TreatmentStatus>,
+    /// Include treatments the site no longer lists.
+    pub include_delisted: Option<bool>,
+}
+
+/// Queries about treatments.
+#[derive(Debug, Default)]
+pub struct TreatmentQuery;
+
+#[Object]
+impl TreatmentQuery {
+    /// Treatments in page order (category, then position).
+    async fn treatments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TreatmentFilter>,
+    ) -> Result<pagination::Page<Treatment>> {
+        let filter = filter.unwrap_or_default();
+        let mut query = treatments::Entity::find()
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                treatments::Relation::TreatmentCategories.def(),
+            )
+            .order_by_asc(treatment_categories::Column::PageId)
+            .order_by_asc(treatment_categories::Column::Position)
+            .order_by_asc(treatments::Column::Position)
+            .order_by_asc(treatments::Column::Id);
+        if let Some(category) = filter.category {
+            let wanted = category.trim().to_lowercase();
+            query = query.filter(
+                Condition::any()
+                    .add(treatment_categories::Column::Slug.eq(wanted.clone()))
+                    .add(
+                        Expr::expr(Func::lower(Expr::col((
+                            treatment_categories::Entity,
+                            treatment_categories::Column::Name,
+                        ))))
+                        .eq(wanted),
+                    ),
+            );
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(
+                treatments::Column::Status.eq(lmsdr_entity::sea_orm_active_enums::TreatmentStatus::from(status)),
+            );
+        }
+        if !filter.include_delisted.unwrap_or(false) {
+            query = query.filter(treatments::Column::DelistedAt.is_null());
+        }
+        let db = db(ctx)?;
+        let total = query.clone().count(db).await.map_err(internal)? as usize;
+        let window = Args {
+            first,
+            after,
+            last,
+            before,
+        }
+        .window(total)?;
+        let rows = query
+            .offset(window.offset as u64)
+            .limit(window.limit as u64)
+            .all(db)
+            .await
+            .map_err(internal)?;
+        Ok(pagination::page(
+            rows.into_iter().map(Treatment).collect(),
+            window,
+            total,
+        ))
+    }
+}

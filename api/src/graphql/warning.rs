@@ -1,0 +1,83 @@
+//! Warnings ("Tamoxifen has been contra-indicated for uterine LMS").
+
+use async_graphql::{Context, ID, Object};
+use lmsdr_entity::warnings;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::category::TreatmentCategory;
+use super::context::{db, load_one, loaders};
+use super::drug::Drug;
+use super::enums::WarningKind;
+use super::error::{Result, internal};
+use super::ids::{NodeType, encode};
+use super::page::{Provenance, source};
+
+/// A warning the site gives.
+#[derive(Debug, Clone)]
+pub struct Warning(pub warnings::Model);
+
+#[Object]
+impl Warning {
+    /// Global ID.
+    pub(crate) async fn id(&self) -> ID {
+        encode(NodeType::Warning, self.0.id)
+    }
+    /// Stable identifier.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Contraindication or caution.
+    async fn kind(&self) -> WarningKind {
+        self.0.kind.into()
+    }
+    /// The warning's text.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    /// The population it applies to, e.g. "uterine LMS".
+    async fn population(&self) -> Option<&str> {
+        self.0.population.as_deref()
+    }
+    /// The drug it is about.
+    async fn drug(&self, ctx: &Context<'_>) -> Result<Option<Drug>> {
+        match self.0.drug_id {
+            Some(id) => Ok(load_one(&loaders(ctx)?.drug, id).await?.map(Drug)),
+            None => Ok(None),
+        }
+    }
+    /// The category it stands in.
+    async fn category(&self, ctx: &Context<'_>) -> Result<Option<TreatmentCategory>> {
+        match self.0.category_id {
+            Some(id) => Ok(load_one(&loaders(ctx)?.category, id)
+                .await?
+                .map(TreatmentCategory)),
+            None => Ok(None),
+        }
+    }
+    /// Whether the site lists it now.
+    async fn currently_listed(&self) -> bool {
+        self.0.delisted_at.is_none()
+    }
+    /// Where it was read.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {
+        source(ctx, self.0.provenance_id).await
+    }
+}
+
+/// Queries about warnings.
+#[derive(Debug, Default)]
+pub struct WarningQuery;
+
+#[Object]
+impl WarningQuery {
+    /// The warnings the site gives.
+    async fn warnings(&self, ctx: &Context<'_>) -> Result<Vec<Warning>> {
+        let rows = warnings::Entity::find()
+            .filter(warnings::Column::DelistedAt.is_null())
+            .order_by_asc(warnings::Column::Id)
+            .all(db(ctx)?)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(Warning).collect())
+    }
+}
