@@ -22,6 +22,7 @@ use sea_orm::DatabaseConnection;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(TimeoutLayer::with_status_code(
@@ -179,6 +181,14 @@ async fn graphql_handler(
         BatchRequest::Single(request) => vec![request],
         BatchRequest::Batch(requests) => requests,
     };
+    if requests.iter().any(|r| r.query.trim().is_empty()) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "the request has no `query`",
+            code::VALIDATION_FAILED,
+        );
+    }
     let single = requests.len() == 1;
     if requests.len() > MAX_BATCH {
         return error_response(
@@ -277,7 +287,10 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
         Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
         Err(err) => {
             tracing::warn!(error = %err, "readiness: cannot read migrations");
-            (StatusCode::SERVICE_UNAVAILABLE, "cannot read migration status")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot read migration status",
+            )
         }
     }
 }
@@ -317,7 +330,10 @@ mod tests {
 
     fn accept(value: &str) -> Option<&'static str> {
         let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_str(value).expect("header"));
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(value).expect("header"),
+        );
         negotiate(&headers)
     }
 

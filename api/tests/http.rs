@@ -1,29 +1,155 @@
-//! The HTTP surface, in-process.
+//! The HTTP surface, in-process: GraphQL over HTTP rules, limits, health, the Playground.
 
 mod common;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use common::TestApp;
+use serde_json::json;
 
 #[tokio::test]
 async fn health_and_readiness() {
     for app in TestApp::all().await {
-        let health = app.get("/healthz").await;
-        assert_eq!(health.status, StatusCode::OK);
+        assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
         let ready = app.get("/readyz").await;
         assert_eq!(ready.status, StatusCode::OK, "{}", app.db.backend());
+        assert_eq!(ready.text(), "ready");
     }
 }
 
 #[tokio::test]
-async fn graphql_answers_over_post() {
+async fn the_response_type_follows_accept() {
     for app in TestApp::all().await {
-        let response = app.graphql("{ apiVersion }", serde_json::json!({})).await;
-        assert_eq!(response.status, StatusCode::OK);
+        let query = json!({ "query": "{ regimens { slug } }" });
+        let plain = app
+            .post_json(query.clone(), &[("accept", "application/json")])
+            .await;
+        assert_eq!(plain.status, StatusCode::OK);
+        assert_eq!(plain.content_type(), "application/json");
+        let modern = app
+            .post_json(
+                query.clone(),
+                &[("accept", "application/graphql-response+json")],
+            )
+            .await;
+        assert_eq!(modern.content_type(), "application/graphql-response+json");
+        assert_eq!(modern.data()["regimens"][0]["slug"], "gem-tax");
+        let refused = app.post_json(query, &[("accept", "text/html")]).await;
+        assert_eq!(refused.status, StatusCode::NOT_ACCEPTABLE);
+    }
+}
+
+#[tokio::test]
+async fn request_errors_are_400_only_for_graphql_response_json() {
+    for app in TestApp::all().await {
+        let bad = json!({ "query": "{ noSuchField }" });
+        let modern = app
+            .post_json(
+                bad.clone(),
+                &[("accept", "application/graphql-response+json")],
+            )
+            .await;
+        assert_eq!(modern.status, StatusCode::BAD_REQUEST);
+        assert_eq!(modern.error_code(), "GRAPHQL_VALIDATION_FAILED");
+        let legacy = app.post_json(bad, &[("accept", "application/json")]).await;
+        assert_eq!(legacy.status, StatusCode::OK);
+        assert_eq!(legacy.error_code(), "GRAPHQL_VALIDATION_FAILED");
+    }
+}
+
+#[tokio::test]
+async fn malformed_requests_get_4xx() {
+    for app in TestApp::all().await {
+        let not_json = app
+            .request(
+                Request::post("/graphql")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from("{not json"))
+                    .expect("request"),
+            )
+            .await;
+        assert!(not_json.status.is_client_error(), "{}", not_json.status);
+        let no_query = app.get("/graphql").await;
+        assert!(no_query.status.is_client_error(), "{}", no_query.status);
+    }
+}
+
+#[tokio::test]
+async fn get_runs_queries_but_never_mutations() {
+    for app in TestApp::all().await {
+        let query = app
+            .get("/graphql?query=%7B%20regimens%20%7B%20slug%20%7D%20%7D")
+            .await;
+        assert_eq!(query.status, StatusCode::OK);
+        assert_eq!(query.data()["regimens"][1]["slug"], "aim");
+        let mutation = app
+            .get("/graphql?query=mutation%20%7B%20importPage(url%3A%22http%3A%2F%2Fx%2F%22%2C%20html%3A%22%3Cp%3Ex%22)%20%7B%20change%20%7D%20%7D")
+            .await;
+        assert_eq!(mutation.status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(
-            response.json()["data"]["apiVersion"],
-            env!("CARGO_PKG_VERSION")
+            mutation.headers.get("allow").and_then(|v| v.to_str().ok()),
+            Some("POST")
         );
+    }
+}
+
+#[tokio::test]
+async fn limits_are_enforced_with_clear_errors() {
+    for app in TestApp::all().await {
+        let levels = 7;
+        let deep = format!(
+            "{{ treatmentCategories {{ {} name {} }} }}",
+            "treatments { category { ".repeat(levels),
+            "} } ".repeat(levels)
+        );
+        let response = app.graphql(&deep, json!({})).await;
+        assert_eq!(response.error_code(), "GRAPHQL_VALIDATION_FAILED");
+        assert!(
+            response.text().contains("nested too deep"),
+            "{}",
+            response.text()
+        );
+
+        let aliases: String = (0..31)
+            .map(|i| format!("a{i}: regimens {{ slug }} "))
+            .collect();
+        let response = app.graphql(&format!("{{ {aliases} }}"), json!({})).await;
+        assert_eq!(response.error_code(), "GRAPHQL_VALIDATION_FAILED");
+        assert!(
+            response.text().contains("31 aliases"),
+            "{}",
+            response.text()
+        );
+
+        let batch: Vec<_> = (0..11)
+            .map(|_| json!({ "query": "{ regimens { slug } }" }))
+            .collect();
+        let response = app.post_json(json!(batch), &[]).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST);
+        assert!(response.text().contains("at most 10"));
+
+        let ok_batch: Vec<_> = (0..2)
+            .map(|_| json!({ "query": "{ regimens { slug } }" }))
+            .collect();
+        let response = app.post_json(json!(ok_batch), &[]).await;
+        assert_eq!(response.json().as_array().map(Vec::len), Some(2));
+
+        let huge = "x".repeat(lmsdr_api::server::MAX_BODY_BYTES + 1);
+        let response = app
+            .post_json(
+                json!({ "query": format!("{{ regimens {{ slug }} }} # {huge}") }),
+                &[],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}
+
+#[tokio::test]
+async fn responses_carry_a_request_id() {
+    for app in TestApp::all().await {
+        let response = app.get("/healthz").await;
+        assert!(response.headers.get("x-request-id").is_some());
     }
 }
 
@@ -32,11 +158,7 @@ async fn the_playground_is_served_at_the_root() {
     for app in TestApp::all().await {
         let page = app.get("/").await;
         assert_eq!(page.status, StatusCode::OK);
-        let content_type = page
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok());
-        assert!(content_type.is_some_and(|c| c.starts_with("text/html")));
+        assert!(page.content_type().starts_with("text/html"));
         assert!(page.text().to_lowercase().contains("graphiql"));
     }
 }

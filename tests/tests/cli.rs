@@ -129,6 +129,20 @@ async fn serve_answers_and_stops_on_sigterm() {
             .await
             .expect("readyz answers");
         assert!(ready.status().is_success(), "{}", db.backend());
+        // Real content from the first second: the bundled treatments page.
+        let response: serde_json::Value = client
+            .post(format!("{}/graphql", server.base))
+            .json(&serde_json::json!({ "query": "{ treatmentCategories { slug } }" }))
+            .send()
+            .await
+            .expect("graphql answers")
+            .json()
+            .await
+            .expect("JSON");
+        let categories = response["data"]["treatmentCategories"]
+            .as_array()
+            .map(Vec::len);
+        assert_eq!(categories, Some(7), "{response}");
         let status = server.terminate();
         assert!(status.success(), "{}: exit {status:?}", db.backend());
     }

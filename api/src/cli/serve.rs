@@ -21,7 +21,11 @@ pub struct ServeArgs {
     #[arg(long, env = "LMSDR_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
     /// Origins allowed to call the API from a browser (CORS), comma-separated.
-    #[arg(long = "cors-origin", env = "LMSDR_CORS_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "cors-origin",
+        env = "LMSDR_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
     cors_origins: Vec<String>,
     #[command(flatten)]
     db: DatabaseArgs,

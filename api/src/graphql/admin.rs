@@ -25,7 +25,11 @@ pub enum AdminAccess {
 }
 
 fn require_admin(ctx: &Context<'_>) -> Result<()> {
-    match ctx.data_opt::<AdminAccess>().copied().unwrap_or(AdminAccess::Disabled) {
+    match ctx
+        .data_opt::<AdminAccess>()
+        .copied()
+        .unwrap_or(AdminAccess::Disabled)
+    {
         AdminAccess::Granted => Ok(()),
         AdminAccess::Denied => Err(coded(
             code::UNAUTHORIZED,
@@ -68,7 +72,12 @@ pub struct MutationRoot;
 impl MutationRoot {
     /// Stores a page's HTML as if fetched from `url` (admin only): the same extraction, history
     /// and provenance as `lmsdr import`.
-    async fn import_page(&self, ctx: &Context<'_>, url: String, html: String) -> Result<ImportResult> {
+    async fn import_page(
+        &self,
+        ctx: &Context<'_>,
+        url: String,
+        html: String,
+    ) -> Result<ImportResult> {
         require_admin(ctx)?;
         let url = Url::parse(&url).map_err(|e| bad_input(format!("`url` is not a URL: {e}")))?;
         let document = extract::extract(PageInput {

@@ -33,5 +33,9 @@ where
     L: Loader<i32, Value = Vec<T>, Error = super::loaders::LoadError>,
     T: Clone + Send + Sync + 'static,
 {
-    Ok(loader.load_one(key).await.map_err(internal)?.unwrap_or_default())
+    Ok(loader
+        .load_one(key)
+        .await
+        .map_err(internal)?
+        .unwrap_or_default())
 }

@@ -8,9 +8,7 @@ use lmsdr_entity::sea_orm_active_enums::DrugNameKind as StoredKind;
 use lmsdr_entity::{drug_names, drugs, treatment_drugs};
 use lmsdr_ingest::extract::text::normalize_name;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::context::{db, load_many, load_one, loaders};
 use super::enums::{DrugNameKind, Route};
@@ -88,7 +86,11 @@ impl Drug {
     async fn routes(&self, ctx: &Context<'_>) -> Result<Vec<Route>> {
         let mentions = load_many(&loaders(ctx)?.mentions_by_drug, self.0.id).await?;
         let mut routes = Vec::new();
-        for route in mentions.into_iter().filter_map(|m| m.route).map(Route::from) {
+        for route in mentions
+            .into_iter()
+            .filter_map(|m| m.route)
+            .map(Route::from)
+        {
             if !routes.contains(&route) {
                 routes.push(route);
             }
@@ -143,7 +145,11 @@ impl Drug {
             .into_iter()
             .map(|c| c.regimen_id)
             .collect();
-        let regimens = loaders.regimen.load_many(ids.clone()).await.map_err(internal)?;
+        let regimens = loaders
+            .regimen
+            .load_many(ids.clone())
+            .await
+            .map_err(internal)?;
         Ok(ids
             .iter()
             .filter_map(|id| regimens.get(id).cloned().map(Regimen))
@@ -181,7 +187,11 @@ impl Drug {
                 .into_iter()
                 .map(|r| r.drug_id),
         );
-        let drugs = loaders.drug.load_many(ids.clone()).await.map_err(internal)?;
+        let drugs = loaders
+            .drug
+            .load_many(ids.clone())
+            .await
+            .map_err(internal)?;
         Ok(ids
             .iter()
             .filter_map(|id| drugs.get(id).cloned().map(Drug))
@@ -201,7 +211,9 @@ pub struct DrugMention(pub treatment_drugs::Model);
 impl DrugMention {
     /// The drug.
     async fn drug(&self, ctx: &Context<'_>) -> Result<Option<Drug>> {
-        Ok(load_one(&loaders(ctx)?.drug, self.0.drug_id).await?.map(Drug))
+        Ok(load_one(&loaders(ctx)?.drug, self.0.drug_id)
+            .await?
+            .map(Drug))
     }
     /// The words the page used, e.g. "Adriamycin (doxorubicin)".
     async fn name_as_written(&self) -> &str {

@@ -61,7 +61,9 @@ pub fn encode(node: NodeType, id: i32) -> ID {
 /// The type and row ID a global ID names.
 pub fn decode(id: &ID) -> Result<(NodeType, i32)> {
     let invalid = || bad_input(format!("`{}` is not a valid ID", id.as_str()));
-    let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| invalid())?;
+    let raw = URL_SAFE_NO_PAD
+        .decode(id.as_bytes())
+        .map_err(|_| invalid())?;
     let raw = String::from_utf8(raw).map_err(|_| invalid())?;
     let (name, number) = raw.split_once(':').ok_or_else(invalid)?;
     let node = ALL

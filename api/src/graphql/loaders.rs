@@ -36,7 +36,15 @@ macro_rules! keyed {
         }
     )*};
 }
-keyed!(treatment_categories, treatments, drugs, regimens, warnings, pages, provenance);
+keyed!(
+    treatment_categories,
+    treatments,
+    drugs,
+    regimens,
+    warnings,
+    pages,
+    provenance
+);
 
 /// Loads rows of one table by primary key.
 pub struct ById<E> {
@@ -54,7 +62,8 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, E::Model>, LoadError> {
-        let id = E::Column::from_str("id").map_err(|_| Arc::new(DbErr::Custom("no id column".into())))?;
+        let id = E::Column::from_str("id")
+            .map_err(|_| Arc::new(DbErr::Custom("no id column".into())))?;
         let rows = E::find()
             .filter(id.is_in(keys.iter().copied()))
             .all(&self.db)

@@ -46,27 +46,19 @@ pub type AppSchema = Schema<QueryRoot, admin::MutationRoot, EmptySubscription>;
 
 /// Builds the schema over a database, with every limit set.
 pub fn build_schema(db: DatabaseConnection) -> AppSchema {
-    Schema::build(
-        QueryRoot::default(),
-        admin::MutationRoot,
-        EmptySubscription,
-    )
-    .data(db)
-    .limit_depth(limits::MAX_DEPTH)
-    .limit_complexity(limits::MAX_COMPLEXITY)
-    .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
-    .limit_directives(limits::MAX_DIRECTIVES)
-    .extension(limits::AliasLimit)
-    .finish()
+    Schema::build(QueryRoot::default(), admin::MutationRoot, EmptySubscription)
+        .data(db)
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
+        .limit_directives(limits::MAX_DIRECTIVES)
+        .extension(limits::AliasLimit)
+        .finish()
 }
 
 /// The schema in SDL, as checked in at `api/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(
-        QueryRoot::default(),
-        admin::MutationRoot,
-        EmptySubscription,
-    )
-    .finish()
-    .sdl()
+    Schema::build(QueryRoot::default(), admin::MutationRoot, EmptySubscription)
+        .finish()
+        .sdl()
 }

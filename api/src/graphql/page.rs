@@ -189,7 +189,9 @@ impl Revision {
     }
     /// The page.
     async fn page(&self, ctx: &Context<'_>) -> Result<Option<Page>> {
-        Ok(load_one(&loaders(ctx)?.page, self.0.page_id).await?.map(Page))
+        Ok(load_one(&loaders(ctx)?.page, self.0.page_id)
+            .await?
+            .map(Page))
     }
 }
 

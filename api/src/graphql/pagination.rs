@@ -105,8 +105,13 @@ impl Args {
         if first.is_some() && last.is_some() {
             return Err(bad_input("pass `first` or `last`, not both"));
         }
-        let start = cursor(&self.after, "after")?.map_or(0, |a| a + 1).min(total);
-        let end = cursor(&self.before, "before")?.unwrap_or(total).min(total).max(start);
+        let start = cursor(&self.after, "after")?
+            .map_or(0, |a| a + 1)
+            .min(total);
+        let end = cursor(&self.before, "before")?
+            .unwrap_or(total)
+            .min(total)
+            .max(start);
         let (offset, limit) = match (first, last) {
             (_, Some(last)) => (end.saturating_sub(last).max(start), last.min(end - start)),
             (Some(first), None) => (start, first.min(end - start)),
@@ -146,22 +151,56 @@ mod tests {
     #[test]
     fn windows_follow_relay_rules() {
         let w = |args: Args| args.window(10).ok();
-        assert_eq!(w(Args::forward(Some(3), None)), Some(Window { offset: 0, limit: 3 }));
-        assert_eq!(w(Args::forward(Some(3), after(8))), Some(Window { offset: 9, limit: 1 }));
-        assert_eq!(w(Args::forward(Some(3), after(9))), Some(Window { offset: 10, limit: 0 }));
+        assert_eq!(
+            w(Args::forward(Some(3), None)),
+            Some(Window {
+                offset: 0,
+                limit: 3
+            })
+        );
+        assert_eq!(
+            w(Args::forward(Some(3), after(8))),
+            Some(Window {
+                offset: 9,
+                limit: 1
+            })
+        );
+        assert_eq!(
+            w(Args::forward(Some(3), after(9))),
+            Some(Window {
+                offset: 10,
+                limit: 0
+            })
+        );
         let last = Args {
             last: Some(2),
             before: after(5),
             ..Args::default()
         };
-        assert_eq!(w(last), Some(Window { offset: 3, limit: 2 }));
-        assert_eq!(w(Args::forward(None, None)), Some(Window { offset: 0, limit: 10 }));
+        assert_eq!(
+            w(last),
+            Some(Window {
+                offset: 3,
+                limit: 2
+            })
+        );
+        assert_eq!(
+            w(Args::forward(None, None)),
+            Some(Window {
+                offset: 0,
+                limit: 10
+            })
+        );
     }
 
     #[test]
     fn limits_and_bad_cursors_are_errors() {
         assert!(Args::forward(Some(101), None).window(10).is_err());
         assert!(Args::forward(Some(-1), None).window(10).is_err());
-        assert!(Args::forward(Some(1), Some("nope".into())).window(10).is_err());
+        assert!(
+            Args::forward(Some(1), Some("nope".into()))
+                .window(10)
+                .is_err()
+        );
     }
 }

@@ -48,7 +48,11 @@ impl Regimen {
             .into_iter()
             .map(|c| c.drug_id)
             .collect();
-        let drugs = loaders.drug.load_many(ids.clone()).await.map_err(internal)?;
+        let drugs = loaders
+            .drug
+            .load_many(ids.clone())
+            .await
+            .map_err(internal)?;
         Ok(ids
             .iter()
             .filter_map(|id| drugs.get(id).cloned().map(Drug))

@@ -97,7 +97,8 @@ impl SearchQuery {
                 .map_err(internal)?;
             results.extend(rows.into_iter().map(|d| SearchResult::Drug(Drug(d))));
         }
-        let lower = |col: treatments::Column| Expr::expr(Func::lower(Expr::col((treatments::Entity, col))));
+        let lower =
+            |col: treatments::Column| Expr::expr(Func::lower(Expr::col((treatments::Entity, col))));
         let rows = treatments::Entity::find()
             .filter(treatments::Column::DelistedAt.is_null())
             .filter(lower(treatments::Column::Name).like(pattern.clone()))
@@ -106,8 +107,12 @@ impl SearchQuery {
             .all(db)
             .await
             .map_err(internal)?;
-        results.extend(rows.into_iter().map(|t| SearchResult::Treatment(Treatment(t))));
-        let page_col = |col: pages::Column| Expr::expr(Func::lower(Expr::col((pages::Entity, col))));
+        results.extend(
+            rows.into_iter()
+                .map(|t| SearchResult::Treatment(Treatment(t))),
+        );
+        let page_col =
+            |col: pages::Column| Expr::expr(Func::lower(Expr::col((pages::Entity, col))));
         let rows = pages::Entity::find()
             .filter(
                 Condition::any()

@@ -96,7 +96,10 @@ impl SyncRunQuery {
         after: Option<String>,
     ) -> Result<pagination::Page<SyncRun>> {
         let db = db(ctx)?;
-        let total = sync_runs::Entity::find().count(db).await.map_err(internal)? as usize;
+        let total = sync_runs::Entity::find()
+            .count(db)
+            .await
+            .map_err(internal)? as usize;
         let window = Args::forward(first, after).window(total)?;
         let rows = sync_runs::Entity::find()
             .order_by_desc(sync_runs::Column::StartedAt)

@@ -76,7 +76,11 @@ impl Treatment {
         let loaders = loaders(ctx)?;
         let mentions = load_many(&loaders.mentions_by_treatment, self.0.id).await?;
         let ids: Vec<i32> = mentions.iter().map(|m| m.drug_id).collect();
-        let drugs = loaders.drug.load_many(ids.clone()).await.map_err(internal)?;
+        let drugs = loaders
+            .drug
+            .load_many(ids.clone())
+            .await
+            .map_err(internal)?;
         Ok(ids
             .iter()
             .filter_map(|id| drugs.get(id).cloned().map(Drug))
@@ -152,9 +156,9 @@ impl TreatmentQuery {
             );
         }
         if let Some(status) = filter.status {
-            query = query.filter(
-                treatments::Column::Status.eq(lmsdr_entity::sea_orm_active_enums::TreatmentStatus::from(status)),
-            );
+            query = query.filter(treatments::Column::Status.eq(
+                lmsdr_entity::sea_orm_active_enums::TreatmentStatus::from(status),
+            ));
         }
         if !filter.include_delisted.unwrap_or(false) {
             query = query.filter(treatments::Column::DelistedAt.is_null());

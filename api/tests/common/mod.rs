@@ -1,15 +1,25 @@
 //! `TestApp`: the real router over an isolated database, driven in-process with `oneshot`.
 
+#![allow(dead_code, reason = "each test binary uses part of the helper")]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use lmsdr_api::server::{self, AppState, ServerConfig};
+use lmsdr_ingest::bundled;
 use lmsdr_ingest::testing::TestDb;
 use tower::ServiceExt;
+
+/// The admin token test apps are configured with, when they have one.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 /// The app under test and the database behind it.
 pub struct TestApp {
     router: axum::Router,
+    statements: Arc<AtomicUsize>,
     /// The database, kept alive for the app's lifetime.
     pub db: TestDb,
 }
@@ -37,19 +47,68 @@ impl TestResponse {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+
+    /// The `Content-Type` header.
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// `data`, after checking there were no errors.
+    pub fn data(&self) -> serde_json::Value {
+        let json = self.json();
+        assert!(json.get("errors").is_none(), "unexpected errors: {json}");
+        json["data"].clone()
+    }
+
+    /// The `extensions.code` of the first error.
+    pub fn error_code(&self) -> String {
+        let json = self.json();
+        json["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {json}"))
+            .to_owned()
+    }
 }
 
 impl TestApp {
-    /// One app per available database backend.
+    /// One app per database backend, each holding the bundled treatments page.
     pub async fn all() -> Vec<TestApp> {
-        TestDb::all()
-            .await
-            .into_iter()
-            .map(|db| TestApp {
-                router: server::router(AppState::new(db.conn.clone(), ServerConfig::default())),
-                db,
-            })
-            .collect()
+        Self::all_with(ServerConfig::default()).await
+    }
+
+    /// One app per database backend with the given settings, each holding the bundled page.
+    pub async fn all_with(config: ServerConfig) -> Vec<TestApp> {
+        let mut apps = Vec::new();
+        for db in TestDb::all().await {
+            bundled::load_if_empty(&db.conn)
+                .await
+                .expect("bundled page loads");
+            apps.push(Self::new(db, config.clone()));
+        }
+        apps
+    }
+
+    /// An app over a database, counting the SQL statements its requests make.
+    pub fn new(db: TestDb, config: ServerConfig) -> TestApp {
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        let mut conn = db.conn.clone();
+        conn.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        TestApp {
+            router: server::router(AppState::new(conn, config)),
+            statements,
+            db,
+        }
+    }
+
+    /// SQL statements made since the last call.
+    pub fn take_statement_count(&self) -> usize {
+        self.statements.swap(0, Ordering::Relaxed)
     }
 
     /// Sends a request through the router.
@@ -82,16 +141,29 @@ impl TestApp {
             .await
     }
 
-    /// POST a GraphQL query with variables.
+    /// POST a GraphQL query with variables, accepting `application/json`.
     pub async fn graphql(&self, query: &str, variables: serde_json::Value) -> TestResponse {
-        let body = serde_json::json!({ "query": query, "variables": variables });
-        self.request(
-            Request::post("/graphql")
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::ACCEPT, "application/json")
-                .body(Body::from(body.to_string()))
-                .expect("request"),
+        self.post_json(
+            serde_json::json!({ "query": query, "variables": variables }),
+            &[(header::ACCEPT.as_str(), "application/json")],
         )
         .await
+    }
+
+    /// POST a JSON body with extra headers.
+    pub async fn post_json(
+        &self,
+        body: serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let body = body.to_string();
+        let mut request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_LENGTH, body.len());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.request(request.body(Body::from(body)).expect("request"))
+            .await
     }
 }

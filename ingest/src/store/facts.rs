@@ -143,6 +143,21 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
 
     /// Writes every fact of the document and updates listings; returns what changed.
     pub async fn derive(mut self, doc: &Document) -> Result<ChangeSummary, DbErr> {
+        // Excerpts are recorded once per revision: register the page's own sections first, so an
+        // item that also introduces a drug keeps its category as its section.
+        for category in &doc.categories {
+            self.source(Some(&category.name), &category.source).await?;
+            for treatment in &category.treatments {
+                self.source(Some(&category.name), &treatment.source).await?;
+            }
+            for warning in doc
+                .warnings
+                .iter()
+                .filter(|w| w.category.as_ref() == Some(&category.slug))
+            {
+                self.source(Some(&category.name), &warning.source).await?;
+            }
+        }
         for drug in &doc.drugs {
             self.drug(drug).await?;
         }
