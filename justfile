@@ -42,6 +42,10 @@ lint:
 schema:
     cargo run -p lmsdr-api --example print_schema > api/schema.graphql
 
+# Rebuild the Playground bundle (api/playground/dist) from its pinned packages
+playground:
+    cd api/playground && npm ci --no-audit --no-fund && npm run build
+
 # Fuzz the extractor with arbitrary bytes (cargo install cargo-fuzz; no sanitizer, so stable Rust works)
 fuzz SECONDS="60":
     cd fuzz && cargo fuzz run --sanitizer none extract -- -max_total_time={{SECONDS}}

@@ -2,5 +2,6 @@
 
 pub mod cli;
 pub mod graphql;
+pub mod playground;
 pub mod server;
 pub mod telemetry;

@@ -15,7 +15,7 @@ use async_graphql_axum::GraphQLBatchRequest;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lmsdr_migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
@@ -28,6 +28,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::{self, AdminAccess, AppSchema, Loaders, code};
+use crate::playground;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -71,7 +72,8 @@ pub fn router(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT]);
     Router::new()
-        .route("/", get(playground))
+        .route("/", get(playground::page))
+        .route("/playground/{name}", get(playground::asset))
         .route("/graphql", get(graphql_handler).post(graphql_handler))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -262,14 +264,6 @@ async fn graphql_handler(
             )
         }
     }
-}
-
-async fn playground() -> impl IntoResponse {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .finish(),
-    )
 }
 
 async fn healthz() -> &'static str {

@@ -470,3 +470,15 @@ async fn mutations_need_the_admin_token() {
         assert_eq!(again["importPage"]["change"], "UNCHANGED");
     }
 }
+
+#[tokio::test]
+async fn the_standard_introspection_query_fits_the_limits() {
+    // GraphiQL's Docs panel and editor completion rely on it (graphql-js getIntrospectionQuery).
+    for app in TestApp::all().await {
+        let data = app
+            .graphql(include_str!("fixtures/introspection.graphql"), json!({}))
+            .await
+            .data();
+        assert_eq!(data["__schema"]["queryType"]["name"], "Query");
+    }
+}

@@ -159,6 +159,32 @@ async fn the_playground_is_served_at_the_root() {
         let page = app.get("/").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.content_type().starts_with("text/html"));
-        assert!(page.text().to_lowercase().contains("graphiql"));
+        let html = page.text();
+        assert!(html.contains("GraphiQL"));
+        // Nothing comes from the network: every asset is local and served.
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "{html}"
+        );
+        for asset in [
+            "playground.js",
+            "playground.css",
+            "editor.worker.js",
+            "json.worker.js",
+            "graphql.worker.js",
+        ] {
+            let response = app.get(&format!("/playground/{asset}")).await;
+            assert_eq!(response.status, StatusCode::OK, "{asset}");
+            assert!(response.body.len() > 10_000, "{asset}");
+        }
+        let bundle = app.get("/playground/playground.js").await.text();
+        assert!(
+            bundle.contains("TreatmentsByCategory"),
+            "the example query is in the bundle"
+        );
+        assert_eq!(
+            app.get("/playground/nope.js").await.status,
+            StatusCode::NOT_FOUND
+        );
     }
 }

@@ -9,8 +9,9 @@ use async_graphql::{ErrorExtensions, ServerResult, Variables};
 
 use super::error::code;
 
-/// Deepest selection nesting accepted.
-pub const MAX_DEPTH: usize = 12;
+/// Deepest selection nesting accepted: the standard introspection query (GraphiQL's Docs panel)
+/// needs 15.
+pub const MAX_DEPTH: usize = 15;
 /// Highest query complexity accepted (every field counts 1, list fields as their page size).
 pub const MAX_COMPLEXITY: usize = 2_000;
 /// Deepest recursion of the parser.
