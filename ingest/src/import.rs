@@ -143,7 +143,7 @@ pub async fn import_paths(
         });
     }
     let counts = RunCounts {
-        fetched: report.files.len() as i32,
+        fetched: (report.files.len() - report.pages_failed) as i32,
         changed: (report.pages_new + report.pages_changed) as i32,
         not_modified: 0,
         failed: report.pages_failed as i32,

@@ -4,8 +4,10 @@
 pub mod bundled;
 pub mod db;
 pub mod extract;
+pub mod fetch;
 pub mod import;
 pub mod runs;
 pub mod store;
+pub mod sync;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -9,7 +9,7 @@ use serde::Serialize;
 /// Page counts of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RunCounts {
-    /// Pages read (fetched or imported).
+    /// Pages read with a body (fetched with 2xx, or imported).
     pub fetched: i32,
     /// Pages that were new or changed.
     pub changed: i32,
@@ -83,10 +83,49 @@ pub async fn finish<C: ConnectionTrait>(
 
 /// Ok when nothing failed, failed when nothing succeeded, partial otherwise.
 pub fn status_for(counts: RunCounts) -> SyncRunStatus {
-    let succeeded = counts.fetched + counts.not_modified - counts.failed;
+    let succeeded = counts.fetched + counts.not_modified;
     match (counts.failed, succeeded) {
         (0, _) => SyncRunStatus::Ok,
-        (_, s) if s <= 0 => SyncRunStatus::Failed,
+        (_, 0) => SyncRunStatus::Failed,
         _ => SyncRunStatus::Partial,
     }
+}
+
+/// Marks runs left `running` by a process that died as aborted. Call while holding the sync lock:
+/// then no other run can be live.
+pub async fn abort_abandoned<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let result = sync_runs::Entity::update_many()
+        .col_expr(
+            sync_runs::Column::Status,
+            Expr::value(SyncRunStatus::Aborted),
+        )
+        .col_expr(sync_runs::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(sync_runs::Column::Status.eq(SyncRunStatus::Running))
+        .filter(sync_runs::Column::Kind.eq(SyncRunKind::Sync))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Records a heartbeat and the counts so far.
+pub async fn heartbeat<C: ConnectionTrait>(
+    db: &C,
+    run_id: i32,
+    counts: RunCounts,
+) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    sync_runs::Entity::update_many()
+        .col_expr(sync_runs::Column::HeartbeatAt, Expr::value(Utc::now()))
+        .col_expr(sync_runs::Column::PagesFetched, Expr::value(counts.fetched))
+        .col_expr(sync_runs::Column::PagesChanged, Expr::value(counts.changed))
+        .col_expr(
+            sync_runs::Column::PagesNotModified,
+            Expr::value(counts.not_modified),
+        )
+        .col_expr(sync_runs::Column::PagesFailed, Expr::value(counts.failed))
+        .filter(sync_runs::Column::Id.eq(run_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -8,6 +8,7 @@ use lmsdr_ingest::db::DEFAULT_DATABASE_URL;
 mod import;
 mod migrate;
 mod serve;
+mod sync;
 
 /// Exit codes beyond 0 (success) that scripts and schedulers can act on.
 pub mod exit {
@@ -15,6 +16,8 @@ pub mod exit {
     pub const FAILED: u8 = 1;
     /// Some pages failed; the rest were stored.
     pub const PARTIAL: u8 = 2;
+    /// Another sync holds the database.
+    pub const BUSY: u8 = 3;
 }
 
 /// lmsdr: normalized, traceable LMS treatment data from the LMSdr foundation's pages.
@@ -40,7 +43,7 @@ enum Command {
     /// Import saved pages (files or directories).
     Import(import::ImportArgs),
     /// Fetch the foundation's site and record what changed.
-    Sync(NotYet),
+    Sync(sync::SyncArgs),
     /// Export the data for partners.
     Export(NotYet),
     /// Apply, revert or inspect database migrations.
@@ -63,7 +66,7 @@ impl Cli {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
             Command::Import(args) => import::run(args).await,
-            Command::Sync(_) => not_yet("sync"),
+            Command::Sync(args) => sync::run(args).await,
             Command::Export(_) => not_yet("export"),
         }
     }

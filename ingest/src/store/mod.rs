@@ -216,3 +216,83 @@ pub async fn store_page(
         summary,
     })
 }
+
+/// What lmsdr holds of a page before fetching it again.
+#[derive(Debug, Clone)]
+pub struct KnownPage {
+    /// The page's ID.
+    pub id: i32,
+    /// Hash of its normalized main content.
+    pub content_hash: String,
+    /// `ETag` last seen.
+    pub etag: Option<String>,
+    /// `Last-Modified` last seen.
+    pub last_modified: Option<String>,
+    /// Active or gone.
+    pub status: PageStatus,
+}
+
+/// The stored page at a URL, if any.
+pub async fn known_page(db: &DatabaseConnection, url: &str) -> Result<Option<KnownPage>, DbErr> {
+    Ok(pages::Entity::find()
+        .filter(pages::Column::Url.eq(url))
+        .one(db)
+        .await?
+        .map(|p| KnownPage {
+            id: p.id,
+            content_hash: p.content_hash,
+            etag: p.etag,
+            last_modified: p.last_modified,
+            status: p.status,
+        }))
+}
+
+/// Records that a page was confirmed unchanged (HTTP 304): seen now, nothing else rewritten.
+pub async fn touch_page(
+    db: &DatabaseConnection,
+    page_id: i32,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    pages::Entity::update_many()
+        .col_expr(pages::Column::LastSeenAt, Expr::value(at))
+        .col_expr(pages::Column::FetchedAt, Expr::value(at))
+        .filter(pages::Column::Id.eq(page_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks a page gone (HTTP 404/410 after it was seen): its facts are kept, flagged through it.
+pub async fn mark_gone(
+    db: &DatabaseConnection,
+    page_id: i32,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    pages::Entity::update_many()
+        .col_expr(pages::Column::Status, Expr::value(PageStatus::Gone))
+        .col_expr(pages::Column::GoneAt, Expr::value(at))
+        .col_expr(pages::Column::FetchedAt, Expr::value(at))
+        .filter(pages::Column::Id.eq(page_id))
+        .filter(pages::Column::Status.eq(PageStatus::Active))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The same-site links a stored page lists, to keep crawling past a 304.
+pub async fn internal_links(db: &DatabaseConnection, page_id: i32) -> Result<Vec<String>, DbErr> {
+    use lmsdr_entity::links;
+    use sea_orm::QuerySelect;
+    links::Entity::find()
+        .select_only()
+        .column(links::Column::Url)
+        .filter(links::Column::PageId.eq(page_id))
+        .filter(links::Column::External.eq(false))
+        .filter(links::Column::DelistedAt.is_null())
+        .order_by_asc(links::Column::Id)
+        .into_tuple::<String>()
+        .all(db)
+        .await
+}

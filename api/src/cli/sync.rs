@@ -1,0 +1,120 @@
+//! `lmsdr sync [--source URL]`: one-shot, for cron, systemd timers and Kubernetes CronJobs.
+//! Exit codes: 0 ok, 2 partial, 1 failed, 3 busy (another sync holds the database).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use lmsdr_entity::sea_orm_active_enums::SyncRunStatus;
+use lmsdr_ingest::db;
+use lmsdr_ingest::sync::{self, DEFAULT_SOURCE, PageReport, Progress, SyncError, SyncOptions};
+use url::Url;
+
+use super::{DatabaseArgs, exit};
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The site to crawl, starting from this page.
+    #[arg(long, default_value = DEFAULT_SOURCE)]
+    source: Url,
+    /// Most pages to fetch.
+    #[arg(long, default_value_t = 500)]
+    max_pages: usize,
+    /// Least time between two requests to one host, in milliseconds (robots.txt may ask for more).
+    #[arg(long, default_value_t = 1000)]
+    delay_ms: u64,
+    /// Most requests in flight at once.
+    #[arg(long, default_value_t = 2)]
+    concurrency: usize,
+    /// Show what would change, writing nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the summary as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: DatabaseArgs,
+}
+
+/// A progress bar on a terminal, one log line per page otherwise.
+enum Reporter {
+    Bar(ProgressBar),
+    Lines,
+}
+
+impl Progress for Reporter {
+    fn page_done(&self, report: &PageReport, done: usize, known: usize) {
+        let outcome = serde_json::to_value(&report.outcome)
+            .ok()
+            .and_then(|v| v.get("outcome").and_then(|o| o.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        match self {
+            Reporter::Bar(bar) => {
+                bar.set_length(known as u64);
+                bar.set_position(done as u64);
+                bar.set_message(format!("{outcome}: {}", report.url));
+            }
+            Reporter::Lines => tracing::info!(url = %report.url, outcome, done, known, "page"),
+        }
+    }
+}
+
+pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
+    let conn = db::connect_and_migrate(&args.db.database_url).await?;
+    let mut options = SyncOptions::new(args.source);
+    options.max_pages = args.max_pages;
+    options.delay = Duration::from_millis(args.delay_ms);
+    options.concurrency = args.concurrency;
+    options.dry_run = args.dry_run;
+    let reporter = if std::io::stderr().is_terminal() && !args.json {
+        let bar = ProgressBar::new(1);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed}] {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Reporter::Bar(bar)
+    } else {
+        Reporter::Lines
+    };
+    let outcome = sync::run(&conn, &args.db.database_url, &options, &reporter).await;
+    if let Reporter::Bar(bar) = &reporter {
+        bar.finish_and_clear();
+    }
+    let report = match outcome {
+        Ok(report) => report,
+        Err(SyncError::Busy(message)) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(exit::BUSY));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let c = report.counts;
+        let prefix = if args.dry_run {
+            "dry run (nothing written): "
+        } else {
+            ""
+        };
+        println!(
+            "{prefix}status {:?}: {} fetched, {} changed, {} not modified, {} failed",
+            report.status, c.fetched, c.changed, c.not_modified, c.failed
+        );
+        for page in &report.pages {
+            if let sync::PageOutcome::Failed(reason) = &page.outcome {
+                println!("failed  {}: {reason}", page.url);
+            }
+        }
+        if report.aborted_runs > 0 {
+            println!("marked {} abandoned run(s) aborted", report.aborted_runs);
+        }
+    }
+    Ok(match report.status {
+        SyncRunStatus::Ok => ExitCode::SUCCESS,
+        SyncRunStatus::Partial => ExitCode::from(exit::PARTIAL),
+        _ => ExitCode::from(exit::FAILED),
+    })
+}

@@ -1,0 +1,568 @@
+//! `lmsdr sync`: crawl the site politely, detect what changed, keep every revision.
+//!
+//! From the source URL, same-site links (and `sitemap.xml`) are followed within `max_pages`;
+//! off-site links are recorded by extraction but never fetched. robots.txt is obeyed (RFC 9309),
+//! requests to one host are spaced by the delay, and conditional requests make an unchanged page a
+//! 304 that downloads nothing and writes no revision. A page that fails keeps its stored content;
+//! every error is recorded on the run. One sync runs at a time per database.
+
+pub mod lock;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures::StreamExt;
+use lmsdr_entity::sea_orm_active_enums::{PageStatus, RevisionOrigin, SyncRunKind, SyncRunStatus};
+use sea_orm::{DatabaseConnection, DbErr};
+use serde::Serialize;
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::extract::{self, PageInput};
+use crate::fetch::robots::Robots;
+use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators, sitemap};
+use crate::runs::{self, RunCounts};
+use crate::store::{self, Observation, PageChange};
+
+/// The foundation's site, the default source.
+pub const DEFAULT_SOURCE: &str = "http://www.lmsdr.org/";
+
+/// How a sync runs.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Where to start.
+    pub source: Url,
+    /// Most pages to fetch.
+    pub max_pages: usize,
+    /// Least time between two requests to one host.
+    pub delay: Duration,
+    /// Most requests in flight at once.
+    pub concurrency: usize,
+    /// Show what would change without writing anything.
+    pub dry_run: bool,
+    /// HTTP behaviour.
+    pub fetch: FetchConfig,
+}
+
+impl SyncOptions {
+    /// Defaults for a source: 500 pages, 1 s between requests to a host, 2 in flight.
+    pub fn new(source: Url) -> Self {
+        Self {
+            source,
+            max_pages: 500,
+            delay: Duration::from_secs(1),
+            concurrency: 2,
+            dry_run: false,
+            fetch: FetchConfig::default(),
+        }
+    }
+}
+
+/// What happened to one URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome", content = "detail")]
+pub enum PageOutcome {
+    /// First time seen (stored, or would be in a dry run).
+    New,
+    /// Content changed: a new revision.
+    Changed,
+    /// Fetched; same content as stored.
+    Unchanged,
+    /// HTTP 304: nothing downloaded.
+    NotModified,
+    /// HTTP 404/410 for a page seen before: marked gone.
+    Gone,
+    /// Not an HTML page; not stored.
+    Skipped(String),
+    /// Failed; the stored page, if any, is untouched.
+    Failed(String),
+}
+
+/// One URL's line in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageReport {
+    /// The URL.
+    pub url: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: PageOutcome,
+}
+
+/// The summary of a sync.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    /// The run's ID (none for a dry run).
+    pub run_id: Option<i32>,
+    /// ok, partial or failed.
+    pub status: SyncRunStatus,
+    /// Page counts.
+    pub counts: RunCounts,
+    /// Runs found abandoned and marked aborted.
+    pub aborted_runs: u64,
+    /// One entry per URL.
+    pub pages: Vec<PageReport>,
+}
+
+/// Why a sync could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// Another sync holds the database.
+    #[error("{0}")]
+    Busy(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    /// The HTTP client could not be set up.
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+}
+
+/// Told about each page as the sync goes.
+pub trait Progress: Send + Sync {
+    /// One URL is done; `done` of `known` URLs so far.
+    fn page_done(&self, report: &PageReport, done: usize, known: usize);
+}
+
+/// A progress sink that says nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn page_done(&self, _: &PageReport, _: usize, _: usize) {}
+}
+
+/// Runs one sync.
+pub async fn run(
+    db: &DatabaseConnection,
+    database_url: &str,
+    options: &SyncOptions,
+    progress: &dyn Progress,
+) -> Result<SyncReport, SyncError> {
+    let lock = if options.dry_run {
+        None
+    } else {
+        Some(lock::acquire(db, database_url).await.map_err(|e| match e {
+            lock::LockError::Busy(holder) => SyncError::Busy(format!(
+                "the database is busy: another sync is running (held by {holder})"
+            )),
+            lock::LockError::Db(err) => SyncError::Db(err),
+        })?)
+    };
+    let result = crawl(db, options, progress, lock.as_ref()).await;
+    if let Some(lock) = lock
+        && let Err(err) = lock.release(db).await
+    {
+        tracing::warn!(error = %err, "could not release the sync lock; it will expire");
+    }
+    result
+}
+
+async fn crawl(
+    db: &DatabaseConnection,
+    options: &SyncOptions,
+    progress: &dyn Progress,
+    lock: Option<&lock::SyncLock>,
+) -> Result<SyncReport, SyncError> {
+    let writing = !options.dry_run;
+    let aborted_runs = if writing {
+        runs::abort_abandoned(db).await?
+    } else {
+        0
+    };
+    let run = if writing {
+        Some(runs::start(db, SyncRunKind::Sync, options.source.as_str(), false).await?)
+    } else {
+        None
+    };
+    let run_id = run.as_ref().map(|r| r.id);
+    let fetcher = Fetcher::new(options.fetch.clone())?;
+    let mut counts = RunCounts::default();
+    let mut pages = Vec::new();
+
+    let robots = match Robots::fetch(&fetcher, &options.source).await {
+        Ok(robots) => robots,
+        Err(reason) => {
+            let robots_url = options
+                .source
+                .join("/robots.txt")
+                .map_or_else(|_| options.source.to_string(), |u| u.to_string());
+            counts.failed += 1;
+            let report = PageReport {
+                url: robots_url.clone(),
+                outcome: PageOutcome::Failed(reason.clone()),
+            };
+            progress.page_done(&report, 1, 1);
+            pages.push(report);
+            if let Some(run_id) = run_id {
+                runs::record_error(db, run_id, &robots_url, &reason).await?;
+            }
+            return finish(db, run, counts, aborted_runs, pages).await;
+        }
+    };
+    let delay = robots
+        .crawl_delay()
+        .map(|s| Duration::from_secs_f32(s.clamp(0.0, 60.0)))
+        .unwrap_or_default()
+        .max(options.delay);
+    let pacer = Pacer::new(delay);
+
+    let mut frontier = Frontier::new(options.source.clone(), options.max_pages);
+    frontier.push(options.source.clone());
+    for sitemap_url in sitemap_urls(&options.source, &robots) {
+        if !robots.allowed(&sitemap_url) {
+            continue;
+        }
+        pacer.wait(&sitemap_url).await;
+        if let Ok(fetched) = fetcher.get(&sitemap_url, &Validators::default()).await
+            && (200..300).contains(&fetched.status)
+        {
+            for page in sitemap::parse(&fetched.body).pages {
+                if let Ok(url) = Url::parse(&page) {
+                    frontier.push(url);
+                }
+            }
+        }
+    }
+
+    let mut last_heartbeat = Instant::now();
+    while !frontier.is_empty() {
+        let batch = frontier.take(options.concurrency.max(1), &robots);
+        if batch.is_empty() {
+            break;
+        }
+        let fetched: Vec<(Url, Option<store::KnownPage>, Result<Fetched, FetchError>)> =
+            futures::stream::iter(batch)
+                .map(|url| {
+                    let (fetcher, pacer) = (&fetcher, &pacer);
+                    async move {
+                        let known = store::known_page(db, url.as_str()).await.ok().flatten();
+                        let validators = known
+                            .as_ref()
+                            .filter(|k| k.status == PageStatus::Active)
+                            .map(|k| Validators {
+                                etag: k.etag.clone(),
+                                last_modified: k.last_modified.clone(),
+                            })
+                            .unwrap_or_default();
+                        pacer.wait(&url).await;
+                        let result = fetcher.get(&url, &validators).await;
+                        (url, known, result)
+                    }
+                })
+                .buffered(options.concurrency.max(1))
+                .collect()
+                .await;
+        for (url, known, result) in fetched {
+            let outcome = handle(db, options, run_id, &url, known, result, &mut frontier).await?;
+            match &outcome {
+                PageOutcome::New | PageOutcome::Changed => {
+                    counts.fetched += 1;
+                    counts.changed += 1;
+                }
+                PageOutcome::Unchanged | PageOutcome::Skipped(_) => counts.fetched += 1,
+                PageOutcome::NotModified => counts.not_modified += 1,
+                PageOutcome::Gone => {}
+                PageOutcome::Failed(reason) => {
+                    counts.failed += 1;
+                    if let Some(run_id) = run_id {
+                        runs::record_error(db, run_id, url.as_str(), reason).await?;
+                    }
+                }
+            }
+            let report = PageReport {
+                url: url.to_string(),
+                outcome,
+            };
+            progress.page_done(&report, frontier.done(), frontier.known());
+            pages.push(report);
+        }
+        if let (Some(run_id), true) = (run_id, last_heartbeat.elapsed() > Duration::from_secs(10)) {
+            runs::heartbeat(db, run_id, counts).await?;
+            if let Some(lock) = lock {
+                lock.renew(db).await?;
+            }
+            last_heartbeat = Instant::now();
+        }
+    }
+    finish(db, run, counts, aborted_runs, pages).await
+}
+
+async fn finish(
+    db: &DatabaseConnection,
+    run: Option<lmsdr_entity::sync_runs::Model>,
+    counts: RunCounts,
+    aborted_runs: u64,
+    pages: Vec<PageReport>,
+) -> Result<SyncReport, SyncError> {
+    let (run_id, status) = match run {
+        Some(run) => {
+            let run = runs::finish(db, run, counts).await?;
+            (Some(run.id), run.status)
+        }
+        None => (None, runs::status_for(counts)),
+    };
+    Ok(SyncReport {
+        run_id,
+        status,
+        counts,
+        aborted_runs,
+        pages,
+    })
+}
+
+/// Decides what a response means, stores it, and queues the links it leads to.
+async fn handle(
+    db: &DatabaseConnection,
+    options: &SyncOptions,
+    run_id: Option<i32>,
+    url: &Url,
+    known: Option<store::KnownPage>,
+    result: Result<Fetched, FetchError>,
+    frontier: &mut Frontier,
+) -> Result<PageOutcome, DbErr> {
+    let fetched = match result {
+        Ok(fetched) => fetched,
+        Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
+    };
+    let now = Utc::now();
+    match fetched.status {
+        304 => {
+            let Some(page) = known else {
+                return Ok(PageOutcome::Failed(
+                    "HTTP 304 for a page never fetched".into(),
+                ));
+            };
+            if !options.dry_run {
+                store::touch_page(db, page.id, now).await?;
+            }
+            for link in store::internal_links(db, page.id).await? {
+                if let Ok(link) = Url::parse(&link) {
+                    frontier.push(link);
+                }
+            }
+            Ok(PageOutcome::NotModified)
+        }
+        404 | 410 => match known {
+            Some(page) => {
+                if !options.dry_run {
+                    store::mark_gone(db, page.id, now).await?;
+                }
+                Ok(PageOutcome::Gone)
+            }
+            None => Ok(PageOutcome::Failed(format!("HTTP {}", fetched.status))),
+        },
+        200..=299 => {
+            if !is_html(fetched.content_type.as_deref()) {
+                return Ok(PageOutcome::Skipped(format!(
+                    "not HTML ({})",
+                    fetched.content_type.as_deref().unwrap_or("no Content-Type")
+                )));
+            }
+            let document = match extract::extract(PageInput {
+                url,
+                bytes: &fetched.body,
+                content_type: fetched.content_type.as_deref(),
+            }) {
+                Ok(document) => document,
+                Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
+            };
+            for link in document.navigation.iter().chain(&document.links) {
+                if !link.external
+                    && let Ok(link) = Url::parse(&link.url)
+                {
+                    frontier.push(link);
+                }
+            }
+            if options.dry_run {
+                return Ok(match known {
+                    None => PageOutcome::New,
+                    Some(page) if page.content_hash == document.content_hash => {
+                        PageOutcome::Unchanged
+                    }
+                    Some(_) => PageOutcome::Changed,
+                });
+            }
+            let stored = store::store_page(
+                db,
+                Observation {
+                    document: &document,
+                    raw: &fetched.body,
+                    content_type: fetched.content_type.as_deref(),
+                    fetched_at: now,
+                    http_status: Some(fetched.status),
+                    etag: fetched.etag.as_deref(),
+                    last_modified: fetched.last_modified.as_deref(),
+                    origin: RevisionOrigin::Sync,
+                    sync_run_id: run_id,
+                },
+            )
+            .await;
+            Ok(match stored {
+                Ok(stored) => match stored.change {
+                    PageChange::New => PageOutcome::New,
+                    PageChange::Changed => PageOutcome::Changed,
+                    PageChange::Unchanged => PageOutcome::Unchanged,
+                },
+                Err(err) => PageOutcome::Failed(err.to_string()),
+            })
+        }
+        status => Ok(PageOutcome::Failed(format!("HTTP {status}"))),
+    }
+}
+
+fn is_html(content_type: Option<&str>) -> bool {
+    content_type.is_none_or(|c| {
+        let c = c.to_ascii_lowercase();
+        c.starts_with("text/html")
+            || c.starts_with("application/xhtml")
+            || c.starts_with("text/plain")
+    })
+}
+
+fn sitemap_urls(source: &Url, robots: &Robots) -> Vec<Url> {
+    let mut urls: Vec<Url> = robots
+        .sitemaps()
+        .iter()
+        .filter_map(|s| Url::parse(s).ok())
+        .collect();
+    if let Ok(default) = source.join("/sitemap.xml")
+        && !urls.contains(&default)
+    {
+        urls.push(default);
+    }
+    urls.retain(|u| same_site(source, u));
+    urls
+}
+
+/// Same host, `www.` aside.
+pub fn same_site(a: &Url, b: &Url) -> bool {
+    let host = |u: &Url| {
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+    };
+    matches!(b.scheme(), "http" | "https") && host(a) == host(b)
+}
+
+/// One URL form per page: no fragment, no empty query.
+pub fn normalize(url: &Url) -> Url {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    url
+}
+
+/// The URLs to visit, each once, within the page budget.
+struct Frontier {
+    source: Url,
+    queue: VecDeque<Url>,
+    seen: HashSet<Url>,
+    budget: usize,
+    done: usize,
+}
+
+impl Frontier {
+    fn new(source: Url, budget: usize) -> Self {
+        Self {
+            source,
+            queue: VecDeque::new(),
+            seen: HashSet::new(),
+            budget,
+            done: 0,
+        }
+    }
+
+    fn push(&mut self, url: Url) {
+        let url = normalize(&url);
+        if same_site(&self.source, &url)
+            && self.seen.len() < self.budget
+            && self.seen.insert(url.clone())
+        {
+            self.queue.push_back(url);
+        }
+    }
+
+    /// Up to `n` URLs robots.txt allows.
+    fn take(&mut self, n: usize, robots: &Robots) -> Vec<Url> {
+        let mut batch = Vec::new();
+        while batch.len() < n {
+            let Some(url) = self.queue.pop_front() else {
+                break;
+            };
+            if robots.allowed(&url) {
+                batch.push(url);
+            } else {
+                tracing::info!(%url, "disallowed by robots.txt");
+            }
+        }
+        self.done += batch.len();
+        batch
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    fn done(&self) -> usize {
+        self.done
+    }
+
+    fn known(&self) -> usize {
+        self.seen.len()
+    }
+}
+
+/// Spaces requests to each host by a delay.
+struct Pacer {
+    delay: Duration,
+    next: Mutex<HashMap<String, Instant>>,
+}
+
+impl Pacer {
+    fn new(delay: Duration) -> Self {
+        Self {
+            delay,
+            next: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn wait(&self, url: &Url) {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let at = {
+            let mut next = self.next.lock().await;
+            let now = Instant::now();
+            let at = next.get(&host).copied().unwrap_or(now).max(now);
+            next.insert(host, at + self.delay);
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_normalize_and_sites_compare() {
+        let u = |s: &str| Url::parse(s).expect("url");
+        assert_eq!(
+            normalize(&u("HTTP://WWW.LMSDR.ORG:80/a.php?#top")).as_str(),
+            "http://www.lmsdr.org/a.php"
+        );
+        assert!(same_site(
+            &u("http://www.lmsdr.org/"),
+            &u("https://lmsdr.org/x")
+        ));
+        assert!(!same_site(
+            &u("http://www.lmsdr.org/"),
+            &u("http://example.org/")
+        ));
+        assert!(!same_site(
+            &u("http://www.lmsdr.org/"),
+            &u("mailto:a@lmsdr.org")
+        ));
+    }
+}
