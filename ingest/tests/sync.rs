@@ -1,11 +1,9 @@
 //! `lmsdr sync` against an in-process fixture site, on SQLite and (with TEST_DATABASE_URL)
 //! PostgreSQL: crawling, politeness, change detection, and every fault.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::site::{Route, Site};
+use lmsdr_ingest::testing::site::{Route, Site};
 use lmsdr_entity::sea_orm_active_enums::{PageStatus, SyncRunStatus};
 use lmsdr_entity::{drugs, page_revisions, pages, sync_errors, sync_runs};
 use lmsdr_ingest::fetch::FetchConfig;

@@ -1,8 +1,6 @@
 //! A fixture site served in-process on a loopback port: pages, robots.txt and faults set per
 //! path, and every request recorded.
 
-#![allow(dead_code, reason = "each test binary uses part of the helper")]
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,0 +1,118 @@
+//! `lmsdr sync` as schedulers run it: exit codes, one sync at a time, and a run killed with
+//! SIGKILL that the next run completes after.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use lmsdr_entity::sea_orm_active_enums::SyncRunStatus;
+use lmsdr_entity::sync_runs;
+use lmsdr_ingest::testing::site::{Route, Site};
+use lmsdr_tests::{TestDb, lmsdr, run};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
+
+async fn site() -> Site {
+    let site = Site::start().await;
+    site.route(
+        "/robots.txt",
+        Route::Status { status: 200, headers: vec![], body: b"User-agent: *\nAllow: /\n".to_vec() },
+    );
+    site.page(
+        "/",
+        "<html><body><p>Home of the foundation.</p><p><a href=\"/a.html\">A</a></p></body></html>",
+    );
+    site.page("/a.html", "<html><body><p>Page A.</p></body></html>");
+    site
+}
+
+fn sync_args<'a>(site: &'a str, db: &'a str) -> Vec<&'a str> {
+    vec!["sync", "--source", site, "--delay-ms", "0", "--json", "--database-url", db]
+}
+
+#[tokio::test]
+async fn exit_codes_tell_schedulers_how_it_went() {
+    for db in TestDb::all_unmigrated().await {
+        let site = site().await;
+        let base = site.url("/");
+        let output = tokio::task::spawn_blocking({
+            let (base, url) = (base.clone(), db.url.clone());
+            move || run(sync_args(&base, &url))
+        })
+        .await
+        .expect("joins");
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert_eq!(report["status"], "ok");
+        assert_eq!(report["counts"]["changed"], 2);
+
+        site.route("/a.html", Route::Status { status: 500, headers: vec![], body: vec![] });
+        let output = tokio::task::spawn_blocking({
+            let (base, url) = (base.clone(), db.url.clone());
+            move || run(sync_args(&base, &url))
+        })
+        .await
+        .expect("joins");
+        assert_eq!(output.status.code(), Some(2), "partial");
+
+        site.route("/robots.txt", Route::Status { status: 500, headers: vec![], body: vec![] });
+        let output = tokio::task::spawn_blocking({
+            let (base, url) = (base.clone(), db.url.clone());
+            move || run(sync_args(&base, &url))
+        })
+        .await
+        .expect("joins");
+        assert_eq!(output.status.code(), Some(1), "failed");
+    }
+}
+
+#[tokio::test]
+async fn a_killed_sync_leaves_the_database_consistent_and_busy_meanwhile() {
+    for db in TestDb::all().await {
+        let site = site().await;
+        site.route("/a.html", Route::Hang);
+        let base = site.url("/");
+        let mut first = lmsdr(sync_args(&base, &db.url))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("first sync starts");
+        // Wait until it holds the lock and is stuck on the hanging page.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !site.paths().iter().any(|p| p == "/a.html") {
+            assert!(Instant::now() < deadline, "the first sync never reached /a.html");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let second = tokio::task::spawn_blocking({
+            let (base, url) = (base.clone(), db.url.clone());
+            move || run(sync_args(&base, &url))
+        })
+        .await
+        .expect("joins");
+        assert_eq!(second.status.code(), Some(3), "{}: busy", db.backend());
+        assert!(String::from_utf8_lossy(&second.stderr).contains("busy"));
+
+        first.kill().expect("SIGKILL");
+        first.wait().expect("reaped");
+        site.page("/a.html", "<html><body><p>Page A, back.</p></body></html>");
+
+        let third = tokio::task::spawn_blocking({
+            let (base, url) = (base.clone(), db.url.clone());
+            move || run(sync_args(&base, &url))
+        })
+        .await
+        .expect("joins");
+        assert_eq!(third.status.code(), Some(0), "{}", String::from_utf8_lossy(&third.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&third.stdout).expect("JSON");
+        assert_eq!(report["aborted_runs"], 1);
+
+        let runs = sync_runs::Entity::find()
+            .order_by_asc(sync_runs::Column::Id)
+            .all(&db.conn)
+            .await
+            .expect("runs");
+        let statuses: Vec<_> = runs.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [SyncRunStatus::Aborted, SyncRunStatus::Ok], "{}", db.backend());
+        let pages = lmsdr_entity::pages::Entity::find().count(&db.conn).await.expect("count");
+        assert_eq!(pages, 2);
+    }
+}
