@@ -482,3 +482,91 @@ async fn the_standard_introspection_query_fits_the_limits() {
         assert_eq!(data["__schema"]["queryType"]["name"], "Query");
     }
 }
+
+#[tokio::test]
+async fn as_of_answers_as_the_site_stood_then() {
+    for app in TestApp::all().await {
+        let loaded = chrono::Utc::now();
+        // An hour later the page drops Femara (letrozole) and the AIM regimen's line.
+        let html = lmsdr_ingest::bundled::TREATMENTS_HTML;
+        let text = encoding_rs::WINDOWS_1252.decode(html).0.into_owned();
+        let changed = text
+            .replace("<LI>Femara (letrozole)\r\n", "")
+            .replace("<LI>AIM (Adriamycin + Ifex + Mesna)\r\n", "");
+        assert_ne!(changed, text, "the fixture changed");
+        let url = url::Url::parse(lmsdr_ingest::bundled::TREATMENTS_URL).expect("url");
+        let document = lmsdr_ingest::extract::extract(lmsdr_ingest::extract::PageInput {
+            url: &url,
+            bytes: changed.as_bytes(),
+            content_type: Some("text/html; charset=utf-8"),
+        })
+        .expect("extracts");
+        lmsdr_ingest::store::store_page(
+            &app.db.conn,
+            lmsdr_ingest::store::Observation {
+                document: &document,
+                raw: changed.as_bytes(),
+                content_type: None,
+                fetched_at: loaded + chrono::Duration::hours(1),
+                http_status: Some(200),
+                etag: None,
+                last_modified: None,
+                origin: lmsdr_entity::sea_orm_active_enums::RevisionOrigin::Sync,
+                sync_run_id: None,
+            },
+        )
+        .await
+        .expect("stores");
+
+        let query = "query($at: DateTime) {
+            regimens(asOf: $at) { slug }
+            drugs(first: 50, asOf: $at) { totalCount }
+            treatments(first: 50, asOf: $at) { totalCount }
+            treatmentCategories(asOf: $at) { slug treatments { slug } } }";
+        let at = |t: chrono::DateTime<chrono::Utc>| json!({ "at": t.to_rfc3339() });
+        let before = app
+            .graphql(query, at(loaded - chrono::Duration::hours(1)))
+            .await
+            .data();
+        assert_eq!(
+            before["regimens"],
+            json!([]),
+            "nothing was listed before lmsdr saw the page"
+        );
+        assert_eq!(before["treatments"]["totalCount"], 0);
+
+        let then = app
+            .graphql(query, at(loaded + chrono::Duration::minutes(30)))
+            .await
+            .data();
+        assert_eq!(
+            then["regimens"],
+            json!([{ "slug": "gem-tax" }, { "slug": "aim" }])
+        );
+        assert_eq!(then["drugs"]["totalCount"], 13);
+        assert_eq!(then["treatments"]["totalCount"], 39);
+        let hormonal = |data: &Value| {
+            data["treatmentCategories"][6]["treatments"]
+                .as_array()
+                .map(Vec::len)
+        };
+        assert_eq!(hormonal(&then), Some(3));
+
+        let now = app.graphql(query, json!({})).await.data();
+        assert_eq!(
+            now["regimens"],
+            json!([{ "slug": "gem-tax" }]),
+            "{}",
+            app.db.backend()
+        );
+        assert_eq!(now["treatments"]["totalCount"], 37);
+        let later = app
+            .graphql(query, at(loaded + chrono::Duration::hours(2)))
+            .await
+            .data();
+        assert_eq!(later["regimens"], now["regimens"]);
+        assert_eq!(hormonal(&later), Some(2));
+        // Mesna was only in AIM, letrozole only in its item; the others stand elsewhere too.
+        assert_eq!(later["drugs"]["totalCount"], 11);
+    }
+}

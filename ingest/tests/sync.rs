@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use lmsdr_ingest::testing::site::{Route, Site};
 use lmsdr_entity::sea_orm_active_enums::{PageStatus, SyncRunStatus};
 use lmsdr_entity::{drugs, page_revisions, pages, sync_errors, sync_runs};
 use lmsdr_ingest::fetch::FetchConfig;
 use lmsdr_ingest::sync::{self, PageOutcome, Quiet, SyncOptions, SyncReport};
 use lmsdr_ingest::testing::TestDb;
+use lmsdr_ingest::testing::site::{Route, Site};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use url::Url;
 

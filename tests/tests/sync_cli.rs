@@ -14,7 +14,11 @@ async fn site() -> Site {
     let site = Site::start().await;
     site.route(
         "/robots.txt",
-        Route::Status { status: 200, headers: vec![], body: b"User-agent: *\nAllow: /\n".to_vec() },
+        Route::Status {
+            status: 200,
+            headers: vec![],
+            body: b"User-agent: *\nAllow: /\n".to_vec(),
+        },
     );
     site.page(
         "/",
@@ -25,7 +29,16 @@ async fn site() -> Site {
 }
 
 fn sync_args<'a>(site: &'a str, db: &'a str) -> Vec<&'a str> {
-    vec!["sync", "--source", site, "--delay-ms", "0", "--json", "--database-url", db]
+    vec![
+        "sync",
+        "--source",
+        site,
+        "--delay-ms",
+        "0",
+        "--json",
+        "--database-url",
+        db,
+    ]
 }
 
 #[tokio::test]
@@ -39,12 +52,24 @@ async fn exit_codes_tell_schedulers_how_it_went() {
         })
         .await
         .expect("joins");
-        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
         assert_eq!(report["status"], "ok");
         assert_eq!(report["counts"]["changed"], 2);
 
-        site.route("/a.html", Route::Status { status: 500, headers: vec![], body: vec![] });
+        site.route(
+            "/a.html",
+            Route::Status {
+                status: 500,
+                headers: vec![],
+                body: vec![],
+            },
+        );
         let output = tokio::task::spawn_blocking({
             let (base, url) = (base.clone(), db.url.clone());
             move || run(sync_args(&base, &url))
@@ -53,7 +78,14 @@ async fn exit_codes_tell_schedulers_how_it_went() {
         .expect("joins");
         assert_eq!(output.status.code(), Some(2), "partial");
 
-        site.route("/robots.txt", Route::Status { status: 500, headers: vec![], body: vec![] });
+        site.route(
+            "/robots.txt",
+            Route::Status {
+                status: 500,
+                headers: vec![],
+                body: vec![],
+            },
+        );
         let output = tokio::task::spawn_blocking({
             let (base, url) = (base.clone(), db.url.clone());
             move || run(sync_args(&base, &url))
@@ -78,7 +110,10 @@ async fn a_killed_sync_leaves_the_database_consistent_and_busy_meanwhile() {
         // Wait until it holds the lock and is stuck on the hanging page.
         let deadline = Instant::now() + Duration::from_secs(30);
         while !site.paths().iter().any(|p| p == "/a.html") {
-            assert!(Instant::now() < deadline, "the first sync never reached /a.html");
+            assert!(
+                Instant::now() < deadline,
+                "the first sync never reached /a.html"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
 
@@ -101,7 +136,12 @@ async fn a_killed_sync_leaves_the_database_consistent_and_busy_meanwhile() {
         })
         .await
         .expect("joins");
-        assert_eq!(third.status.code(), Some(0), "{}", String::from_utf8_lossy(&third.stderr));
+        assert_eq!(
+            third.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&third.stderr)
+        );
         let report: serde_json::Value = serde_json::from_slice(&third.stdout).expect("JSON");
         assert_eq!(report["aborted_runs"], 1);
 
@@ -111,8 +151,16 @@ async fn a_killed_sync_leaves_the_database_consistent_and_busy_meanwhile() {
             .await
             .expect("runs");
         let statuses: Vec<_> = runs.iter().map(|r| r.status).collect();
-        assert_eq!(statuses, [SyncRunStatus::Aborted, SyncRunStatus::Ok], "{}", db.backend());
-        let pages = lmsdr_entity::pages::Entity::find().count(&db.conn).await.expect("count");
+        assert_eq!(
+            statuses,
+            [SyncRunStatus::Aborted, SyncRunStatus::Ok],
+            "{}",
+            db.backend()
+        );
+        let pages = lmsdr_entity::pages::Entity::find()
+            .count(&db.conn)
+            .await
+            .expect("count");
         assert_eq!(pages, 2);
     }
 }

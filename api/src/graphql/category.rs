@@ -2,9 +2,11 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use lmsdr_entity::treatment_categories;
+use lmsdr_entity::sea_orm_active_enums::FactKind;
+use lmsdr_entity::{treatment_categories, treatments};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::as_of::listed;
 use super::context::{db, load_many, loaders};
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
@@ -13,7 +15,7 @@ use super::treatment::Treatment;
 
 /// A treatment category: a lead-in paragraph and the list it introduces.
 #[derive(Debug, Clone)]
-pub struct TreatmentCategory(pub treatment_categories::Model);
+pub struct TreatmentCategory(pub treatment_categories::Model, pub Option<DateTime<Utc>>);
 
 #[Object]
 impl TreatmentCategory {
@@ -63,6 +65,23 @@ impl TreatmentCategory {
         ctx: &Context<'_>,
         #[graphql(default = false)] include_delisted: bool,
     ) -> Result<Vec<Treatment>> {
+        if let Some(at) = self.1 {
+            // As the site stood then: one query per category is fine here, asOf being a
+            // historical view over at most a page's categories.
+            let rows = treatments::Entity::find()
+                .filter(treatments::Column::CategoryId.eq(self.0.id))
+                .filter(listed(
+                    treatments::Column::Id,
+                    treatments::Column::DelistedAt,
+                    FactKind::Treatment,
+                    Some(at),
+                ))
+                .order_by_asc(treatments::Column::Position)
+                .all(db(ctx)?)
+                .await
+                .map_err(internal)?;
+            return Ok(rows.into_iter().map(Treatment).collect());
+        }
         let loaders = loaders(ctx)?;
         let loader = if include_delisted {
             &loaders.all_treatments_by_category
@@ -87,15 +106,27 @@ pub struct CategoryQuery;
 
 #[Object]
 impl CategoryQuery {
-    /// The treatment categories the site lists, in page order.
-    async fn treatment_categories(&self, ctx: &Context<'_>) -> Result<Vec<TreatmentCategory>> {
+    /// The treatment categories the site lists (or listed at `asOf`), in page order.
+    async fn treatment_categories(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<TreatmentCategory>> {
         let rows = treatment_categories::Entity::find()
-            .filter(treatment_categories::Column::DelistedAt.is_null())
+            .filter(listed(
+                treatment_categories::Column::Id,
+                treatment_categories::Column::DelistedAt,
+                FactKind::Category,
+                as_of,
+            ))
             .order_by_asc(treatment_categories::Column::PageId)
             .order_by_asc(treatment_categories::Column::Position)
             .all(db(ctx)?)
             .await
             .map_err(internal)?;
-        Ok(rows.into_iter().map(TreatmentCategory).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| TreatmentCategory(row, as_of))
+            .collect())
     }
 }

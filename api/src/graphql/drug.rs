@@ -4,12 +4,13 @@ use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use lmsdr_entity::sea_orm_active_enums::DrugNameKind as StoredKind;
+use lmsdr_entity::sea_orm_active_enums::{DrugNameKind as StoredKind, FactKind};
 use lmsdr_entity::{drug_names, drugs, treatment_drugs};
 use lmsdr_ingest::extract::text::normalize_name;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use super::as_of::listed;
 use super::context::{db, load_many, load_one, loaders};
 use super::enums::{DrugNameKind, Route};
 use super::error::{Result, internal};
@@ -244,7 +245,7 @@ pub struct DrugQuery;
 
 #[Object]
 impl DrugQuery {
-    /// Drugs by slug.
+    /// Drugs by slug; with `asOf`, those the site listed then.
     async fn drugs(
         &self,
         ctx: &Context<'_>,
@@ -253,6 +254,7 @@ impl DrugQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<DrugFilter>,
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<pagination::Page<Drug>> {
         let filter = filter.unwrap_or_default();
         let mut query = drugs::Entity::find().order_by_asc(drugs::Column::Slug);
@@ -269,8 +271,13 @@ impl DrugQuery {
                 ),
             );
         }
-        if !filter.include_delisted.unwrap_or(false) {
-            query = query.filter(drugs::Column::DelistedAt.is_null());
+        if as_of.is_some() || !filter.include_delisted.unwrap_or(false) {
+            query = query.filter(listed(
+                drugs::Column::Id,
+                drugs::Column::DelistedAt,
+                FactKind::Drug,
+                as_of,
+            ));
         }
         let db = db(ctx)?;
         let total = query.clone().count(db).await.map_err(internal)? as usize;

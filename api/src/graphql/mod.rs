@@ -2,6 +2,7 @@
 //! set explicitly; admin-only mutations.
 
 mod admin;
+mod as_of;
 mod category;
 mod context;
 mod drug;

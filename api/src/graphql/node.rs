@@ -50,7 +50,7 @@ impl NodeQuery {
         Ok(match kind {
             NodeType::TreatmentCategory => load_one(&loaders.category, id)
                 .await?
-                .map(|m| Node::TreatmentCategory(TreatmentCategory(m))),
+                .map(|m| Node::TreatmentCategory(TreatmentCategory(m, None))),
             NodeType::Treatment => load_one(&loaders.treatment, id)
                 .await?
                 .map(|m| Node::Treatment(Treatment(m))),

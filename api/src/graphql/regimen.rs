@@ -1,9 +1,12 @@
 //! Combination regimens ("Gem/Tax", "AIM").
 
 use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
 use lmsdr_entity::regimens;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use lmsdr_entity::sea_orm_active_enums::FactKind;
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
+use super::as_of::listed;
 use super::context::{db, load_many, loaders};
 use super::drug::Drug;
 use super::error::{Result, internal};
@@ -70,10 +73,19 @@ pub struct RegimenQuery;
 
 #[Object]
 impl RegimenQuery {
-    /// The regimens the site lists, first-line first.
-    async fn regimens(&self, ctx: &Context<'_>) -> Result<Vec<Regimen>> {
+    /// The regimens the site lists (or listed at `asOf`), first-line first.
+    async fn regimens(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Regimen>> {
         let rows = regimens::Entity::find()
-            .filter(regimens::Column::DelistedAt.is_null())
+            .filter(listed(
+                regimens::Column::Id,
+                regimens::Column::DelistedAt,
+                FactKind::Regimen,
+                as_of,
+            ))
             .order_by_desc(regimens::Column::FirstLine)
             .order_by_asc(regimens::Column::Id)
             .all(db(ctx)?)

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
+use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{treatment_categories, treatments};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -9,6 +10,7 @@ use sea_orm::{
     RelationTrait,
 };
 
+use super::as_of::listed;
 use super::category::TreatmentCategory;
 use super::context::{db, load_many, load_one, loaders};
 use super::drug::{Drug, DrugMention};
@@ -41,7 +43,7 @@ impl Treatment {
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<TreatmentCategory>> {
         Ok(load_one(&loaders(ctx)?.category, self.0.category_id)
             .await?
-            .map(TreatmentCategory))
+            .map(|c| TreatmentCategory(c, None)))
     }
     /// Standard, in trial or investigational.
     async fn status(&self) -> TreatmentStatus {
@@ -121,7 +123,7 @@ pub struct TreatmentQuery;
 
 #[Object]
 impl TreatmentQuery {
-    /// Treatments in page order (category, then position).
+    /// Treatments in page order (category, then position); with `asOf`, those listed then.
     async fn treatments(
         &self,
         ctx: &Context<'_>,
@@ -130,6 +132,7 @@ impl TreatmentQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<TreatmentFilter>,
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<pagination::Page<Treatment>> {
         let filter = filter.unwrap_or_default();
         let mut query = treatments::Entity::find()
@@ -160,8 +163,13 @@ impl TreatmentQuery {
                 lmsdr_entity::sea_orm_active_enums::TreatmentStatus::from(status),
             ));
         }
-        if !filter.include_delisted.unwrap_or(false) {
-            query = query.filter(treatments::Column::DelistedAt.is_null());
+        if as_of.is_some() || !filter.include_delisted.unwrap_or(false) {
+            query = query.filter(listed(
+                treatments::Column::Id,
+                treatments::Column::DelistedAt,
+                FactKind::Treatment,
+                as_of,
+            ));
         }
         let db = db(ctx)?;
         let total = query.clone().count(db).await.map_err(internal)? as usize;

@@ -50,7 +50,7 @@ impl Warning {
         match self.0.category_id {
             Some(id) => Ok(load_one(&loaders(ctx)?.category, id)
                 .await?
-                .map(TreatmentCategory)),
+                .map(|c| TreatmentCategory(c, None))),
             None => Ok(None),
         }
     }
