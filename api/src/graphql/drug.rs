@@ -246,6 +246,7 @@ pub struct DrugQuery;
 #[Object]
 impl DrugQuery {
     /// Drugs by slug; with `asOf`, those the site listed then.
+    #[allow(clippy::too_many_arguments, reason = "each is a GraphQL argument")]
     async fn drugs(
         &self,
         ctx: &Context<'_>,

@@ -124,6 +124,7 @@ pub struct TreatmentQuery;
 #[Object]
 impl TreatmentQuery {
     /// Treatments in page order (category, then position); with `asOf`, those listed then.
+    #[allow(clippy::too_many_arguments, reason = "each is a GraphQL argument")]
     async fn treatments(
         &self,
         ctx: &Context<'_>,
