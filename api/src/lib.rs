@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod graphql;
+pub mod jobs;
 pub mod playground;
 pub mod server;
 pub mod telemetry;

@@ -28,6 +28,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::{self, AdminAccess, AppSchema, Loaders, code};
+use crate::jobs::SyncJob;
 use crate::playground;
 
 /// Largest request body accepted.
@@ -47,6 +48,8 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Origins allowed by CORS; empty allows none.
     pub cors_origins: Vec<HeaderValue>,
+    /// The sync job `triggerSync` starts; `None` leaves the mutation answering that it is off.
+    pub sync: Option<SyncJob>,
 }
 
 /// What every request handler can reach.
@@ -60,7 +63,7 @@ pub struct AppState {
 impl AppState {
     /// State over an open, migrated database.
     pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
-        let schema = graphql::build_schema(db.clone());
+        let schema = graphql::build_schema(db.clone(), config.sync.clone());
         Self { db, schema, config }
     }
 }

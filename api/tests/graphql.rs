@@ -570,3 +570,68 @@ async fn as_of_answers_as_the_site_stood_then() {
         assert_eq!(later["drugs"]["totalCount"], 11);
     }
 }
+
+#[tokio::test]
+async fn trigger_sync_starts_a_run_and_returns_its_id() {
+    use lmsdr_ingest::testing::site::{Route, Site};
+    for db in lmsdr_ingest::testing::TestDb::all().await {
+        let site = Site::start().await;
+        site.route(
+            "/robots.txt",
+            Route::Status {
+                status: 404,
+                headers: vec![],
+                body: vec![],
+            },
+        );
+        site.page(
+            "/",
+            "<html><body><p>The foundation's home page.</p></body></html>",
+        );
+        let mut options =
+            lmsdr_ingest::sync::SyncOptions::new(url::Url::parse(&site.url("/")).expect("url"));
+        options.delay = std::time::Duration::from_millis(5);
+        let job = lmsdr_api::jobs::SyncJob::new(db.conn.clone(), db.url.clone(), options);
+        let app = TestApp::new(
+            db,
+            ServerConfig {
+                admin_token: Some(ADMIN_TOKEN.to_owned()),
+                sync: Some(job),
+                ..ServerConfig::default()
+            },
+        );
+        let bearer = format!("Bearer {ADMIN_TOKEN}");
+        let started = app
+            .post_json(
+                json!({ "query": "mutation { triggerSync }" }),
+                &[("authorization", &bearer)],
+            )
+            .await
+            .data();
+        let id = started["triggerSync"].clone();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let run = app
+                .graphql(
+                    "query($id: ID!) { node(id: $id) { ... on SyncRun { status pagesChanged kind } } }",
+                    json!({ "id": id }),
+                )
+                .await
+                .data();
+            if run["node"]["status"] != "RUNNING" {
+                assert_eq!(
+                    run["node"],
+                    json!({ "status": "OK", "pagesChanged": 1, "kind": "SYNC" })
+                );
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the run never finished"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let anonymous = app.graphql("mutation { triggerSync }", json!({})).await;
+        assert_eq!(anonymous.error_code(), "UNAUTHORIZED");
+    }
+}

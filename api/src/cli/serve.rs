@@ -2,14 +2,18 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use lmsdr_ingest::sync::{DEFAULT_SOURCE, SyncOptions};
 use lmsdr_ingest::{bundled, db};
+use url::Url;
 
 use super::DatabaseArgs;
 use axum::http::HeaderValue;
 
+use crate::jobs::SyncJob;
 use crate::server::{self, AppState, ServerConfig};
 
 #[derive(Debug, Args)]
@@ -27,6 +31,12 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     cors_origins: Vec<String>,
+    /// Run a sync in-process this often (e.g. `6h`, `30m`), with jitter.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    sync_every: Option<Duration>,
+    /// The site syncs (scheduled or `triggerSync`) crawl.
+    #[arg(long, default_value = DEFAULT_SOURCE)]
+    sync_source: Url,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -52,11 +62,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if admin_token.is_none() {
         tracing::info!("no LMSDR_ADMIN_TOKEN: mutations are disabled");
     }
+    let sync = SyncJob::new(
+        conn.clone(),
+        args.db.database_url.clone(),
+        SyncOptions::new(args.sync_source),
+    );
+    if let Some(every) = args.sync_every {
+        tracing::info!(every = %humantime::format_duration(every), "scheduled syncs on");
+        sync.clone().schedule(every);
+    }
     let state = AppState::new(
         conn,
         ServerConfig {
             admin_token,
             cors_origins,
+            sync: Some(sync),
         },
     );
     let listener = tokio::net::TcpListener::bind(args.bind)

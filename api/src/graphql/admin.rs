@@ -1,7 +1,7 @@
 //! Admin mutations, open only to a bearer token equal to `LMSDR_ADMIN_TOKEN`. Without a
 //! configured token, mutations are off and say so.
 
-use async_graphql::{Context, Enum, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::Utc;
 use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
 use lmsdr_ingest::extract::{self, PageInput};
@@ -11,7 +11,9 @@ use url::Url;
 
 use super::context::db;
 use super::error::{Result, bad_input, code, coded, internal};
+use super::ids::{NodeType, encode};
 use super::page::Page;
+use crate::jobs::{StartError, SyncJob};
 
 /// What the request's credentials allow, decided by the HTTP layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +72,23 @@ pub struct MutationRoot;
 
 #[Object(name = "Mutation")]
 impl MutationRoot {
+    /// Starts a sync of the site in the background (admin only) and returns the run's ID; follow
+    /// it with `node(id:)` or `syncRuns`. Fails with `SYNC_BUSY` while another sync runs.
+    async fn trigger_sync(&self, ctx: &Context<'_>) -> Result<ID> {
+        require_admin(ctx)?;
+        let job = ctx.data_opt::<SyncJob>().ok_or_else(|| {
+            coded(
+                code::MUTATIONS_DISABLED,
+                "syncing is not configured on this server",
+            )
+        })?;
+        match job.start().await {
+            Ok(run_id) => Ok(encode(NodeType::SyncRun, run_id)),
+            Err(StartError::Busy(message)) => Err(coded(code::SYNC_BUSY, message)),
+            Err(err) => Err(internal(err)),
+        }
+    }
+
     /// Stores a page's HTML as if fetched from `url` (admin only): the same extraction, history
     /// and provenance as `lmsdr import`.
     async fn import_page(

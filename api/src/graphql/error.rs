@@ -15,6 +15,8 @@ pub mod code {
     pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
     /// Mutations are off because the server has no admin token.
     pub const MUTATIONS_DISABLED: &str = "MUTATIONS_DISABLED";
+    /// Another sync holds the database.
+    pub const SYNC_BUSY: &str = "SYNC_BUSY";
     /// The query failed to parse or validate (depth, complexity, aliases, unknown fields …).
     pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 }

@@ -23,6 +23,8 @@ mod warning;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
+use crate::jobs::SyncJob;
+
 pub use admin::AdminAccess;
 pub use error::code;
 pub use loaders::Loaders;
@@ -46,9 +48,13 @@ pub struct QueryRoot(
 pub type AppSchema = Schema<QueryRoot, admin::MutationRoot, EmptySubscription>;
 
 /// Builds the schema over a database, with every limit set.
-pub fn build_schema(db: DatabaseConnection) -> AppSchema {
-    Schema::build(QueryRoot::default(), admin::MutationRoot, EmptySubscription)
-        .data(db)
+pub fn build_schema(db: DatabaseConnection, sync: Option<SyncJob>) -> AppSchema {
+    let mut builder =
+        Schema::build(QueryRoot::default(), admin::MutationRoot, EmptySubscription).data(db);
+    if let Some(sync) = sync {
+        builder = builder.data(sync);
+    }
+    builder
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)

@@ -120,6 +120,9 @@ pub enum SyncError {
 
 /// Told about each page as the sync goes.
 pub trait Progress: Send + Sync {
+    /// The run was recorded and is under way.
+    fn started(&self, _run_id: i32) {}
+
     /// One URL is done; `done` of `known` URLs so far.
     fn page_done(&self, report: &PageReport, done: usize, known: usize);
 }
@@ -176,6 +179,9 @@ async fn crawl(
         None
     };
     let run_id = run.as_ref().map(|r| r.id);
+    if let Some(run_id) = run_id {
+        progress.started(run_id);
+    }
     let fetcher = Fetcher::new(options.fetch.clone())?;
     let mut counts = RunCounts::default();
     let mut pages = Vec::new();
