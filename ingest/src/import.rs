@@ -1,7 +1,8 @@
 //! `lmsdr import`: saved pages from files and directories, each page in its own transaction.
 //!
 //! A page's URL is the base URL joined with its path relative to the directory given (or its file
-//! name, for a single file). A file that is not HTML, is too large or cannot be decoded is reported
+//! name, for a single file). Web archives (`.warc`, `.warc.gz`) give their captures' own URLs and
+//! dates, and are replayed oldest capture first. A file that is not HTML, is too large or cannot be decoded is reported
 //! and skipped; the others are imported, and nothing already stored is touched by a failure.
 
 use std::collections::BTreeSet;
@@ -13,6 +14,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
 use url::Url;
 
+use crate::archive;
 use crate::extract::{self, Document, MAX_PAGE_BYTES, PageInput};
 use crate::runs::{self, RunCounts};
 use crate::store::{self, Observation, PageChange};
@@ -115,6 +117,9 @@ pub async fn import_paths(
     for path in paths {
         collect(path, base_url, &mut targets)?;
     }
+    let (archives, targets): (Vec<_>, Vec<_>) = targets
+        .into_iter()
+        .partition(|(path, _)| archive::is_warc(path));
     let run = runs::start(db, SyncRunKind::Import, base_url.as_str(), false).await?;
     let mut report = ImportReport {
         run_id: run.id,
@@ -142,6 +147,7 @@ pub async fn import_paths(
             error,
         });
     }
+    replay_archives(db, &archives, run.id, &mut report).await?;
     let counts = RunCounts {
         fetched: (report.files.len() - report.pages_failed) as i32,
         changed: (report.pages_new + report.pages_changed) as i32,
@@ -150,6 +156,94 @@ pub async fn import_paths(
     };
     runs::finish(db, run, counts).await?;
     Ok(report)
+}
+
+/// Replays the HTML responses captured in web archives, oldest capture first, so that each page's
+/// edit history is rebuilt in the order it happened.
+async fn replay_archives(
+    db: &DatabaseConnection,
+    archives: &[(PathBuf, Url)],
+    run_id: i32,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    let mut captures = Vec::new();
+    for (path, url) in archives {
+        match archive::read(path) {
+            Ok(found) => captures.extend(found.into_iter().map(|c| (path.clone(), c))),
+            Err(reason) => {
+                runs::record_error(db, run_id, url.as_str(), &reason).await?;
+                report.pages_failed += 1;
+                report.files.push(FileReport {
+                    path: path.clone(),
+                    url: url.to_string(),
+                    change: None,
+                    error: Some(reason),
+                });
+            }
+        }
+    }
+    captures.retain(|(_, c)| {
+        c.status == 200 && c.content_type.as_deref().is_none_or(|t| t.contains("html"))
+    });
+    captures.sort_by_key(|(_, c)| c.captured_at);
+    for (path, capture) in captures {
+        let outcome = store_capture(db, &capture, run_id, report).await;
+        let (change, error) = match outcome {
+            Ok(change) => (Some(change), None),
+            Err(reason) => {
+                runs::record_error(db, run_id, capture.url.as_str(), &reason).await?;
+                (None, Some(reason))
+            }
+        };
+        match change {
+            Some(PageChange::New) => report.pages_new += 1,
+            Some(PageChange::Changed) => report.pages_changed += 1,
+            Some(PageChange::Unchanged) => report.pages_unchanged += 1,
+            None => report.pages_failed += 1,
+        }
+        report.files.push(FileReport {
+            path,
+            url: capture.url.to_string(),
+            change,
+            error,
+        });
+    }
+    Ok(())
+}
+
+async fn store_capture(
+    db: &DatabaseConnection,
+    capture: &archive::Capture,
+    run_id: i32,
+    report: &mut ImportReport,
+) -> Result<PageChange, String> {
+    let document = extract::extract(PageInput {
+        url: &capture.url,
+        bytes: &capture.body,
+        content_type: capture.content_type.as_deref(),
+    })
+    .map_err(|e| e.to_string())?;
+    let stored = store::store_page(
+        db,
+        Observation {
+            document: &document,
+            raw: &capture.body,
+            content_type: capture.content_type.as_deref(),
+            fetched_at: capture.captured_at,
+            http_status: Some(capture.status),
+            etag: None,
+            last_modified: None,
+            origin: RevisionOrigin::Archive,
+            sync_run_id: Some(run_id),
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    report.entities.add(&document);
+    report
+        .unverified_names
+        .extend(document.unverified_names.iter().cloned());
+    Ok(stored.change)
 }
 
 /// Reads, extracts and stores one file; the error is a one-line reason.
@@ -237,9 +331,11 @@ fn collect(path: &Path, base: &Url, out: &mut Vec<(PathBuf, Url)>) -> Result<(),
 }
 
 fn is_page_file(path: &Path) -> bool {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .is_none_or(|e| PAGE_EXTENSIONS.contains(&e.as_str()))
+    archive::is_warc(path)
+        || path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .is_none_or(|e| PAGE_EXTENSIONS.contains(&e.as_str()))
 }
 
 /// Joins a relative path onto the base URL, percent-encoding what needs it.

@@ -1,6 +1,7 @@
 //! lmsdr's ingest pipeline: opening the database, extracting the foundation's pages into
 //! normalized, traceable entities, and storing them.
 
+pub mod archive;
 pub mod bundled;
 pub mod db;
 pub mod extract;

@@ -1,0 +1,140 @@
+//! Rebuilding a page's edit history from a web archive (WARC), on SQLite and PostgreSQL.
+
+use chrono::{TimeZone, Utc};
+use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
+use lmsdr_entity::{drugs, page_revisions};
+use lmsdr_ingest::import::import_paths;
+use lmsdr_ingest::testing::TestDb;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use url::Url;
+use warc::{RecordBuilder, RecordType, WarcHeader, WarcWriter};
+
+const TREATMENTS: &str = include_str!("fixtures/treatments/html5.html");
+const URL: &str = "http://www.lmsdr.org/treatments.php";
+
+fn response(html: &str) -> Vec<u8> {
+    let mut raw = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+        html.len()
+    )
+    .into_bytes();
+    raw.extend_from_slice(html.as_bytes());
+    raw
+}
+
+fn record(
+    kind: RecordType,
+    url: &str,
+    at: chrono::DateTime<Utc>,
+    body: Vec<u8>,
+) -> warc::Record<warc::BufferedBody> {
+    RecordBuilder::default()
+        .warc_type(kind)
+        .date(at)
+        .header(WarcHeader::TargetURI, url)
+        .body(body)
+        .build()
+        .expect("a valid record")
+}
+
+#[tokio::test]
+async fn captures_replay_in_date_order() {
+    let older = Utc
+        .with_ymd_and_hms(2012, 9, 1, 10, 0, 0)
+        .single()
+        .expect("date");
+    let newer = Utc
+        .with_ymd_and_hms(2013, 3, 1, 10, 0, 0)
+        .single()
+        .expect("date");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("lmsdr.warc");
+    {
+        let mut writer = WarcWriter::from_path(&path).expect("writer");
+        // Written newest first: replay must sort by capture date.
+        let without_letrozole = TREATMENTS.replace("  <li>Femara (letrozole)</li>\n", "");
+        writer
+            .write(&record(
+                RecordType::Response,
+                URL,
+                newer,
+                response(&without_letrozole),
+            ))
+            .expect("write");
+        writer
+            .write(&record(
+                RecordType::Request,
+                URL,
+                older,
+                b"GET /treatments.php HTTP/1.1\r\n\r\n".to_vec(),
+            ))
+            .expect("write");
+        writer
+            .write(&record(
+                RecordType::Response,
+                URL,
+                older,
+                response(TREATMENTS),
+            ))
+            .expect("write");
+        writer
+            .write(&record(
+                RecordType::Response,
+                "http://www.lmsdr.org/logo.gif",
+                older,
+                b"HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\n\r\nGIF89a".to_vec(),
+            ))
+            .expect("write");
+    }
+    // The same archive compressed, as `.warc.gz` files usually come.
+    let gz_path = dir.path().join("lmsdr.warc.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut encoder, &std::fs::read(&path).expect("read")).expect("gzip");
+    std::fs::write(&gz_path, encoder.finish().expect("gzip")).expect("write");
+
+    let mut runs = Vec::new();
+    for archive in [&path, &gz_path] {
+        for db in TestDb::all().await {
+            runs.push((archive.clone(), db));
+        }
+    }
+    for (archive, db) in runs {
+        let base = Url::parse("http://ignored.example/").expect("url");
+        let report = import_paths(&db.conn, &[archive], &base)
+            .await
+            .expect("imports");
+        assert_eq!(
+            (report.pages_new, report.pages_changed, report.pages_failed),
+            (1, 1, 0),
+            "{}: {:?}",
+            db.backend(),
+            report.files
+        );
+        let revisions = page_revisions::Entity::find()
+            .order_by_asc(page_revisions::Column::Number)
+            .all(&db.conn)
+            .await
+            .expect("query");
+        let history: Vec<_> = revisions
+            .iter()
+            .map(|r| (r.number, r.fetched_at, r.origin))
+            .collect();
+        assert_eq!(
+            history,
+            [
+                (1, older, RevisionOrigin::Archive),
+                (2, newer, RevisionOrigin::Archive)
+            ]
+        );
+        let letrozole = drugs::Entity::find()
+            .filter(drugs::Column::Slug.eq("letrozole"))
+            .one(&db.conn)
+            .await
+            .expect("query")
+            .expect("kept");
+        assert_eq!(
+            (letrozole.first_listed_at, letrozole.delisted_at),
+            (older, Some(newer))
+        );
+    }
+}
