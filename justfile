@@ -33,6 +33,10 @@ test-pg:
 bench:
     cargo bench -p lmsdr-ingest --bench extract
 
+# Sync benchmark: a generated 1,000- and 5,000-page site served locally
+bench-sync:
+    cargo bench -p lmsdr-ingest --bench sync
+
 # Formatting and lints, as CI runs them
 lint:
     cargo fmt --all --check

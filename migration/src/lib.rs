@@ -9,6 +9,7 @@ mod m20261129_000002_create_pages;
 mod m20261129_000003_create_treatments;
 mod m20261129_000004_create_drugs;
 mod m20261129_000005_create_warnings_and_trials;
+mod m20261129_000006_create_listing_page_index;
 
 /// The ordered list of lmsdr's migrations.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_treatments::Migration),
             Box::new(m20261129_000004_create_drugs::Migration),
             Box::new(m20261129_000005_create_warnings_and_trials::Migration),
+            Box::new(m20261129_000006_create_listing_page_index::Migration),
         ]
     }
 }

@@ -232,34 +232,62 @@ pub struct KnownPage {
     pub status: PageStatus,
 }
 
-/// The stored page at a URL, if any.
-pub async fn known_page(db: &DatabaseConnection, url: &str) -> Result<Option<KnownPage>, DbErr> {
-    Ok(pages::Entity::find()
-        .filter(pages::Column::Url.eq(url))
-        .one(db)
-        .await?
-        .map(|p| KnownPage {
-            id: p.id,
-            content_hash: p.content_hash,
-            etag: p.etag,
-            last_modified: p.last_modified,
-            status: p.status,
-        }))
+/// Every stored page by URL, read in one query before a crawl (a few hundred bytes a page).
+pub async fn known_pages(
+    db: &DatabaseConnection,
+) -> Result<std::collections::HashMap<String, KnownPage>, DbErr> {
+    use sea_orm::QuerySelect;
+    type Row = (
+        i32,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        PageStatus,
+    );
+    let rows: Vec<Row> = pages::Entity::find()
+        .select_only()
+        .columns([
+            pages::Column::Id,
+            pages::Column::Url,
+            pages::Column::ContentHash,
+            pages::Column::Etag,
+            pages::Column::LastModified,
+            pages::Column::Status,
+        ])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, url, content_hash, etag, last_modified, status)| {
+            let page = KnownPage {
+                id,
+                content_hash,
+                etag,
+                last_modified,
+                status,
+            };
+            (url, page)
+        })
+        .collect())
 }
 
-/// Records that a page was confirmed unchanged (HTTP 304): seen now, nothing else rewritten.
-pub async fn touch_page(
+/// Records that pages were confirmed unchanged (HTTP 304): seen now, nothing else rewritten.
+pub async fn touch_pages(
     db: &DatabaseConnection,
-    page_id: i32,
+    page_ids: &[i32],
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     use sea_orm::sea_query::Expr;
-    pages::Entity::update_many()
-        .col_expr(pages::Column::LastSeenAt, Expr::value(at))
-        .col_expr(pages::Column::FetchedAt, Expr::value(at))
-        .filter(pages::Column::Id.eq(page_id))
-        .exec(db)
-        .await?;
+    for chunk in page_ids.chunks(500) {
+        pages::Entity::update_many()
+            .col_expr(pages::Column::LastSeenAt, Expr::value(at))
+            .col_expr(pages::Column::FetchedAt, Expr::value(at))
+            .filter(pages::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }
 
@@ -281,18 +309,25 @@ pub async fn mark_gone(
     Ok(())
 }
 
-/// The same-site links a stored page lists, to keep crawling past a 304.
-pub async fn internal_links(db: &DatabaseConnection, page_id: i32) -> Result<Vec<String>, DbErr> {
+/// The same-site links every stored page lists, by page, to keep crawling past 304s; read in one
+/// query before a crawl.
+pub async fn internal_links(
+    db: &DatabaseConnection,
+) -> Result<std::collections::HashMap<i32, Vec<String>>, DbErr> {
     use lmsdr_entity::links;
     use sea_orm::QuerySelect;
-    links::Entity::find()
+    let rows: Vec<(i32, String)> = links::Entity::find()
         .select_only()
-        .column(links::Column::Url)
-        .filter(links::Column::PageId.eq(page_id))
+        .columns([links::Column::PageId, links::Column::Url])
         .filter(links::Column::External.eq(false))
         .filter(links::Column::DelistedAt.is_null())
         .order_by_asc(links::Column::Id)
-        .into_tuple::<String>()
+        .into_tuple()
         .all(db)
-        .await
+        .await?;
+    let mut by_page: std::collections::HashMap<i32, Vec<String>> = std::collections::HashMap::new();
+    for (page_id, url) in rows {
+        by_page.entry(page_id).or_default().push(url);
+    }
+    Ok(by_page)
 }

@@ -231,18 +231,26 @@ async fn crawl(
         }
     }
 
+    let mut known_pages = store::known_pages(db).await?;
+    let mut known_links = store::internal_links(db).await?;
     let mut last_heartbeat = Instant::now();
     while !frontier.is_empty() {
         let batch = frontier.take(options.concurrency.max(1), &robots);
         if batch.is_empty() {
             break;
         }
+        let batch: Vec<(Url, Option<store::KnownPage>)> = batch
+            .into_iter()
+            .map(|url| {
+                let known = known_pages.remove(url.as_str());
+                (url, known)
+            })
+            .collect();
         let fetched: Vec<(Url, Option<store::KnownPage>, Result<Fetched, FetchError>)> =
             futures::stream::iter(batch)
-                .map(|url| {
+                .map(|(url, known)| {
                     let (fetcher, pacer) = (&fetcher, &pacer);
                     async move {
-                        let known = store::known_page(db, url.as_str()).await.ok().flatten();
                         let validators = known
                             .as_ref()
                             .filter(|k| k.status == PageStatus::Active)
@@ -260,7 +268,21 @@ async fn crawl(
                 .collect()
                 .await;
         for (url, known, result) in fetched {
-            let outcome = handle(db, options, run_id, &url, known, result, &mut frontier).await?;
+            let links = known
+                .as_ref()
+                .and_then(|k| known_links.remove(&k.id))
+                .unwrap_or_default();
+            let outcome = handle(
+                db,
+                options,
+                run_id,
+                &url,
+                known,
+                links,
+                result,
+                &mut frontier,
+            )
+            .await?;
             match &outcome {
                 PageOutcome::New | PageOutcome::Changed => {
                     counts.fetched += 1;
@@ -283,6 +305,9 @@ async fn crawl(
             progress.page_done(&report, frontier.done(), frontier.known());
             pages.push(report);
         }
+        if frontier.confirmed.len() >= 500 {
+            store::touch_pages(db, &std::mem::take(&mut frontier.confirmed), Utc::now()).await?;
+        }
         if let (Some(run_id), true) = (run_id, last_heartbeat.elapsed() > Duration::from_secs(10)) {
             runs::heartbeat(db, run_id, counts).await?;
             if let Some(lock) = lock {
@@ -291,6 +316,7 @@ async fn crawl(
             last_heartbeat = Instant::now();
         }
     }
+    store::touch_pages(db, &frontier.confirmed, Utc::now()).await?;
     finish(db, run, counts, aborted_runs, pages).await
 }
 
@@ -318,12 +344,17 @@ async fn finish(
 }
 
 /// Decides what a response means, stores it, and queues the links it leads to.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site, every argument distinct"
+)]
 async fn handle(
     db: &DatabaseConnection,
     options: &SyncOptions,
     run_id: Option<i32>,
     url: &Url,
     known: Option<store::KnownPage>,
+    known_links: Vec<String>,
     result: Result<Fetched, FetchError>,
     frontier: &mut Frontier,
 ) -> Result<PageOutcome, DbErr> {
@@ -340,9 +371,9 @@ async fn handle(
                 ));
             };
             if !options.dry_run {
-                store::touch_page(db, page.id, now).await?;
+                frontier.confirmed.push(page.id);
             }
-            for link in store::internal_links(db, page.id).await? {
+            for link in known_links {
                 if let Ok(link) = Url::parse(&link) {
                     frontier.push(link);
                 }
@@ -462,6 +493,8 @@ pub fn normalize(url: &Url) -> Url {
 
 /// The URLs to visit, each once, within the page budget.
 struct Frontier {
+    /// Pages confirmed unchanged (304) whose `last_seen_at` is still to be written.
+    confirmed: Vec<i32>,
     source: Url,
     queue: VecDeque<Url>,
     seen: HashSet<Url>,
@@ -472,6 +505,7 @@ struct Frontier {
 impl Frontier {
     fn new(source: Url, budget: usize) -> Self {
         Self {
+            confirmed: Vec::new(),
             source,
             queue: VecDeque::new(),
             seen: HashSet::new(),
