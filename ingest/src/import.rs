@@ -107,6 +107,39 @@ pub struct ImportReport {
     pub files: Vec<FileReport>,
 }
 
+impl ImportReport {
+    /// Counts one page's outcome, recording a failure on the run.
+    async fn record(
+        &mut self,
+        db: &DatabaseConnection,
+        run_id: i32,
+        path: PathBuf,
+        url: &Url,
+        outcome: Result<PageChange, String>,
+    ) -> Result<(), DbErr> {
+        let (change, error) = match outcome {
+            Ok(change) => (Some(change), None),
+            Err(reason) => {
+                runs::record_error(db, run_id, url.as_str(), &reason).await?;
+                (None, Some(reason))
+            }
+        };
+        match change {
+            Some(PageChange::New) => self.pages_new += 1,
+            Some(PageChange::Changed) => self.pages_changed += 1,
+            Some(PageChange::Unchanged) => self.pages_unchanged += 1,
+            None => self.pages_failed += 1,
+        }
+        self.files.push(FileReport {
+            path,
+            url: url.to_string(),
+            change,
+            error,
+        });
+        Ok(())
+    }
+}
+
 /// Imports files and directories of saved pages.
 pub async fn import_paths(
     db: &DatabaseConnection,
@@ -127,25 +160,7 @@ pub async fn import_paths(
     };
     for (path, url) in targets {
         let outcome = import_file(db, &path, &url, run.id, &mut report).await;
-        let (change, error) = match outcome {
-            Ok(change) => (Some(change), None),
-            Err(reason) => {
-                runs::record_error(db, run.id, url.as_str(), &reason).await?;
-                (None, Some(reason))
-            }
-        };
-        match change {
-            Some(PageChange::New) => report.pages_new += 1,
-            Some(PageChange::Changed) => report.pages_changed += 1,
-            Some(PageChange::Unchanged) => report.pages_unchanged += 1,
-            None => report.pages_failed += 1,
-        }
-        report.files.push(FileReport {
-            path,
-            url: url.to_string(),
-            change,
-            error,
-        });
+        report.record(db, run.id, path, &url, outcome).await?;
     }
     replay_archives(db, &archives, run.id, &mut report).await?;
     let counts = RunCounts {
@@ -171,14 +186,9 @@ async fn replay_archives(
         match archive::read(path) {
             Ok(found) => captures.extend(found.into_iter().map(|c| (path.clone(), c))),
             Err(reason) => {
-                runs::record_error(db, run_id, url.as_str(), &reason).await?;
-                report.pages_failed += 1;
-                report.files.push(FileReport {
-                    path: path.clone(),
-                    url: url.to_string(),
-                    change: None,
-                    error: Some(reason),
-                });
+                report
+                    .record(db, run_id, path.clone(), url, Err(reason))
+                    .await?;
             }
         }
     }
@@ -187,53 +197,56 @@ async fn replay_archives(
     });
     captures.sort_by_key(|(_, c)| c.captured_at);
     for (path, capture) in captures {
-        let outcome = store_capture(db, &capture, run_id, report).await;
-        let (change, error) = match outcome {
-            Ok(change) => (Some(change), None),
-            Err(reason) => {
-                runs::record_error(db, run_id, capture.url.as_str(), &reason).await?;
-                (None, Some(reason))
-            }
+        let page = Captured {
+            url: &capture.url,
+            bytes: &capture.body,
+            content_type: capture.content_type.as_deref(),
+            fetched_at: capture.captured_at,
+            http_status: Some(capture.status),
+            origin: RevisionOrigin::Archive,
         };
-        match change {
-            Some(PageChange::New) => report.pages_new += 1,
-            Some(PageChange::Changed) => report.pages_changed += 1,
-            Some(PageChange::Unchanged) => report.pages_unchanged += 1,
-            None => report.pages_failed += 1,
-        }
-        report.files.push(FileReport {
-            path,
-            url: capture.url.to_string(),
-            change,
-            error,
-        });
+        let outcome = extract_and_store(db, page, run_id, report).await;
+        report
+            .record(db, run_id, path, &capture.url, outcome)
+            .await?;
     }
     Ok(())
 }
 
-async fn store_capture(
+/// A page's bytes and where and when they were read.
+struct Captured<'a> {
+    url: &'a Url,
+    bytes: &'a [u8],
+    content_type: Option<&'a str>,
+    fetched_at: DateTime<Utc>,
+    http_status: Option<u16>,
+    origin: RevisionOrigin,
+}
+
+/// Extracts and stores one page, adding its facts to the report; the error is a one-line reason.
+async fn extract_and_store(
     db: &DatabaseConnection,
-    capture: &archive::Capture,
+    page: Captured<'_>,
     run_id: i32,
     report: &mut ImportReport,
 ) -> Result<PageChange, String> {
     let document = extract::extract(PageInput {
-        url: &capture.url,
-        bytes: &capture.body,
-        content_type: capture.content_type.as_deref(),
+        url: page.url,
+        bytes: page.bytes,
+        content_type: page.content_type,
     })
     .map_err(|e| e.to_string())?;
     let stored = store::store_page(
         db,
         Observation {
             document: &document,
-            raw: &capture.body,
-            content_type: capture.content_type.as_deref(),
-            fetched_at: capture.captured_at,
-            http_status: Some(capture.status),
+            raw: page.bytes,
+            content_type: page.content_type,
+            fetched_at: page.fetched_at,
+            http_status: page.http_status,
             etag: None,
             last_modified: None,
-            origin: RevisionOrigin::Archive,
+            origin: page.origin,
             sync_run_id: Some(run_id),
         },
     )
@@ -262,37 +275,19 @@ async fn import_file(
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))?;
-    let document = extract::extract(PageInput {
-        url,
-        bytes: &bytes,
-        content_type: None,
-    })
-    .map_err(|e| e.to_string())?;
     let fetched_at: DateTime<Utc> = metadata
         .modified()
         .map(DateTime::from)
         .unwrap_or_else(|_| Utc::now());
-    let stored = store::store_page(
-        db,
-        Observation {
-            document: &document,
-            raw: &bytes,
-            content_type: None,
-            fetched_at,
-            http_status: None,
-            etag: None,
-            last_modified: None,
-            origin: RevisionOrigin::Import,
-            sync_run_id: Some(run_id),
-        },
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    report.entities.add(&document);
-    report
-        .unverified_names
-        .extend(document.unverified_names.iter().cloned());
-    Ok(stored.change)
+    let page = Captured {
+        url,
+        bytes: &bytes,
+        content_type: None,
+        fetched_at,
+        http_status: None,
+        origin: RevisionOrigin::Import,
+    };
+    extract_and_store(db, page, run_id, report).await
 }
 
 /// Lists the pages under a path with the URL each is stored under.

@@ -41,17 +41,20 @@ fn sync_args<'a>(site: &'a str, db: &'a str) -> Vec<&'a str> {
     ]
 }
 
+/// Runs `lmsdr sync` to completion off the async runtime, which keeps serving the fixture site.
+async fn sync_in_background(site: &str, db: &str) -> std::process::Output {
+    let (site, db) = (site.to_owned(), db.to_owned());
+    tokio::task::spawn_blocking(move || run(sync_args(&site, &db)))
+        .await
+        .expect("joins")
+}
+
 #[tokio::test]
 async fn exit_codes_tell_schedulers_how_it_went() {
     for db in TestDb::all_unmigrated().await {
         let site = site().await;
         let base = site.url("/");
-        let output = tokio::task::spawn_blocking({
-            let (base, url) = (base.clone(), db.url.clone());
-            move || run(sync_args(&base, &url))
-        })
-        .await
-        .expect("joins");
+        let output = sync_in_background(&base, &db.url).await;
         assert_eq!(
             output.status.code(),
             Some(0),
@@ -70,12 +73,7 @@ async fn exit_codes_tell_schedulers_how_it_went() {
                 body: vec![],
             },
         );
-        let output = tokio::task::spawn_blocking({
-            let (base, url) = (base.clone(), db.url.clone());
-            move || run(sync_args(&base, &url))
-        })
-        .await
-        .expect("joins");
+        let output = sync_in_background(&base, &db.url).await;
         assert_eq!(output.status.code(), Some(2), "partial");
 
         site.route(
@@ -86,12 +84,7 @@ async fn exit_codes_tell_schedulers_how_it_went() {
                 body: vec![],
             },
         );
-        let output = tokio::task::spawn_blocking({
-            let (base, url) = (base.clone(), db.url.clone());
-            move || run(sync_args(&base, &url))
-        })
-        .await
-        .expect("joins");
+        let output = sync_in_background(&base, &db.url).await;
         assert_eq!(output.status.code(), Some(1), "failed");
     }
 }
@@ -117,12 +110,7 @@ async fn a_killed_sync_leaves_the_database_consistent_and_busy_meanwhile() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
 
-        let second = tokio::task::spawn_blocking({
-            let (base, url) = (base.clone(), db.url.clone());
-            move || run(sync_args(&base, &url))
-        })
-        .await
-        .expect("joins");
+        let second = sync_in_background(&base, &db.url).await;
         assert_eq!(second.status.code(), Some(3), "{}: busy", db.backend());
         assert!(String::from_utf8_lossy(&second.stderr).contains("busy"));
 
@@ -130,12 +118,7 @@ async fn a_killed_sync_leaves_the_database_consistent_and_busy_meanwhile() {
         first.wait().expect("reaped");
         site.page("/a.html", "<html><body><p>Page A, back.</p></body></html>");
 
-        let third = tokio::task::spawn_blocking({
-            let (base, url) = (base.clone(), db.url.clone());
-            move || run(sync_args(&base, &url))
-        })
-        .await
-        .expect("joins");
+        let third = sync_in_background(&base, &db.url).await;
         assert_eq!(
             third.status.code(),
             Some(0),

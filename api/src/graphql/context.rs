@@ -39,3 +39,12 @@ where
         .map_err(internal)?
         .unwrap_or_default())
 }
+
+/// Loads rows by ID through a loader, in the order of `ids`, skipping IDs with no row.
+pub async fn load_ordered<L>(loader: &DataLoader<L>, ids: Vec<i32>) -> Result<Vec<L::Value>>
+where
+    L: Loader<i32, Error = super::loaders::LoadError>,
+{
+    let rows = loader.load_many(ids.clone()).await.map_err(internal)?;
+    Ok(ids.iter().filter_map(|id| rows.get(id).cloned()).collect())
+}

@@ -8,10 +8,10 @@ use lmsdr_entity::sea_orm_active_enums::{DrugNameKind as StoredKind, FactKind};
 use lmsdr_entity::{drug_names, drugs, treatment_drugs};
 use lmsdr_ingest::extract::text::normalize_name;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::as_of::listed;
-use super::context::{db, load_many, load_one, loaders};
+use super::context::{db, load_many, load_one, load_ordered, loaders};
 use super::enums::{DrugNameKind, Route};
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
@@ -146,14 +146,10 @@ impl Drug {
             .into_iter()
             .map(|c| c.regimen_id)
             .collect();
-        let regimens = loaders
-            .regimen
-            .load_many(ids.clone())
-            .await
-            .map_err(internal)?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| regimens.get(id).cloned().map(Regimen))
+        Ok(load_ordered(&loaders.regimen, ids.into_iter().collect())
+            .await?
+            .into_iter()
+            .map(Regimen)
             .collect())
     }
     /// Treatments that name it.
@@ -164,14 +160,10 @@ impl Drug {
             .into_iter()
             .map(|m| m.treatment_id)
             .collect();
-        let treatments = loaders
-            .treatment
-            .load_many(ids.clone())
-            .await
-            .map_err(internal)?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| treatments.get(id).cloned().map(Treatment))
+        Ok(load_ordered(&loaders.treatment, ids.into_iter().collect())
+            .await?
+            .into_iter()
+            .map(Treatment)
             .collect())
     }
     /// Drugs the site calls the same drug ("Temodar (temozolomide) oral, same drug as, DTIC").
@@ -188,14 +180,10 @@ impl Drug {
                 .into_iter()
                 .map(|r| r.drug_id),
         );
-        let drugs = loaders
-            .drug
-            .load_many(ids.clone())
-            .await
-            .map_err(internal)?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| drugs.get(id).cloned().map(Drug))
+        Ok(load_ordered(&loaders.drug, ids.into_iter().collect())
+            .await?
+            .into_iter()
+            .map(Drug)
             .collect())
     }
     /// Where it was first read.
@@ -280,26 +268,13 @@ impl DrugQuery {
                 as_of,
             ));
         }
-        let db = db(ctx)?;
-        let total = query.clone().count(db).await.map_err(internal)? as usize;
-        let window = Args {
+        let args = Args {
             first,
             after,
             last,
             before,
-        }
-        .window(total)?;
-        let rows = query
-            .offset(window.offset as u64)
-            .limit(window.limit as u64)
-            .all(db)
-            .await
-            .map_err(internal)?;
-        Ok(pagination::page(
-            rows.into_iter().map(Drug).collect(),
-            window,
-            total,
-        ))
+        };
+        pagination::paginate(db(ctx)?, query, args, Drug).await
     }
 
     /// A drug by slug (its generic name, e.g. `doxorubicin`).

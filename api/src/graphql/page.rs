@@ -254,21 +254,8 @@ impl PageQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<pagination::Page<Page>> {
-        let db = db(ctx)?;
-        let total = pages::Entity::find().count(db).await.map_err(internal)? as usize;
-        let window = Args::forward(first, after).window(total)?;
-        let rows = pages::Entity::find()
-            .order_by_asc(pages::Column::Url)
-            .offset(window.offset as u64)
-            .limit(window.limit as u64)
-            .all(db)
-            .await
-            .map_err(internal)?;
-        Ok(pagination::page(
-            rows.into_iter().map(Page).collect(),
-            window,
-            total,
-        ))
+        let query = pages::Entity::find().order_by_asc(pages::Column::Url);
+        pagination::paginate(db(ctx)?, query, Args::forward(first, after), Page).await
     }
 
     /// A page by its URL.

@@ -6,7 +6,9 @@ use async_graphql::{OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::error::{Result, bad_input, code, coded};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect, Select};
+
+use super::error::{Result, bad_input, code, coded, internal};
 
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: usize = 100;
@@ -119,6 +121,29 @@ impl Args {
         };
         Ok(Window { offset, limit })
     }
+}
+
+/// Counts a query's rows, reads the window the arguments ask for, and wraps each row.
+pub async fn paginate<E, T>(
+    db: &DatabaseConnection,
+    query: Select<E>,
+    args: Args,
+    wrap: impl Fn(E::Model) -> T,
+) -> Result<Page<T>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    T: OutputType,
+{
+    let total = query.clone().count(db).await.map_err(internal)? as usize;
+    let window = args.window(total)?;
+    let rows = query
+        .offset(window.offset as u64)
+        .limit(window.limit as u64)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(page(rows.into_iter().map(wrap).collect(), window, total))
 }
 
 /// Builds a connection page from the rows of a window.

@@ -7,7 +7,7 @@ use lmsdr_entity::sea_orm_active_enums::FactKind;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use super::as_of::listed;
-use super::context::{db, load_many, loaders};
+use super::context::{db, load_many, load_ordered, loaders};
 use super::drug::Drug;
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
@@ -51,14 +51,10 @@ impl Regimen {
             .into_iter()
             .map(|c| c.drug_id)
             .collect();
-        let drugs = loaders
-            .drug
-            .load_many(ids.clone())
-            .await
-            .map_err(internal)?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| drugs.get(id).cloned().map(Drug))
+        Ok(load_ordered(&loaders.drug, ids.into_iter().collect())
+            .await?
+            .into_iter()
+            .map(Drug)
             .collect())
     }
     /// Where it was read.

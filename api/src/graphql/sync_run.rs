@@ -3,11 +3,11 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sync_runs;
-use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+use sea_orm::{EntityTrait, QueryOrder};
 
 use super::context::{db, load_many, loaders};
 use super::enums::{SyncRunKind, SyncRunStatus};
-use super::error::{Result, internal};
+use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::pagination::{self, Args};
 
@@ -95,24 +95,9 @@ impl SyncRunQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<pagination::Page<SyncRun>> {
-        let db = db(ctx)?;
-        let total = sync_runs::Entity::find()
-            .count(db)
-            .await
-            .map_err(internal)? as usize;
-        let window = Args::forward(first, after).window(total)?;
-        let rows = sync_runs::Entity::find()
+        let query = sync_runs::Entity::find()
             .order_by_desc(sync_runs::Column::StartedAt)
-            .order_by_desc(sync_runs::Column::Id)
-            .offset(window.offset as u64)
-            .limit(window.limit as u64)
-            .all(db)
-            .await
-            .map_err(internal)?;
-        Ok(pagination::page(
-            rows.into_iter().map(SyncRun).collect(),
-            window,
-            total,
-        ))
+            .order_by_desc(sync_runs::Column::Id);
+        pagination::paginate(db(ctx)?, query, Args::forward(first, after), SyncRun).await
     }
 }

@@ -6,16 +6,15 @@ use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{treatment_categories, treatments};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 
 use super::as_of::listed;
 use super::category::TreatmentCategory;
-use super::context::{db, load_many, load_one, loaders};
+use super::context::{db, load_many, load_one, load_ordered, loaders};
 use super::drug::{Drug, DrugMention};
 use super::enums::TreatmentStatus;
-use super::error::{Result, internal};
+use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::page::{Provenance, source};
 use super::pagination::{self, Args};
@@ -78,14 +77,10 @@ impl Treatment {
         let loaders = loaders(ctx)?;
         let mentions = load_many(&loaders.mentions_by_treatment, self.0.id).await?;
         let ids: Vec<i32> = mentions.iter().map(|m| m.drug_id).collect();
-        let drugs = loaders
-            .drug
-            .load_many(ids.clone())
-            .await
-            .map_err(internal)?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| drugs.get(id).cloned().map(Drug))
+        Ok(load_ordered(&loaders.drug, ids.into_iter().collect())
+            .await?
+            .into_iter()
+            .map(Drug)
             .collect())
     }
     /// How it names each drug: the words used and the route given.
@@ -172,25 +167,12 @@ impl TreatmentQuery {
                 as_of,
             ));
         }
-        let db = db(ctx)?;
-        let total = query.clone().count(db).await.map_err(internal)? as usize;
-        let window = Args {
+        let args = Args {
             first,
             after,
             last,
             before,
-        }
-        .window(total)?;
-        let rows = query
-            .offset(window.offset as u64)
-            .limit(window.limit as u64)
-            .all(db)
-            .await
-            .map_err(internal)?;
-        Ok(pagination::page(
-            rows.into_iter().map(Treatment).collect(),
-            window,
-            total,
-        ))
+        };
+        pagination::paginate(db(ctx)?, query, args, Treatment).await
     }
 }
