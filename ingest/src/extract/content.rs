@@ -57,7 +57,7 @@ static WARNING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:warning|caution|important|attention)\s*[:!\-–]").expect("valid")
 });
 static SUBGROUP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:individual|other|additional|single|combination|first[- ]line|second[- ]line|further)\b")
+    Regex::new(r"(?i)^(?:individual|other|additional|single|combination|first[- ]line|second[- ]line|further)(?-u:\b)")
         .expect("valid")
 });
 const SUBJECT_STOPS: &[&str] = &[

@@ -62,7 +62,7 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid")
 });
 static INVESTIGATIONAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:experimental|investigational|early stages? of investigation|under investigation)\b")
+    Regex::new(r"(?i)(?-u:\b)(?:experimental|investigational|early stages? of investigation|under investigation)(?-u:\b)")
         .expect("valid")
 });
 static IN_TRIAL: LazyLock<Regex> = LazyLock::new(|| {
@@ -70,24 +70,25 @@ static IN_TRIAL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid")
 });
 static FIRST_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bfirst[- ]line\b").expect("valid"));
+    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)first[- ]line(?-u:\b)").expect("valid"));
 static DRUG_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:drugs?|agents?|chemo\w*|inhibitors?|blockers?|medications?|medicines?)\b")
+    Regex::new(r"(?i)(?-u:\b)(?:drugs?|agents?|chemo[a-z]*|inhibitors?|blockers?|medications?|medicines?)(?-u:\b)")
         .expect("valid")
 });
 static POPULATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bfor\s+((?:[a-z-]+\s+){0,3}?(?:LMS|leiomyosarcoma|women|men|patients|children|adults))\b")
+    Regex::new(r"(?i)(?-u:\b)for\s+((?:[a-z-]+\s+){0,3}?(?:LMS|leiomyosarcoma|women|men|patients|children|adults))(?-u:\b)")
         .expect("valid")
 });
 static WARNING_POPULATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:contra-?indicated|not recommended|should not be used|avoided?)\s+(?:for|in)\s+(.+?)(?:\s+in\s+recent\s+stud(?:y|ies)|\s+(?:because|due|by|since)\b|[.;,]|$)")
+    Regex::new(r"(?i)(?:contra-?indicated|not recommended|should not be used|avoided?)\s+(?:for|in)\s+(.+?)(?:\s+in\s+recent\s+stud(?:y|ies)|\s+(?:because|due|by|since)(?-u:\b)|[.;,]|$)")
         .expect("valid")
 });
 static WARNING_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:warning|caution|important|attention)\s*[:!\-–]\s*").expect("valid")
 });
-static MENOPAUSAL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(post|pre|peri)[\s-]+menopausal\b").expect("valid"));
+static MENOPAUSAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(post|pre|peri)[\s-]+menopausal(?-u:\b)").expect("valid")
+});
 
 /// Extracts one page.
 pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
@@ -175,7 +176,11 @@ impl Builder {
         let drug_context = DRUG_CONTEXT.is_match(&raw.description);
         let mut scope = Vec::new();
         for group in &raw.groups {
-            for c in POPULATION.captures_iter(&group.lead_in) {
+            let mentions_for = contains_ignore_case(&group.lead_in, "for ");
+            for c in POPULATION
+                .captures_iter(&group.lead_in)
+                .take(if mentions_for { usize::MAX } else { 0 })
+            {
                 let population = MENOPAUSAL
                     .replace_all(&c[1], |m: &regex::Captures<'_>| {
                         format!("{}-menopausal", m[1].to_lowercase())

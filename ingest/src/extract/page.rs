@@ -28,11 +28,11 @@ pub struct Frame {
 }
 
 static STAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\blast\s+(?:edited|updated|modified|revised)\b\s*(?:on\b|at\b)?\s*[:\-–—]?\s*(.+?)\s*$")
+    Regex::new(r"(?i)(?-u:\b)last\s+(?:edited|updated|modified|revised)(?-u:\b)\s*(?:on(?-u:\b)|at(?-u:\b))?\s*[:\-–—]?\s*(.+?)\s*$")
         .expect("stamp pattern is valid")
 });
 static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:back to (?:the )?top|top of page|(?:©|\(c\)|copyright)\b.*|all rights reserved\.?)$")
+    Regex::new(r"(?i)^(?:back to (?:the )?top|top of page|(?:©|\(c\)|copyright)(?-u:\b).*|all rights reserved\.?)$")
         .expect("boilerplate pattern is valid")
 });
 
@@ -214,9 +214,9 @@ pub fn parse_stamp(line: &str) -> Option<Stamp> {
 }
 
 static ORDINAL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(\d{1,2})(?:st|nd|rd|th)\b").expect("valid"));
+    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)(\d{1,2})(?:st|nd|rd|th)(?-u:\b)").expect("valid"));
 static MERIDIEM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b([ap])\.?\s*m\b\.?").expect("valid"));
+    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)([ap])\.?\s*m(?-u:\b)\.?").expect("valid"));
 
 /// Parses the date-time formats such stamps are written in; the result has no time zone, as the
 /// page gives none. A date without a time reads as midnight.
