@@ -36,6 +36,7 @@ where
         .env_remove("DATABASE_URL")
         .env_remove("RUST_LOG")
         .env_remove("LMSDR_ADMIN_TOKEN")
+        .env_remove("LMSDR_BIND")
         .stdin(Stdio::null());
     command
 }

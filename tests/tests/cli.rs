@@ -147,3 +147,40 @@ async fn serve_answers_and_stops_on_sigterm() {
         assert!(status.success(), "{}: exit {status:?}", db.backend());
     }
 }
+
+#[tokio::test]
+async fn no_subcommand_serves_with_every_default() {
+    // What `cargo run --release` does on a fresh checkout: serve, from `lmsdr.db` in the working
+    // directory, with the bundled page. Only the port is moved off 8000, for the test's sake.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut child = lmsdr_tests::lmsdr(Vec::<&str>::new())
+        .current_dir(dir.path())
+        .env("LMSDR_BIND", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("lmsdr starts");
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let response = loop {
+        let attempt = client
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .json(&serde_json::json!({ "query": "{ regimens { slug } }" }))
+            .send()
+            .await;
+        if let Ok(response) = attempt {
+            break response;
+        }
+        assert!(std::time::Instant::now() < deadline, "lmsdr did not serve");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["data"]["regimens"][0]["slug"], "gem-tax");
+    assert!(dir.path().join("lmsdr.db").exists());
+    let _ = child.kill();
+    let _ = child.wait();
+}

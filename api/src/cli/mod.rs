@@ -24,8 +24,9 @@ pub mod exit {
 #[derive(Debug, Parser)]
 #[command(name = "lmsdr", version, about, propagate_version = true)]
 pub struct Cli {
+    /// What to do; without one, `serve`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 /// Options every subcommand takes.
@@ -62,7 +63,14 @@ struct NotYet {
 impl Cli {
     /// Runs the chosen subcommand; the exit code says how it went.
     pub async fn run(self) -> anyhow::Result<ExitCode> {
-        match self.command {
+        let command = match self.command {
+            Some(command) => command,
+            // `cargo run --release` with no arguments serves, with every default.
+            None => Cli::try_parse_from(["lmsdr", "serve"])?
+                .command
+                .ok_or_else(|| anyhow::anyhow!("cannot build the default `serve` command"))?,
+        };
+        match command {
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
             Command::Import(args) => import::run(args).await,

@@ -19,7 +19,7 @@ use crate::server::{self, AppState, ServerConfig};
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8000")]
+    #[arg(long, env = "LMSDR_BIND", default_value = "127.0.0.1:8000")]
     bind: SocketAddr,
     /// Bearer token that admin mutations require; without it, mutations are off.
     #[arg(long, env = "LMSDR_ADMIN_TOKEN", hide_env_values = true)]

@@ -8,8 +8,8 @@ use chrono::Utc;
 use lmsdr_entity::sync_leases;
 use sea_orm::sqlx::{Connection, PgConnection};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    IntoActiveModel, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
 
 /// The advisory-lock key (and lease name) of the sync job.
@@ -137,10 +137,7 @@ impl SyncLock {
                     sync_leases::Column::ExpiresAt,
                     sea_orm::sea_query::Expr::value(expires),
                 )
-                .filter(sea_orm::ColumnTrait::eq(
-                    &sync_leases::Column::Holder,
-                    holder.clone(),
-                ))
+                .filter(sync_leases::Column::Holder.eq(holder.clone()))
                 .exec(db)
                 .await?;
         }
@@ -160,10 +157,7 @@ impl SyncLock {
             }
             SyncLock::Lease { holder } => {
                 sync_leases::Entity::delete_many()
-                    .filter(sea_orm::ColumnTrait::eq(
-                        &sync_leases::Column::Holder,
-                        holder,
-                    ))
+                    .filter(sync_leases::Column::Holder.eq(holder))
                     .exec(db)
                     .await?;
                 Ok(())
@@ -171,5 +165,3 @@ impl SyncLock {
         }
     }
 }
-
-use sea_orm::QueryFilter;
