@@ -77,6 +77,15 @@ fn outcome<'a>(report: &'a SyncReport, site: &Site, path: &str) -> &'a PageOutco
         .outcome
 }
 
+/// The stored page at a path of the fixture site.
+async fn stored_page(db: &TestDb, site: &Site, path: &str) -> Option<pages::Model> {
+    pages::Entity::find()
+        .filter(pages::Column::Url.eq(site.url(path)))
+        .one(&db.conn)
+        .await
+        .expect("query")
+}
+
 async fn fixture_site() -> Site {
     let site = Site::start().await;
     site.route(
@@ -152,12 +161,7 @@ async fn first_sync_crawls_the_site_politely() {
                 .all(|a| a.starts_with("lmsdr/") && a.contains("+https://"))
         );
         // Off-site links are recorded, never fetched.
-        let home = pages::Entity::find()
-            .filter(pages::Column::Url.eq(site.url("/")))
-            .one(&db.conn)
-            .await
-            .expect("query")
-            .expect("home stored");
+        let home = stored_page(&db, &site, "/").await.expect("home stored");
         let offsite = lmsdr_entity::links::Entity::find()
             .filter(lmsdr_entity::links::Column::PageId.eq(home.id))
             .filter(lmsdr_entity::links::Column::External.eq(true))
@@ -400,11 +404,8 @@ async fn faults_are_recorded_and_stored_content_survives() {
         );
         assert!(failed("/treatments.php").contains("HTTP 500"));
 
-        let treatments = pages::Entity::find()
-            .filter(pages::Column::Url.eq(site.url("/treatments.php")))
-            .one(&db.conn)
+        let treatments = stored_page(&db, &site, "/treatments.php")
             .await
-            .expect("query")
             .expect("kept");
         assert_eq!(treatments.status, PageStatus::Active);
         assert_eq!(
@@ -513,11 +514,8 @@ async fn a_page_that_disappears_is_marked_gone_with_its_facts_kept() {
             *outcome(&report, &site, "/treatments.php"),
             PageOutcome::Gone
         );
-        let page = pages::Entity::find()
-            .filter(pages::Column::Url.eq(site.url("/treatments.php")))
-            .one(&db.conn)
+        let page = stored_page(&db, &site, "/treatments.php")
             .await
-            .expect("query")
             .expect("kept");
         assert_eq!(page.status, PageStatus::Gone);
         assert!(page.gone_at.is_some());

@@ -146,7 +146,7 @@ impl Drug {
             .into_iter()
             .map(|c| c.regimen_id)
             .collect();
-        Ok(load_ordered(&loaders.regimen, ids.into_iter().collect())
+        Ok(load_ordered(&loaders.regimen, ids)
             .await?
             .into_iter()
             .map(Regimen)
@@ -160,7 +160,7 @@ impl Drug {
             .into_iter()
             .map(|m| m.treatment_id)
             .collect();
-        Ok(load_ordered(&loaders.treatment, ids.into_iter().collect())
+        Ok(load_ordered(&loaders.treatment, ids)
             .await?
             .into_iter()
             .map(Treatment)

@@ -51,7 +51,7 @@ impl Regimen {
             .into_iter()
             .map(|c| c.drug_id)
             .collect();
-        Ok(load_ordered(&loaders.drug, ids.into_iter().collect())
+        Ok(load_ordered(&loaders.drug, ids)
             .await?
             .into_iter()
             .map(Drug)

@@ -77,7 +77,7 @@ impl Treatment {
         let loaders = loaders(ctx)?;
         let mentions = load_many(&loaders.mentions_by_treatment, self.0.id).await?;
         let ids: Vec<i32> = mentions.iter().map(|m| m.drug_id).collect();
-        Ok(load_ordered(&loaders.drug, ids.into_iter().collect())
+        Ok(load_ordered(&loaders.drug, ids)
             .await?
             .into_iter()
             .map(Drug)
