@@ -2,6 +2,7 @@
 //! by a list, possibly in several groups), then closing paragraphs. Lists may be marked (`<li>`,
 //! bullets) or not (one paragraph per item); both read the same.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -10,35 +11,35 @@ use super::lines::Line;
 use super::text::{first_sentence, has_several_sentences, word_count};
 use super::vocabulary::{KnownCategory, VOCABULARY};
 
-/// The content, sectioned.
+/// The content, sectioned; its texts borrow from the lines.
 #[derive(Debug, Default)]
-pub struct Sections {
+pub struct Sections<'a> {
     /// Paragraphs before the first category.
-    pub intro: Vec<String>,
+    pub intro: Vec<&'a str>,
     /// The categories, in page order.
-    pub categories: Vec<RawCategory>,
+    pub categories: Vec<RawCategory<'a>>,
     /// Paragraphs after the last category.
-    pub outro: Vec<String>,
+    pub outro: Vec<&'a str>,
     /// Warnings outside any category.
-    pub loose_warnings: Vec<String>,
+    pub loose_warnings: Vec<&'a str>,
 }
 
 /// A category as found on the page.
 #[derive(Debug)]
-pub struct RawCategory {
+pub struct RawCategory<'a> {
     /// The vocabulary entry its subject matched.
     pub known: Option<&'static KnownCategory>,
     /// The lead-in's subject ("Hormonal Therapy").
     pub subject: String,
     /// The lead-in paragraph.
-    pub description: String,
+    pub description: Cow<'a, str>,
     /// Lead-ins and their items.
-    pub groups: Vec<Group>,
+    pub groups: Vec<Group<'a>>,
     /// Warning lines.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<&'a str>,
 }
 
-impl RawCategory {
+impl RawCategory<'_> {
     fn slug(&self) -> Option<&str> {
         self.known.map(|k| k.slug.as_str())
     }
@@ -46,16 +47,13 @@ impl RawCategory {
 
 /// A lead-in with the items it introduces.
 #[derive(Debug)]
-pub struct Group {
+pub struct Group<'a> {
     /// The lead-in text.
-    pub lead_in: String,
+    pub lead_in: Cow<'a, str>,
     /// The items, as written.
-    pub items: Vec<String>,
+    pub items: Vec<&'a str>,
 }
 
-static WARNING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:warning|caution|important|attention)\s*[:!\-–]").expect("valid")
-});
 static SUBGROUP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:individual|other|additional|single|combination|first[- ]line|second[- ]line|further)(?-u:\b)")
         .expect("valid")
@@ -67,26 +65,54 @@ const SUBJECT_STOPS: &[&str] = &[
 /// Longest paragraph, in words, still read as a list item when lists are unmarked.
 const MAX_ITEM_WORDS: usize = 22;
 
+/// Words that open a warning line.
+const WARNING_WORDS: &[&str] = &["warning", "caution", "important", "attention"];
+
 /// Whether a line is a warning ("Warning: …").
 pub fn is_warning(text: &str) -> bool {
-    WARNING.is_match(text)
+    warning_label_len(text).is_some()
+}
+
+/// The length of a warning's label ("Warning: "), white space after it included.
+pub fn warning_label_len(text: &str) -> Option<usize> {
+    let rest = text.trim_start();
+    let word_end = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    if !WARNING_WORDS
+        .iter()
+        .any(|w| rest[..word_end].eq_ignore_ascii_case(w))
+    {
+        return None;
+    }
+    let after = rest[word_end..].trim_start();
+    let mark = after
+        .chars()
+        .next()
+        .filter(|c| matches!(c, ':' | '!' | '-' | '–'))?;
+    let label_end = text.len() - after.len() + mark.len_utf8();
+    Some(text.len() - text[label_end..].trim_start().len())
 }
 
 /// The subject of a lead-in: its words up to the first verb-like word.
 pub fn subject_of(text: &str) -> String {
-    first_sentence(text)
+    let mut subject = String::new();
+    let words = first_sentence(text)
         .split_whitespace()
         .take_while(|w| {
-            let bare = w
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase();
-            !SUBJECT_STOPS.contains(&bare.as_str())
+            let bare = w.trim_matches(|c: char| !c.is_alphanumeric());
+            !SUBJECT_STOPS.iter().any(|s| bare.eq_ignore_ascii_case(s))
         })
-        .take(6)
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_end_matches([',', ':', '.'])
-        .to_owned()
+        .take(6);
+    for word in words {
+        if !subject.is_empty() {
+            subject.push(' ');
+        }
+        subject.push_str(word);
+    }
+    let kept = subject.trim_end_matches([',', ':', '.']).len();
+    subject.truncate(kept);
+    subject
 }
 
 fn item_like(text: &str) -> bool {
@@ -97,43 +123,43 @@ fn item_like(text: &str) -> bool {
 }
 
 enum LeadIn {
-    NewCategory(Option<&'static KnownCategory>),
+    NewCategory(Option<&'static KnownCategory>, String),
     SubGroup,
     Continuation,
 }
 
 /// Sections the content lines.
-pub fn sections(lines: &[Line]) -> Sections {
+pub fn sections(lines: &[Line]) -> Sections<'_> {
     let marked = lines.iter().any(|l| l.list_item && !is_warning(&l.text));
     let mut out = Sections::default();
-    let mut current: Option<RawCategory> = None;
+    let mut current: Option<RawCategory<'_>> = None;
     for (index, line) in lines.iter().enumerate() {
         let text = line.text.as_str();
         if is_warning(text) {
             match current.as_mut() {
-                Some(category) => category.warnings.push(text.to_owned()),
-                None => out.loose_warnings.push(text.to_owned()),
+                Some(category) => category.warnings.push(text),
+                None => out.loose_warnings.push(text),
             }
             continue;
         }
         if marked && line.list_item {
             match current.as_mut().and_then(|c| c.groups.last_mut()) {
-                Some(group) => group.items.push(text.to_owned()),
-                None if out.categories.is_empty() => out.intro.push(text.to_owned()),
-                None => out.outro.push(text.to_owned()),
+                Some(group) => group.items.push(text),
+                None if out.categories.is_empty() => out.intro.push(text),
+                None => out.outro.push(text),
             }
             continue;
         }
         let next = lines.get(index + 1);
         match lead_in(text, next, marked, current.as_ref()) {
-            Some(LeadIn::NewCategory(known)) => {
+            Some(LeadIn::NewCategory(known, subject)) => {
                 out.categories.extend(current.take());
                 current = Some(RawCategory {
                     known,
-                    subject: subject_of(text),
-                    description: text.to_owned(),
+                    subject,
+                    description: Cow::Borrowed(text),
                     groups: vec![Group {
-                        lead_in: text.to_owned(),
+                        lead_in: Cow::Borrowed(text),
                         items: Vec::new(),
                     }],
                     warnings: Vec::new(),
@@ -142,31 +168,29 @@ pub fn sections(lines: &[Line]) -> Sections {
             Some(LeadIn::SubGroup) => {
                 if let Some(category) = current.as_mut() {
                     category.groups.push(Group {
-                        lead_in: text.to_owned(),
+                        lead_in: Cow::Borrowed(text),
                         items: Vec::new(),
                     });
                 }
             }
             Some(LeadIn::Continuation) => {
                 if let Some(category) = current.as_mut() {
-                    category.description.push(' ');
-                    category.description.push_str(text);
+                    append_sentence(&mut category.description, text);
                     if let Some(group) = category.groups.last_mut() {
-                        group.lead_in.push(' ');
-                        group.lead_in.push_str(text);
+                        append_sentence(&mut group.lead_in, text);
                     }
                 }
             }
             None => {
                 let open_group = current.as_mut().and_then(|c| c.groups.last_mut());
                 match open_group {
-                    Some(group) if !marked && item_like(text) => group.items.push(text.to_owned()),
+                    Some(group) if !marked && item_like(text) => group.items.push(text),
                     _ => {
                         out.categories.extend(current.take());
                         if out.categories.is_empty() {
-                            out.intro.push(text.to_owned());
+                            out.intro.push(text);
                         } else {
-                            out.outro.push(text.to_owned());
+                            out.outro.push(text);
                         }
                     }
                 }
@@ -179,11 +203,17 @@ pub fn sections(lines: &[Line]) -> Sections {
     out
 }
 
+fn append_sentence(paragraph: &mut Cow<'_, str>, text: &str) {
+    let paragraph = paragraph.to_mut();
+    paragraph.push(' ');
+    paragraph.push_str(text);
+}
+
 fn lead_in(
     text: &str,
     next: Option<&Line>,
     marked: bool,
-    current: Option<&RawCategory>,
+    current: Option<&RawCategory<'_>>,
 ) -> Option<LeadIn> {
     let next_is_item = next.is_some_and(|n| {
         if marked {
@@ -192,6 +222,11 @@ fn lead_in(
             item_like(&n.text) || n.text.trim_end().ends_with(':')
         }
     });
+    let ends_with_colon = text.trim_end().ends_with(':');
+    let sentence_like = word_count(text) >= 5;
+    if !(ends_with_colon || (next_is_item && sentence_like)) {
+        return None;
+    }
     let subject = subject_of(text);
     let known = VOCABULARY.category_for(&subject);
     let same_as_current = |k: Option<&KnownCategory>| {
@@ -199,9 +234,9 @@ fn lead_in(
     };
     let open_without_items =
         current.is_some_and(|c| c.groups.last().is_some_and(|g| g.items.is_empty()));
-    if text.trim_end().ends_with(':') {
+    if ends_with_colon {
         if current.is_none() {
-            return Some(LeadIn::NewCategory(known));
+            return Some(LeadIn::NewCategory(known, subject));
         }
         if open_without_items && known.is_none() {
             return Some(LeadIn::Continuation);
@@ -209,11 +244,10 @@ fn lead_in(
         if same_as_current(known) || (known.is_none() && SUBGROUP.is_match(&subject)) {
             return Some(LeadIn::SubGroup);
         }
-        return Some(LeadIn::NewCategory(known));
+        return Some(LeadIn::NewCategory(known, subject));
     }
-    let sentence_like = word_count(text) >= 5;
-    if next_is_item && sentence_like && known.is_some() && !same_as_current(known) {
-        return Some(LeadIn::NewCategory(known));
+    if known.is_some() && !same_as_current(known) {
+        return Some(LeadIn::NewCategory(known, subject));
     }
     None
 }

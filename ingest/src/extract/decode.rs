@@ -1,5 +1,6 @@
 //! Turning a page's bytes into text: size cap, binary detection and charset resolution.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
@@ -15,9 +16,9 @@ const META_PRESCAN_BYTES: usize = 4096;
 
 /// A page's text and how it was decoded.
 #[derive(Debug)]
-pub struct Decoded {
-    /// The decoded text.
-    pub text: String,
+pub struct Decoded<'a> {
+    /// The decoded text, borrowed from the bytes when they needed no conversion.
+    pub text: Cow<'a, str>,
     /// The encoding used.
     pub encoding: &'static Encoding,
     /// Where the encoding came from.
@@ -46,7 +47,10 @@ static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Decodes a page: BOM first, then the HTTP header, then `<meta>`, then windows-1252.
-pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, ExtractError> {
+pub fn decode<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+) -> Result<Decoded<'a>, ExtractError> {
     if bytes.len() > MAX_PAGE_BYTES {
         return Err(ExtractError::TooLarge {
             size: bytes.len(),
@@ -55,7 +59,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, Extra
     }
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-        return checked(text.into_owned(), encoding, CharsetSource::Bom);
+        return checked(text, encoding, CharsetSource::Bom);
     }
     if looks_binary(bytes) {
         return Err(ExtractError::NotHtml(
@@ -71,16 +75,16 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, Extra
     if had_errors {
         // A wrong declaration (often "utf-8" on a legacy page): windows-1252 decodes every byte.
         let (text, _, _) = WINDOWS_1252.decode(bytes);
-        return checked(text.into_owned(), WINDOWS_1252, CharsetSource::Repaired);
+        return checked(text, WINDOWS_1252, CharsetSource::Repaired);
     }
-    checked(text.into_owned(), encoding, source)
+    checked(text, encoding, source)
 }
 
-fn checked(
-    text: String,
+fn checked<'a>(
+    text: Cow<'a, str>,
     encoding: &'static Encoding,
     source: CharsetSource,
-) -> Result<Decoded, ExtractError> {
+) -> Result<Decoded<'a>, ExtractError> {
     if !has_markup(&text) {
         return Err(ExtractError::NotHtml("no HTML markup found".to_owned()));
     }

@@ -7,16 +7,18 @@ use std::sync::LazyLock;
 use lmsdr_entity::sea_orm_active_enums::{DrugRelationKind, Route};
 use regex::{Regex, RegexSet};
 
-use super::text::{collapse_whitespace, contains_ignore_case, normalize_name};
+use super::text::{contains_ignore_case, normalize_name, slugify};
 use super::vocabulary::{KnownDrug, VOCABULARY};
 
 /// A drug as an item names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DrugRef {
     /// In the vocabulary.
-    Known(String),
+    Known(&'static KnownDrug),
     /// Not in the vocabulary: what the page calls it.
     Unknown {
+        /// The slug it is stored under, made from `generic`.
+        slug: String,
         /// The lowercase (generic-looking) name, or the only name.
         generic: String,
         /// A capitalised (brand-looking) name beside it.
@@ -27,11 +29,21 @@ pub enum DrugRef {
 }
 
 impl DrugRef {
+    /// A drug the vocabulary lacks, under its generic-looking name.
+    fn unknown(generic: String, brand: Option<String>, code: Option<String>) -> Self {
+        DrugRef::Unknown {
+            slug: slugify(&generic, 120),
+            generic,
+            brand,
+            code,
+        }
+    }
+
     /// The slug the drug is stored under.
-    pub fn slug(&self) -> String {
+    pub fn slug(&self) -> &str {
         match self {
-            DrugRef::Known(slug) => slug.clone(),
-            DrugRef::Unknown { generic, .. } => super::text::slugify(generic, 120),
+            DrugRef::Known(drug) => &drug.slug,
+            DrugRef::Unknown { slug, .. } => slug,
         }
     }
 }
@@ -123,8 +135,9 @@ static ROUTE_PATTERNS: LazyLock<RegexSet> = LazyLock::new(|| {
     RegexSet::new(ROUTES.iter().map(|(pattern, _)| pattern)).expect("route patterns are valid")
 });
 
-/// Reads an item. `drug_context` says whether its category is about drugs, so that unknown
-/// drug-like names are taken as drugs rather than, say, procedures ("RFA (radio frequency ablation)").
+/// Reads an item: a line's text, its white space already collapsed. `drug_context` says whether
+/// its category is about drugs, so that unknown drug-like names are taken as drugs rather than,
+/// say, procedures ("RFA (radio frequency ablation)").
 pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
     let mut facts = ItemFacts::default();
     if let Some((label, code)) = trial_reference(text) {
@@ -151,8 +164,8 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
         let next_start = groups.get(i + 1).map_or(text.len(), |g| g.0);
         let tail = &text[end.min(next_start)..next_start];
         facts.mentions.push(Mention {
-            drug: DrugRef::Known(drug.slug.clone()),
-            name_as_written: collapse_whitespace(&text[start..end]),
+            drug: DrugRef::Known(drug),
+            name_as_written: text[start..end].trim().to_owned(),
             route: route_in(tail),
         });
         if i + 1 < groups.len() && !tail.trim().is_empty() && SAME_DRUG.is_match(tail) {
@@ -162,7 +175,7 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
         }
     }
     if drug_context && !groups.is_empty() {
-        unknown_names_beside(text, &mut facts.unverified);
+        unknown_names_beside(text, &groups, &mut facts.unverified);
     }
     if facts.mentions.is_empty() && drug_context {
         facts.mentions = unknown_drugs(text, &mut facts.unverified);
@@ -180,9 +193,9 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
 
 fn mentions_code(mention: &Mention, code: &str) -> bool {
     match &mention.drug {
-        DrugRef::Known(slug) => VOCABULARY
+        DrugRef::Known(known) => VOCABULARY
             .lookup(code)
-            .is_some_and(|(drug, _)| &drug.slug == slug),
+            .is_some_and(|(drug, _)| drug.slug == known.slug),
         DrugRef::Unknown { code: Some(c), .. } => normalize_name(c) == normalize_name(code),
         DrugRef::Unknown { .. } => false,
     }
@@ -204,14 +217,10 @@ fn regimen(text: &str, drug_context: bool, unverified: &mut Vec<String>) -> Opti
     let mut drugs = Vec::new();
     for part in parts.split('+').map(str::trim).filter(|p| !p.is_empty()) {
         let drug = match VOCABULARY.lookup(part) {
-            Some((known, _)) => DrugRef::Known(known.slug.clone()),
+            Some((known, _)) => DrugRef::Known(known),
             None if drug_context => {
                 unverified.push(part.to_owned());
-                DrugRef::Unknown {
-                    generic: part.to_lowercase(),
-                    brand: None,
-                    code: None,
-                }
+                DrugRef::unknown(part.to_lowercase(), None, None)
             }
             None => return None,
         };
@@ -223,7 +232,7 @@ fn regimen(text: &str, drug_context: bool, unverified: &mut Vec<String>) -> Opti
     }
     (drugs.len() >= 2).then(|| RegimenRef {
         name: name.to_owned(),
-        components: collapse_whitespace(parts),
+        components: parts.trim().to_owned(),
         drugs,
     })
 }
@@ -279,6 +288,8 @@ struct BrandGeneric<'t> {
     whole: std::ops::Range<usize>,
     brand: &'t str,
     generic: &'t str,
+    /// Where `generic` starts (`brand` starts where `whole` does).
+    generic_at: usize,
 }
 
 fn brand_generic_pairs(text: &str) -> Vec<BrandGeneric<'_>> {
@@ -304,6 +315,7 @@ fn brand_generic_pairs(text: &str) -> Vec<BrandGeneric<'_>> {
                 whole: brand_start..close + 1,
                 brand,
                 generic,
+                generic_at: open + 1,
             });
         }
     }
@@ -311,10 +323,21 @@ fn brand_generic_pairs(text: &str) -> Vec<BrandGeneric<'_>> {
 }
 
 /// "Brand (generic)" pairs in which the vocabulary lacks a name: reported, the known drug kept.
-fn unknown_names_beside(text: &str, unverified: &mut Vec<String>) {
+/// `known` holds the byte ranges of the vocabulary names found in `text`.
+fn unknown_names_beside(
+    text: &str,
+    known: &[(usize, usize, &KnownDrug)],
+    unverified: &mut Vec<String>,
+) {
     for pair in brand_generic_pairs(text) {
-        for name in [pair.brand, pair.generic] {
-            if VOCABULARY.lookup(name).is_none() {
+        for (name, start) in [
+            (pair.brand, pair.whole.start),
+            (pair.generic, pair.generic_at),
+        ] {
+            let found = known
+                .iter()
+                .any(|&(s, e, _)| s <= start && start + name.len() <= e);
+            if !found && VOCABULARY.lookup(name).is_none() {
                 unverified.push(name.to_owned());
             }
         }
@@ -328,30 +351,37 @@ fn unknown_drugs(text: &str, unverified: &mut Vec<String>) -> Vec<Mention> {
         unverified.push(pair.generic.to_owned());
         unverified.push(pair.brand.to_owned());
         mentions.push(Mention {
-            drug: DrugRef::Unknown {
-                generic: pair.generic.to_owned(),
-                brand: Some(pair.brand.to_owned()),
-                code: None,
-            },
+            drug: DrugRef::unknown(pair.generic.to_owned(), Some(pair.brand.to_owned()), None),
             name_as_written: text[pair.whole.clone()].to_owned(),
             route: route_in(&text[pair.whole.end..]),
         });
     }
-    if mentions.is_empty() && text.bytes().any(|b| b.is_ascii_digit()) {
+    if mentions.is_empty() && may_hold_code(text) {
         for m in CODE_NAME.find_iter(text) {
             unverified.push(m.as_str().to_owned());
             mentions.push(Mention {
-                drug: DrugRef::Unknown {
-                    generic: m.as_str().to_owned(),
-                    brand: None,
-                    code: Some(m.as_str().to_owned()),
-                },
+                drug: DrugRef::unknown(m.as_str().to_owned(), None, Some(m.as_str().to_owned())),
                 name_as_written: m.as_str().to_owned(),
                 route: None,
             });
         }
     }
     mentions
+}
+
+/// Whether a text has a capital letter followed (perhaps after a hyphen) by three digits, as
+/// every code name does; cheaper than running the pattern on every item.
+fn may_hold_code(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |i: usize| {
+        bytes
+            .get(i..i + 3)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    (0..bytes.len()).any(|i| {
+        bytes[i].is_ascii_uppercase()
+            && (digits(i + 1) || (bytes.get(i + 1) == Some(&b'-') && digits(i + 2)))
+    })
 }
 
 /// The treatment's display name: the item without closing punctuation or a "(see …)" note, and
@@ -377,7 +407,10 @@ fn introduces(clause: &str) -> bool {
 }
 
 fn strip_item_punctuation(text: &str) -> String {
-    collapse_whitespace(text.trim().trim_end_matches(['.', ';', ',', ':']))
+    text.trim()
+        .trim_end_matches(['.', ';', ',', ':'])
+        .trim_end()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -385,7 +418,7 @@ mod tests {
     use super::*;
 
     fn known(slug: &str) -> DrugRef {
-        DrugRef::Known(slug.to_owned())
+        DrugRef::Known(VOCABULARY.drug(slug).expect("a known drug"))
     }
 
     #[test]
@@ -424,8 +457,8 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("temozolomide".to_owned(), Some(Route::Oral)),
-                ("dacarbazine".to_owned(), Some(Route::Intravenous))
+                ("temozolomide", Some(Route::Oral)),
+                ("dacarbazine", Some(Route::Intravenous))
             ]
         );
         assert_eq!(facts.relations, [(0, 1, DrugRelationKind::SameDrugAs)]);

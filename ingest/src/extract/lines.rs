@@ -8,7 +8,7 @@
 use ego_tree::NodeRef;
 use scraper::{Html, Node};
 
-use super::text::{collapse_whitespace, push_collapsed};
+use super::text::{contains_ignore_case, push_collapsed};
 
 /// A link inside a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +189,7 @@ impl Walker {
                     self.list_item_pending = true;
                 }
                 let href = (name == "a")
-                    .then(|| element.attr("href"))
+                    .then(|| attr(element, "href"))
                     .flatten()
                     .map(str::trim)
                     .filter(|h| !h.is_empty());
@@ -246,52 +246,40 @@ impl Walker {
     }
 
     fn close_link(&mut self) {
-        if let Some((href, text)) = self.open_link.take() {
-            let text = collapse_whitespace(&text);
-            if !text.is_empty() {
-                self.links.push(LineLink { text, href });
-            }
+        if let Some((href, text)) = self.open_link.take()
+            && !text.is_empty()
+        {
+            // Built from collapsed pieces joined by single spaces: already normalized.
+            self.links.push(LineLink { text, href });
         }
     }
 
     fn flush(&mut self) {
-        let link_open = self.open_link.is_some();
-        if link_open {
+        if let Some((href, text)) = &mut self.open_link
+            && !text.is_empty()
+        {
             // A block inside a link: the link's text so far belongs to this line.
-            if let Some((href, text)) = &self.open_link {
-                let text = collapse_whitespace(text);
-                if !text.is_empty() {
-                    self.links.push(LineLink {
-                        text,
-                        href: href.clone(),
-                    });
-                }
-            }
+            self.links.push(LineLink {
+                text: std::mem::take(text),
+                href: href.clone(),
+            });
         }
-        let raw = std::mem::take(&mut self.text);
         let links = std::mem::take(&mut self.links);
         let zone = self.zone.take().unwrap_or(Zone::Body);
         self.pending_space = false;
-        if let Some((_, text)) = &mut self.open_link {
-            text.clear();
+        let (text, bullet) = strip_bullet(self.text.trim());
+        if !text.is_empty() {
+            let list_item = self.list_item_pending || bullet || self.bullet_image;
+            self.list_item_pending = false;
+            self.bullet_image = false;
+            self.lines.push(Line {
+                text: text.to_owned(),
+                list_item,
+                links,
+                zone,
+            });
         }
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return;
-        }
-        let (text, bullet) = strip_bullet(trimmed);
-        if text.is_empty() {
-            return;
-        }
-        let list_item = self.list_item_pending || bullet || self.bullet_image;
-        self.list_item_pending = false;
-        self.bullet_image = false;
-        self.lines.push(Line {
-            text: text.to_owned(),
-            list_item,
-            links,
-            zone,
-        });
+        self.text.clear();
     }
 }
 
@@ -306,14 +294,22 @@ fn strip_bullet(text: &str) -> (&str, bool) {
     }
 }
 
+/// An attribute's value. Unlike `Element::attr`, this compares names in place instead of
+/// interning the name asked for, which costs a lock and a hash on every call.
+fn attr<'e>(element: &'e scraper::node::Element, name: &str) -> Option<&'e str> {
+    element
+        .attrs()
+        .find_map(|(key, value)| (key == name).then_some(value))
+}
+
 fn is_bullet_image(element: &scraper::node::Element) -> bool {
-    let hint = |attr: &str| {
-        element.attr(attr).is_some_and(|value| {
+    let hint = |name: &str| {
+        attr(element, name).is_some_and(|value| {
             let value = value.to_ascii_lowercase();
             value.contains("bullet") || value.contains("dot") || value.contains("arrow")
         })
     };
-    let alt_is_bullet = element.attr("alt").is_some_and(|alt| {
+    let alt_is_bullet = attr(element, "alt").is_some_and(|alt| {
         alt.trim().chars().all(|c| BULLETS.contains(&c)) && !alt.trim().is_empty()
     });
     hint("src") || hint("class") || alt_is_bullet
@@ -326,19 +322,22 @@ fn zone_of(element: &scraper::node::Element) -> Option<Zone> {
         "footer" => return Some(Zone::Footer),
         _ => {}
     }
-    let (id, class) = (element.attr("id"), element.attr("class"));
+    let (id, class) = (attr(element, "id"), attr(element, "class"));
+    let names_contain = |keyword: &str| {
+        [id, class]
+            .into_iter()
+            .flatten()
+            .any(|names| contains_ignore_case(names, keyword))
+    };
     if id.is_none() && class.is_none() {
-        return None;
-    }
-    let names =
-        format!("{} {}", id.unwrap_or_default(), class.unwrap_or_default()).to_ascii_lowercase();
-    if ["nav", "menu", "sidebar"].iter().any(|k| names.contains(k)) {
+        None
+    } else if ["nav", "menu", "sidebar"].into_iter().any(names_contain) {
         Some(Zone::Nav)
-    } else if names.contains("footer") {
+    } else if names_contain("footer") {
         Some(Zone::Footer)
     } else if ["header", "banner", "masthead"]
-        .iter()
-        .any(|k| names.contains(k))
+        .into_iter()
+        .any(names_contain)
     {
         Some(Zone::Header)
     } else {

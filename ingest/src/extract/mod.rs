@@ -83,9 +83,6 @@ static WARNING_POPULATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:contra-?indicated|not recommended|should not be used|avoided?)\s+(?:for|in)\s+(.+?)(?:\s+in\s+recent\s+stud(?:y|ies)|\s+(?:because|due|by|since)(?-u:\b)|[.;,]|$)")
         .expect("valid")
 });
-static WARNING_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:warning|caution|important|attention)\s*[:!\-–]\s*").expect("valid")
-});
 static MENOPAUSAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(post|pre|peri)[\s-]+menopausal(?-u:\b)").expect("valid")
 });
@@ -165,7 +162,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn category(&mut self, raw: &RawCategory, index: usize) {
+    fn category(&mut self, raw: &RawCategory<'_>, index: usize) {
         let slug = raw
             .known
             .map_or_else(|| slugify(&raw.subject, 80), |k| k.slug.clone());
@@ -176,11 +173,12 @@ impl Builder {
         let drug_context = DRUG_CONTEXT.is_match(&raw.description);
         let mut scope = Vec::new();
         for group in &raw.groups {
-            let mentions_for = contains_ignore_case(&group.lead_in, "for ");
-            for c in POPULATION
-                .captures_iter(&group.lead_in)
-                .take(if mentions_for { usize::MAX } else { 0 })
-            {
+            if !contains_ignore_case(&group.lead_in, "for ") {
+                continue;
+            }
+            // Find with the fast engine, then capture only inside each match.
+            let found = POPULATION.find_iter(&group.lead_in);
+            for c in found.filter_map(|m| POPULATION.captures(m.as_str())) {
                 let population = MENOPAUSAL
                     .replace_all(&c[1], |m: &regex::Captures<'_>| {
                         format!("{}-menopausal", m[1].to_lowercase())
@@ -194,8 +192,7 @@ impl Builder {
         let mut treatments: Vec<Treatment> = Vec::new();
         for group in &raw.groups {
             let first_line = FIRST_LINE.is_match(last_sentence(&group.lead_in));
-            for item in &group.items {
-                let facts = items::analyze(item, drug_context);
+            for &item in &group.items {
                 let status = if contains_ignore_case(item, "trial") && IN_TRIAL.is_match(item) {
                     TreatmentStatus::InTrial
                 } else if investigational {
@@ -203,64 +200,9 @@ impl Builder {
                 } else {
                     TreatmentStatus::Standard
                 };
-                let mut treatment_slug = treatment_slug(&facts);
-                let base = treatment_slug.clone();
-                let mut n = 2;
-                while treatments.iter().any(|t| t.slug == treatment_slug) {
-                    treatment_slug = format!("{base}-{n}");
-                    n += 1;
-                }
-                let in_trial = status == TreatmentStatus::InTrial || facts.trial.is_some();
-                let drugs = self.mentions(&facts.mentions, item, in_trial);
-                let regimen = facts.regimen.as_ref().map(|r| {
-                    let regimen_slug = slugify(&r.name, 80);
-                    if !self.regimens.iter().any(|x| x.slug == regimen_slug) {
-                        self.regimens.push(Regimen {
-                            slug: regimen_slug.clone(),
-                            name: r.name.clone(),
-                            components: r.components.clone(),
-                            first_line,
-                            drugs: drugs.clone(),
-                            source: item.clone(),
-                        });
-                    }
-                    regimen_slug
-                });
-                for &(a, b, kind) in &facts.relations {
-                    if let (Some(a), Some(b)) = (drugs.get(a), drugs.get(b)) {
-                        self.relations.push(DrugRelation {
-                            drug: a.drug.clone(),
-                            related: b.drug.clone(),
-                            kind,
-                            source: item.clone(),
-                        });
-                    }
-                }
-                if let Some((label, code)) = &facts.trial {
-                    let drug = VOCABULARY
-                        .lookup(code)
-                        .map(|(d, _)| d.slug.clone())
-                        .or_else(|| drugs.first().map(|m| m.drug.clone()));
-                    self.trials.push(TrialReference {
-                        slug: slugify(label, 120),
-                        label: label.clone(),
-                        code: Some(code.clone()),
-                        drug,
-                        treatment: Some((slug.clone(), treatment_slug.clone())),
-                        source: item.clone(),
-                    });
-                }
-                self.unverified.extend(facts.unverified.iter().cloned());
-                treatments.push(Treatment {
-                    slug: treatment_slug,
-                    name: facts.name.clone(),
-                    status,
-                    first_line,
-                    position: treatments.len() as i32 + 1,
-                    regimen,
-                    drugs,
-                    source: item.clone(),
-                });
+                let facts = items::analyze(item, drug_context);
+                let treatment = self.treatment(item, facts, &slug, &treatments, status, first_line);
+                treatments.push(treatment);
             }
         }
         for warning in &raw.warnings {
@@ -269,12 +211,76 @@ impl Builder {
         self.categories.push(Category {
             slug,
             name,
-            description: raw.description.clone(),
+            description: raw.description.clone().into_owned(),
             scope,
             position: index as i32 + 1,
-            source: raw.description.clone(),
+            source: raw.description.clone().into_owned(),
             treatments,
         });
+    }
+
+    /// Reads one list item into a treatment, recording its drugs, regimen, relations and trial.
+    fn treatment(
+        &mut self,
+        item: &str,
+        facts: ItemFacts,
+        category: &str,
+        siblings: &[Treatment],
+        status: TreatmentStatus,
+        first_line: bool,
+    ) -> Treatment {
+        let slug = unique_slug(treatment_slug(&facts), siblings);
+        let in_trial = status == TreatmentStatus::InTrial || facts.trial.is_some();
+        let drugs = self.mentions(&facts.mentions, item, in_trial);
+        let regimen = facts.regimen.map(|r| {
+            let regimen_slug = slugify(&r.name, 80);
+            if !self.regimens.iter().any(|x| x.slug == regimen_slug) {
+                self.regimens.push(Regimen {
+                    slug: regimen_slug.clone(),
+                    name: r.name,
+                    components: r.components,
+                    first_line,
+                    drugs: drugs.clone(),
+                    source: item.to_owned(),
+                });
+            }
+            regimen_slug
+        });
+        for &(a, b, kind) in &facts.relations {
+            if let (Some(a), Some(b)) = (drugs.get(a), drugs.get(b)) {
+                self.relations.push(DrugRelation {
+                    drug: a.drug.clone(),
+                    related: b.drug.clone(),
+                    kind,
+                    source: item.to_owned(),
+                });
+            }
+        }
+        if let Some((label, code)) = facts.trial {
+            let drug = VOCABULARY
+                .lookup(&code)
+                .map(|(d, _)| d.slug.clone())
+                .or_else(|| drugs.first().map(|m| m.drug.clone()));
+            self.trials.push(TrialReference {
+                slug: slugify(&label, 120),
+                label,
+                code: Some(code),
+                drug,
+                treatment: Some((category.to_owned(), slug.clone())),
+                source: item.to_owned(),
+            });
+        }
+        self.unverified.extend(facts.unverified);
+        Treatment {
+            slug,
+            name: facts.name,
+            status,
+            first_line,
+            position: siblings.len() as i32 + 1,
+            regimen,
+            drugs,
+            source: item.to_owned(),
+        }
     }
 
     /// Records the drugs of an item's mentions and returns the mentions by slug.
@@ -297,34 +303,32 @@ impl Builder {
 
     /// Adds a drug once, returning its slug.
     fn drug(&mut self, drug: &DrugRef, source: &str) -> String {
-        let slug = drug.slug();
+        let slug = drug.slug().to_owned();
         if self.drugs.iter().any(|d| d.slug == slug) {
             return slug;
         }
         let record = match drug {
-            DrugRef::Known(known) => match VOCABULARY.drug(known) {
-                Some(k) => Drug {
-                    slug: slug.clone(),
-                    generic_name: k.generic.clone(),
-                    names: k
-                        .names()
-                        .into_iter()
-                        .map(|(name, kind)| DrugName { name, kind })
-                        .collect(),
-                    drug_class: k.class.clone(),
-                    atc_code: k.atc.clone(),
-                    atc_code_previous: k.atc_previous.clone(),
-                    rxcui: k.rxcui.clone(),
-                    verified: true,
-                    in_trial: false,
-                    source: source.to_owned(),
-                },
-                None => return slug,
+            DrugRef::Known(k) => Drug {
+                slug: slug.clone(),
+                generic_name: k.generic.clone(),
+                names: k
+                    .names()
+                    .into_iter()
+                    .map(|(name, kind)| DrugName { name, kind })
+                    .collect(),
+                drug_class: k.class.clone(),
+                atc_code: k.atc.clone(),
+                atc_code_previous: k.atc_previous.clone(),
+                rxcui: k.rxcui.clone(),
+                verified: true,
+                in_trial: false,
+                source: source.to_owned(),
             },
             DrugRef::Unknown {
                 generic,
                 brand,
                 code,
+                ..
             } => {
                 let mut names = vec![DrugName {
                     name: generic.clone(),
@@ -359,21 +363,23 @@ impl Builder {
     }
 
     fn warning(&mut self, line: &str, category: Option<&str>) {
-        let text = WARNING_LABEL.replace(line, "").trim().to_owned();
-        let kind = if text.to_lowercase().contains("contra") {
+        let label = content::warning_label_len(line).unwrap_or(0);
+        let text = line[label..].trim().to_owned();
+        let kind = if contains_ignore_case(&text, "contra") {
             WarningKind::Contraindication
         } else {
             WarningKind::Caution
         };
+        // Find with the fast engine, then capture only inside the match.
         let population = WARNING_POPULATION
-            .captures(&text)
+            .find(&text)
+            .and_then(|m| WARNING_POPULATION.captures(m.as_str()))
             .and_then(|c| c.get(1))
             .map(|m| m.as_str().trim().to_owned());
         let drug = VOCABULARY
             .find_names(&text)
-            .first()
-            .map(|m| DrugRef::Known(m.drug.slug.clone()))
-            .map(|d| self.drug(&d, line));
+            .next()
+            .map(|m| self.drug(&DrugRef::Known(m.drug), line));
         let subject = drug
             .clone()
             .or_else(|| category.map(str::to_owned))
@@ -406,18 +412,35 @@ impl Builder {
 
 /// The main content as the extractor understood it, one paragraph or item per line, list items
 /// marked "• ". The same content in any markup gives the same text (and so the same hash).
-fn normalized_text(sections: &content::Sections) -> String {
-    let mut lines: Vec<String> = sections.intro.clone();
+fn normalized_text(sections: &content::Sections<'_>) -> String {
+    let mut text = String::new();
+    let mut line = |part: &str, item: bool| {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        if item {
+            text.push_str("• ");
+        }
+        text.push_str(part);
+    };
+    for paragraph in &sections.intro {
+        line(paragraph, false);
+    }
     for category in &sections.categories {
         for group in &category.groups {
-            lines.push(group.lead_in.clone());
-            lines.extend(group.items.iter().map(|item| format!("• {item}")));
+            line(&group.lead_in, false);
+            for item in &group.items {
+                line(item, true);
+            }
         }
-        lines.extend(category.warnings.iter().cloned());
+        for warning in &category.warnings {
+            line(warning, false);
+        }
     }
-    lines.extend(sections.outro.iter().cloned());
-    lines.extend(sections.loose_warnings.iter().cloned());
-    lines.join("\n")
+    for paragraph in sections.outro.iter().chain(&sections.loose_warnings) {
+        line(paragraph, false);
+    }
+    text
 }
 
 /// A treatment's slug: its regimen's name, the generic names it mentions, or its own words.
@@ -426,8 +449,26 @@ fn treatment_slug(facts: &ItemFacts) -> String {
         return slugify(&regimen.name, 80);
     }
     if !facts.mentions.is_empty() && facts.trial.is_none() {
-        let slugs: Vec<String> = facts.mentions.iter().map(|m| m.drug.slug()).collect();
-        return slugify(&slugs.join(" "), 80);
+        let mut slugs = String::new();
+        for mention in &facts.mentions {
+            if !slugs.is_empty() {
+                slugs.push(' ');
+            }
+            slugs.push_str(mention.drug.slug());
+        }
+        return slugify(&slugs, 80);
     }
     slugify(&facts.name, 80)
+}
+
+/// `slug`, or `slug-2`, `slug-3` … when a sibling already has it.
+fn unique_slug(slug: String, siblings: &[Treatment]) -> String {
+    let taken = |candidate: &str| siblings.iter().any(|t| t.slug == candidate);
+    if !taken(&slug) {
+        return slug;
+    }
+    (2..)
+        .map(|n| format!("{slug}-{n}"))
+        .find(|candidate| !taken(candidate))
+        .unwrap_or(slug)
 }

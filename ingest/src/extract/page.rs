@@ -182,7 +182,11 @@ fn navigation_run(lines: &[Line]) -> Option<std::ops::Range<usize>> {
 fn is_boilerplate(line: &Line, title: Option<&str>) -> bool {
     let text = line.text.as_str();
     let words = word_count(text);
-    if words <= 12 && BOILERPLATE.is_match(text) {
+    let may_be_boilerplate = text
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c.to_ascii_lowercase(), 'b' | 't' | 'c' | 'a' | '(' | '©'));
+    if words <= 12 && may_be_boilerplate && BOILERPLATE.is_match(text) {
         return true;
     }
     if title.is_some_and(|t| t.eq_ignore_ascii_case(text)) {

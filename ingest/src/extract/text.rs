@@ -7,63 +7,117 @@ pub fn collapse_whitespace(text: &str) -> String {
     out
 }
 
-/// Appends `text` to `out` with white space collapsed, trimmed at both ends.
+/// Appends `text` to `out` with white space collapsed, trimmed at both ends. Runs of words
+/// already separated by single spaces are copied whole.
 pub fn push_collapsed(out: &mut String, text: &str) {
     let start = out.len();
-    for word in text.split(|c: char| c.is_whitespace() || c == '\u{a0}') {
-        if word.is_empty() {
-            continue;
-        }
+    let append = |out: &mut String, run: &str| {
         if out.len() > start {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(run);
+    };
+    let bytes = text.as_bytes();
+    let mut run: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (space, len) = char_at(text, i);
+        if !space {
+            run.get_or_insert(i);
+            i += len;
+            // Most text is visible ASCII with single spaces: skip it without decoding.
+            let visible = |i: usize| bytes.get(i).is_some_and(|b| (b'!'..=b'~').contains(b));
+            loop {
+                if visible(i) {
+                    i += 1;
+                } else if bytes.get(i) == Some(&b' ') && visible(i + 1) {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+            continue;
+        }
+        let spaces_start = i;
+        i += len;
+        while i < bytes.len() {
+            let (space, len) = char_at(text, i);
+            if !space {
+                break;
+            }
+            i += len;
+        }
+        let single_space = i == spaces_start + 1 && bytes[spaces_start] == b' ';
+        if let Some(from) = run
+            && (!single_space || i == bytes.len())
+        {
+            append(out, &text[from..spaces_start]);
+            run = None;
+        }
+    }
+    if let Some(from) = run {
+        append(out, &text[from..]);
     }
 }
 
-/// Number of words in a text.
-pub fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
+/// Whether the character at byte `i` is white space (Unicode white space or a no-break space),
+/// and its length; ASCII without UTF-8 decoding.
+fn char_at(text: &str, i: usize) -> (bool, usize) {
+    match text.as_bytes()[i] {
+        b if b.is_ascii() => (b.is_ascii_whitespace() || b == 0x0b, 1),
+        _ => text[i..].chars().next().map_or((false, 1), |c| {
+            (c.is_whitespace() || c == '\u{a0}', c.len_utf8())
+        }),
+    }
+}
+
+/// Number of words in a text whose white space is collapsed (single spaces, trimmed), as every
+/// line's and link's text is.
+pub fn word_count(collapsed: &str) -> usize {
+    if collapsed.is_empty() {
+        return 0;
+    }
+    collapsed.bytes().filter(|&b| b == b' ').count() + 1
 }
 
 /// A URL-safe identifier: lowercase ASCII words joined by hyphens, at most `max` bytes, cut at a
 /// word boundary.
 pub fn slugify(text: &str, max: usize) -> String {
-    let full = if text.is_ascii() {
+    let mut slug = if text.is_ascii() {
         ascii_slug(text)
     } else {
         slug::slugify(text)
     };
-    if full.len() <= max {
-        return full;
+    if slug.len() > max {
+        // Cut after the last whole word that fits, or mid-word if the first word alone is too long.
+        let bytes = slug.as_bytes();
+        let cut = if bytes[max] == b'-' {
+            max
+        } else {
+            bytes[..max].iter().rposition(|&b| b == b'-').unwrap_or(max)
+        };
+        let cut = (0..=cut)
+            .rev()
+            .find(|&i| slug.is_char_boundary(i))
+            .unwrap_or(0);
+        slug.truncate(cut);
     }
-    let mut out = String::new();
-    for word in full.split('-') {
-        if !out.is_empty() && out.len() + 1 + word.len() > max {
-            break;
-        }
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(word);
-    }
-    out.truncate(max);
-    out
+    slug
 }
 
 /// `slug::slugify` for ASCII text, without its transliteration tables.
 fn ascii_slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
+    let words = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty());
+    for word in words {
+        if !out.is_empty() {
             out.push('-');
         }
+        out.push_str(word);
     }
-    while out.ends_with('-') {
-        out.pop();
-    }
+    out.make_ascii_lowercase();
     out
 }
 
@@ -119,9 +173,9 @@ pub fn has_several_sentences(text: &str) -> bool {
 /// "D. Kossove, M.D." — a single capital before the dot is an initial, not a sentence end.
 fn sentence_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = text.as_bytes();
-    (0..bytes.len())
+    memchr::memchr3_iter(b'.', b'!', b'?', bytes)
         .filter(move |&i| {
-            if !matches!(bytes[i], b'.' | b'!' | b'?') || bytes.get(i + 1) != Some(&b' ') {
+            if bytes.get(i + 1) != Some(&b' ') {
                 return false;
             }
             let then_capital = text[i + 2..].chars().next().is_some_and(char::is_uppercase);
@@ -135,11 +189,20 @@ fn sentence_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
 
 /// Case-insensitive ASCII substring test, without allocating.
 pub fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        haystack,
+    )
+    .any(|i| {
+        haystack
+            .get(i..i + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
 }
 
 #[cfg(test)]
@@ -161,6 +224,8 @@ mod tests {
             slugify("Removal of the primary tumor", 16),
             "removal-of-the"
         );
+        assert_eq!(slugify("Removal of the", 10), "removal-of");
+        assert_eq!(slugify("Leiomyosarcoma is rare", 5), "leiom");
     }
 
     #[test]
@@ -204,5 +269,24 @@ mod tests {
                 "Then more."
             ]
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_helpers_match_their_plain_definitions(
+            text in "[ a-zA-Z.!?\t\n\u{a0}\u{2003}\u{0b}é•]{0,40}",
+            needle in "[a-zA-Z ]{0,3}",
+        ) {
+            let words: Vec<&str> = text
+                .split(|c: char| c.is_whitespace() || c == '\u{a0}')
+                .filter(|w| !w.is_empty())
+                .collect();
+            proptest::prop_assert_eq!(collapse_whitespace(&text), words.join(" "));
+            proptest::prop_assert_eq!(word_count(&collapse_whitespace(&text)), words.len());
+            proptest::prop_assert_eq!(
+                contains_ignore_case(&text, &needle),
+                text.to_ascii_lowercase().contains(&needle.to_ascii_lowercase())
+            );
+        }
     }
 }
