@@ -108,14 +108,21 @@ pub fn slugify(text: &str, max: usize) -> String {
 /// `slug::slugify` for ASCII text, without its transliteration tables.
 fn ascii_slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let words = text
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty());
-    for word in words {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while bytes.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            i += 1;
+        }
         if !out.is_empty() {
             out.push('-');
         }
-        out.push_str(word);
+        out.push_str(&text[start..i]);
     }
     out.make_ascii_lowercase();
     out
