@@ -59,15 +59,13 @@ pub struct Mention {
     pub route: Option<Route>,
 }
 
-/// A regimen an item names.
+/// A regimen an item names; its drugs are the item's mentions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegimenRef {
     /// Its name ("Gem/Tax").
     pub name: String,
     /// Its components as written.
     pub components: String,
-    /// Its drugs.
-    pub drugs: Vec<Mention>,
 }
 
 /// What an item says.
@@ -143,8 +141,8 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
     if let Some((label, code)) = trial_reference(text) {
         facts.trial = Some((label, code));
     }
-    if let Some(regimen) = regimen(text, drug_context, &mut facts.unverified) {
-        facts.mentions = regimen.drugs.clone();
+    if let Some((regimen, drugs)) = regimen(text, drug_context, &mut facts.unverified) {
+        facts.mentions = drugs;
         facts.name = strip_item_punctuation(text);
         facts.regimen = Some(regimen);
         return facts;
@@ -212,7 +210,12 @@ fn trial_reference(text: &str) -> Option<(String, String)> {
     Some((whole, code))
 }
 
-fn regimen(text: &str, drug_context: bool, unverified: &mut Vec<String>) -> Option<RegimenRef> {
+/// A regimen and its drugs, in order.
+fn regimen(
+    text: &str,
+    drug_context: bool,
+    unverified: &mut Vec<String>,
+) -> Option<(RegimenRef, Vec<Mention>)> {
     let (name, parts) = regimen_parts(text)?;
     let mut drugs = Vec::new();
     for part in parts.split('+').map(str::trim).filter(|p| !p.is_empty()) {
@@ -230,11 +233,11 @@ fn regimen(text: &str, drug_context: bool, unverified: &mut Vec<String>) -> Opti
             route: None,
         });
     }
-    (drugs.len() >= 2).then(|| RegimenRef {
+    let regimen = RegimenRef {
         name: name.to_owned(),
         components: parts.trim().to_owned(),
-        drugs,
-    })
+    };
+    (drugs.len() >= 2).then_some((regimen, drugs))
 }
 
 /// "Name (A + B + C)" gives the name and "A + B + C"; a bare "A + B + C" gives itself twice.
@@ -439,7 +442,7 @@ mod tests {
         let regimen = facts.regimen.expect("a regimen");
         assert_eq!(regimen.name, "AIM");
         assert_eq!(regimen.components, "Adriamycin + Ifex + Mesna");
-        let drugs: Vec<_> = regimen.drugs.iter().map(|m| m.drug.slug()).collect();
+        let drugs: Vec<_> = facts.mentions.iter().map(|m| m.drug.slug()).collect();
         assert_eq!(drugs, ["doxorubicin", "ifosfamide", "mesna"]);
     }
 

@@ -208,13 +208,14 @@ impl Builder {
         for warning in &raw.warnings {
             self.warning(warning, Some(&slug));
         }
+        let description = raw.description.to_string();
         self.categories.push(Category {
             slug,
             name,
-            description: raw.description.clone().into_owned(),
+            source: description.clone(),
+            description,
             scope,
             position: index as i32 + 1,
-            source: raw.description.clone().into_owned(),
             treatments,
         });
     }
