@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use lmsdr_api::cli::Cli;
 
+/// mimalloc rather than the system allocator: parsing and extraction make many small, short-lived
+/// allocations, which it serves faster and with less fragmentation (see `just bench`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     lmsdr_api::telemetry::init();

@@ -2,7 +2,8 @@
 //! least 10x cheaper, thanks to 304s) and peak memory (target: flat as the site grows — 1,000
 //! against 5,000 pages). Each size runs in a child process of its own, so peak RSS is its own.
 //!
-//! Run with `just bench-sync` (or `cargo bench -p lmsdr-ingest --bench sync`).
+//! Run with `just bench-sync` (or `cargo bench -p lmsdr-ingest --bench sync`). It runs on the
+//! allocator the `lmsdr` binary ships with (mimalloc).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -15,6 +16,9 @@ use axum::routing::get;
 use lmsdr_ingest::sync::{self, Quiet, SyncOptions};
 use lmsdr_ingest::testing::TestDb;
 use url::Url;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const FAN_OUT: usize = 10;
 

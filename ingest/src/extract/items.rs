@@ -4,11 +4,12 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use lmsdr_entity::sea_orm_active_enums::{DrugRelationKind, Route};
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 use super::text::{contains_ignore_case, normalize_name, slugify};
-use super::vocabulary::{KnownDrug, VOCABULARY};
+use super::vocabulary::{KnownDrug, VOCABULARY, stands_alone};
 
 /// A drug as an item names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,35 +103,36 @@ static SEE_ALSO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s*\(\s*see(?-u:\b)[^)]*\)\s*$").expect("see-also pattern is valid")
 });
 
-const ROUTES: &[(&str, Route)] = &[
-    (
-        r"(?i)(?-u:\b)(?:oral|orally|by mouth|p\.o\.)(?:\W|$)",
-        Route::Oral,
-    ),
-    (
-        r"(?i)(?-u:\b)(?:intravenous|intravenously|i\.v\.|IV|infusion)(?:\W|$)",
-        Route::Intravenous,
-    ),
-    (
-        r"(?i)(?-u:\b)(?:subcutaneous|subcutaneously)(?-u:\b)",
-        Route::Subcutaneous,
-    ),
-    (
-        r"(?i)(?-u:\b)(?:intramuscular|intramuscularly)(?-u:\b)",
-        Route::Intramuscular,
-    ),
-    (r"(?i)(?-u:\b)(?:topical|topically)(?-u:\b)", Route::Topical),
-    (
-        r"(?i)(?-u:\b)(?:intra-?arterial|intra-?arterially)(?-u:\b)",
-        Route::Intraarterial,
-    ),
-    (
-        r"(?i)(?-u:\b)(?:intraperitoneal|intraperitoneally)(?-u:\b)",
-        Route::Intraperitoneal,
-    ),
+/// Words that give a route, grouped by route; where an item gives several routes, the earlier
+/// group wins.
+const ROUTE_WORDS: &[(&str, Route)] = &[
+    ("oral", Route::Oral),
+    ("orally", Route::Oral),
+    ("by mouth", Route::Oral),
+    ("p.o.", Route::Oral),
+    ("intravenous", Route::Intravenous),
+    ("intravenously", Route::Intravenous),
+    ("i.v.", Route::Intravenous),
+    ("iv", Route::Intravenous),
+    ("infusion", Route::Intravenous),
+    ("subcutaneous", Route::Subcutaneous),
+    ("subcutaneously", Route::Subcutaneous),
+    ("intramuscular", Route::Intramuscular),
+    ("intramuscularly", Route::Intramuscular),
+    ("topical", Route::Topical),
+    ("topically", Route::Topical),
+    ("intra-arterial", Route::Intraarterial),
+    ("intraarterial", Route::Intraarterial),
+    ("intra-arterially", Route::Intraarterial),
+    ("intraarterially", Route::Intraarterial),
+    ("intraperitoneal", Route::Intraperitoneal),
+    ("intraperitoneally", Route::Intraperitoneal),
 ];
-static ROUTE_PATTERNS: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new(ROUTES.iter().map(|(pattern, _)| pattern)).expect("route patterns are valid")
+static ROUTE_PATTERN: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(ROUTE_WORDS.iter().map(|(word, _)| word))
+        .expect("route words are valid")
 });
 
 /// Reads an item: a line's text, its white space already collapsed. `drug_context` says whether
@@ -278,12 +280,14 @@ fn include_closing_paren(text: &str, start: usize, end: usize) -> usize {
     end
 }
 
+/// The route a text gives, by the words standing alone in it.
 fn route_in(tail: &str) -> Option<Route> {
-    if !tail.chars().any(char::is_alphabetic) {
-        return None;
-    }
-    let first = ROUTE_PATTERNS.matches(tail).into_iter().next()?;
-    ROUTES.get(first).map(|(_, route)| *route)
+    let first = ROUTE_PATTERN
+        .find_overlapping_iter(tail)
+        .filter(|m| stands_alone(tail, m.start(), m.end()))
+        .map(|m| m.pattern().as_usize())
+        .min()?;
+    ROUTE_WORDS.get(first).map(|&(_, route)| route)
 }
 
 /// A "Brand (generic)" pair: a capitalised word, then a lowercase word alone in brackets.
@@ -465,6 +469,17 @@ mod tests {
             ]
         );
         assert_eq!(facts.relations, [(0, 1, DrugRelationKind::SameDrugAs)]);
+    }
+
+    #[test]
+    fn routes_are_whole_words_and_the_first_route_group_wins() {
+        assert_eq!(route_in(" given orally"), Some(Route::Oral));
+        assert_eq!(route_in(", p.o. or IV"), Some(Route::Oral));
+        assert_eq!(route_in(" by IV infusion"), Some(Route::Intravenous));
+        assert_eq!(route_in(" intra-arterially"), Some(Route::Intraarterial));
+        assert_eq!(route_in(" Intraperitoneal"), Some(Route::Intraperitoneal));
+        assert_eq!(route_in(" ivory, oralis, topicals"), None);
+        assert_eq!(route_in(")"), None);
     }
 
     #[test]

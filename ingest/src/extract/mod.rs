@@ -79,8 +79,14 @@ static POPULATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)for\s+((?:[a-z-]+\s+){0,3}?(?:LMS|leiomyosarcoma|women|men|patients|children|adults))(?-u:\b)")
         .expect("valid")
 });
+/// What introduces the population a warning applies to; the population runs from there to the
+/// first [`WARNING_POPULATION_END`].
 static WARNING_POPULATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:contra-?indicated|not recommended|should not be used|avoided?)\s+(?:for|in)\s+(.+?)(?:\s+in\s+recent\s+stud(?:y|ies)|\s+(?:because|due|by|since)(?-u:\b)|[.;,]|$)")
+    Regex::new(r"(?i)(?:contra-?indicated|not recommended|should not be used|avoid(?:ed)?)\s+(?:for|in)\s+")
+        .expect("valid")
+});
+static WARNING_POPULATION_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s+in\s+recent\s+stud(?:y|ies)|\s+(?:because|due|by|since)(?-u:\b)|[.;,]")
         .expect("valid")
 });
 static MENOPAUSAL: LazyLock<Regex> = LazyLock::new(|| {
@@ -169,18 +175,20 @@ impl Builder {
         let name = raw
             .known
             .map_or_else(|| raw.subject.clone(), |k| k.name.clone());
-        let investigational = INVESTIGATIONAL.is_match(&raw.description);
+        let investigational = (contains_ignore_case(&raw.description, "investigat")
+            || contains_ignore_case(&raw.description, "experimental"))
+            && INVESTIGATIONAL.is_match(&raw.description);
         let drug_context = DRUG_CONTEXT.is_match(&raw.description);
         let mut scope = Vec::new();
         for group in &raw.groups {
             if !contains_ignore_case(&group.lead_in, "for ") {
                 continue;
             }
-            // Find with the fast engine, then capture only inside each match.
-            let found = POPULATION.find_iter(&group.lead_in);
-            for c in found.filter_map(|m| POPULATION.captures(m.as_str())) {
+            for found in POPULATION.find_iter(&group.lead_in) {
+                // The match is "for", white space, then the population: no capture needed.
+                let named = found.as_str()["for".len()..].trim_start();
                 let population = MENOPAUSAL
-                    .replace_all(&c[1], |m: &regex::Captures<'_>| {
+                    .replace_all(named, |m: &regex::Captures<'_>| {
                         format!("{}-menopausal", m[1].to_lowercase())
                     })
                     .into_owned();
@@ -191,7 +199,8 @@ impl Builder {
         }
         let mut treatments: Vec<Treatment> = Vec::new();
         for group in &raw.groups {
-            let first_line = FIRST_LINE.is_match(last_sentence(&group.lead_in));
+            let lead_in = last_sentence(&group.lead_in);
+            let first_line = contains_ignore_case(lead_in, "first") && FIRST_LINE.is_match(lead_in);
             for &item in &group.items {
                 let status = if contains_ignore_case(item, "trial") && IN_TRIAL.is_match(item) {
                     TreatmentStatus::InTrial
@@ -371,12 +380,7 @@ impl Builder {
         } else {
             WarningKind::Caution
         };
-        // Find with the fast engine, then capture only inside the match.
-        let population = WARNING_POPULATION
-            .find(&text)
-            .and_then(|m| WARNING_POPULATION.captures(m.as_str()))
-            .and_then(|c| c.get(1))
-            .map(|m| m.as_str().trim().to_owned());
+        let population = warning_population(&text);
         let drug = VOCABULARY
             .find_names(&text)
             .next()
@@ -409,6 +413,17 @@ impl Builder {
             source: line.to_owned(),
         });
     }
+}
+
+/// The population a warning applies to: what follows "contra-indicated for" (and the like) up to
+/// the end of its clause, at least one character long.
+fn warning_population(text: &str) -> Option<String> {
+    let start = WARNING_POPULATION.find(text)?.end();
+    let first = text[start..].chars().next()?;
+    let end = WARNING_POPULATION_END
+        .find_at(text, start + first.len_utf8())
+        .map_or(text.len(), |m| m.start());
+    Some(text[start..end].trim().to_owned())
 }
 
 /// The main content as the extractor understood it, one paragraph or item per line, list items
@@ -472,4 +487,55 @@ fn unique_slug(slug: String, siblings: &[Treatment]) -> String {
         .map(|n| format!("{slug}-{n}"))
         .find(|candidate| !taken(candidate))
         .unwrap_or(slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The single pattern `warning_population` replaces: the population as its first capture.
+    static WARNING_POPULATION_CAPTURE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:contra-?indicated|not recommended|should not be used|avoid(?:ed)?)\s+(?:for|in)\s+(.+?)(?:\s+in\s+recent\s+stud(?:y|ies)|\s+(?:because|due|by|since)(?-u:\b)|[.;,]|$)")
+            .expect("valid")
+    });
+
+    #[test]
+    fn warning_populations_end_with_their_clause() {
+        let population = |text: &str| warning_population(text);
+        assert_eq!(
+            population("Tamoxifen has been contra-indicated for uterine LMS in recent studies.")
+                .as_deref(),
+            Some("uterine LMS")
+        );
+        assert_eq!(
+            population("Avoid in children because of growth effects").as_deref(),
+            Some("children")
+        );
+        assert_eq!(
+            population("Not recommended for patients bypassing surgery").as_deref(),
+            Some("patients bypassing surgery")
+        );
+        assert_eq!(population("Use with care."), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn warning_populations_match_the_single_pattern(
+            words in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "contra-indicated", "contraindicated", "not recommended", "avoid", "avoided",
+                    "should not be used", "for", "in", "uterine", "LMS", "because", "due", "by",
+                    "bypass", "since", "recent", "study", "studies", ".", ",", ";", "women", "é",
+                ][..]),
+                0..12,
+            ),
+        ) {
+            let text = words.join(" ");
+            let expected = WARNING_POPULATION_CAPTURE
+                .captures(&text)
+                .and_then(|c| c.get(1))
+                .map(|m| m.as_str().trim().to_owned());
+            proptest::prop_assert_eq!(warning_population(&text), expected);
+        }
+    }
 }

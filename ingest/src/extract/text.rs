@@ -84,7 +84,7 @@ pub fn word_count(collapsed: &str) -> usize {
 /// word boundary.
 pub fn slugify(text: &str, max: usize) -> String {
     let mut slug = if text.is_ascii() {
-        ascii_slug(text)
+        ascii_slug(text, max)
     } else {
         slug::slugify(text)
     };
@@ -105,12 +105,14 @@ pub fn slugify(text: &str, max: usize) -> String {
     slug
 }
 
-/// `slug::slugify` for ASCII text, without its transliteration tables.
-fn ascii_slug(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// `slug::slugify` for ASCII text, without its transliteration tables. It stops once the slug is
+/// longer than `max`: the bytes past that cannot change where [`slugify`] cuts.
+fn ascii_slug(text: &str, max: usize) -> String {
+    let limit = max.saturating_add(1);
+    let mut out: Vec<u8> = Vec::with_capacity(text.len().min(limit));
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
+    while i < bytes.len() && out.len() < limit {
         if !bytes[i].is_ascii_alphanumeric() {
             i += 1;
             continue;
@@ -120,12 +122,14 @@ fn ascii_slug(text: &str) -> String {
             i += 1;
         }
         if !out.is_empty() {
-            out.push('-');
+            out.push(b'-');
         }
-        out.push_str(&text[start..i]);
+        out.extend_from_slice(&bytes[start..i]);
     }
+    out.truncate(limit);
     out.make_ascii_lowercase();
-    out
+    // Only ASCII letters, digits and hyphens were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The key a drug name is matched and stored under: lowercase letters and digits only, so that
@@ -243,7 +247,11 @@ mod tests {
             "ET-743",
             "a_b",
         ] {
-            assert_eq!(ascii_slug(text), slug::slugify(text), "{text}");
+            assert_eq!(
+                ascii_slug(text, usize::MAX - 1),
+                slug::slugify(text),
+                "{text}"
+            );
         }
         assert_eq!(last_sentence("One. Two are: here:"), "Two are: here:");
     }
@@ -276,6 +284,45 @@ mod tests {
                 "Then more."
             ]
         );
+    }
+
+    /// `slugify` as first written: the slug crate's slug, cut at the last whole word that fits.
+    fn reference_slug(text: &str, max: usize) -> String {
+        let slug = slug::slugify(text);
+        if slug.len() <= max {
+            return slug;
+        }
+        let words: Vec<&str> = slug.split('-').collect();
+        let mut out = String::new();
+        for word in words {
+            let next = if out.is_empty() {
+                word.len()
+            } else {
+                out.len() + 1 + word.len()
+            };
+            if next > max {
+                break;
+            }
+            if !out.is_empty() {
+                out.push('-');
+            }
+            out.push_str(word);
+        }
+        if out.is_empty() {
+            slug[..max].to_owned()
+        } else {
+            out
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn slugs_match_the_slug_crate_cut_at_words(
+            text in "[ a-zA-Z0-9_+/().:-]{0,60}",
+            max in 1usize..40,
+        ) {
+            proptest::prop_assert_eq!(slugify(&text, max), reference_slug(&text, max));
+        }
     }
 
     proptest::proptest! {

@@ -5,7 +5,6 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use lmsdr_entity::sea_orm_active_enums::DrugNameKind;
-use regex::RegexSet;
 use serde::Deserialize;
 
 use super::text::normalize_name;
@@ -91,7 +90,9 @@ pub struct Vocabulary {
     names_pattern: AhoCorasick,
     /// For each pattern of `names_pattern`, the drug it names.
     pattern_drugs: Vec<usize>,
-    category_patterns: RegexSet,
+    category_terms: AhoCorasick,
+    /// For each pattern of `category_terms`, the category it identifies.
+    term_categories: Vec<usize>,
 }
 
 /// A vocabulary name found in a text.
@@ -131,23 +132,25 @@ impl Vocabulary {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&alternatives)
             .map_err(|e| e.to_string())?;
-        let category_patterns = RegexSet::new(file.category.iter().map(|category| {
-            let terms = category
-                .terms
-                .iter()
-                .map(|t| regex::escape(t))
-                .collect::<Vec<_>>()
-                .join("|");
-            format!(r"(?i)\b(?:{terms})\b")
-        }))
-        .map_err(|e| e.to_string())?;
+        // Standard semantics, so that every overlapping term is seen and file order decides.
+        let (terms, term_categories): (Vec<&str>, Vec<usize>) = file
+            .category
+            .iter()
+            .enumerate()
+            .flat_map(|(index, c)| c.terms.iter().map(move |t| (t.as_str(), index)))
+            .unzip();
+        let category_terms = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&terms)
+            .map_err(|e| e.to_string())?;
         Ok(Self {
             categories: file.category,
             drugs: file.drug,
             by_name,
             names_pattern,
             pattern_drugs,
-            category_patterns,
+            category_terms,
+            term_categories,
         })
     }
 
@@ -167,13 +170,9 @@ impl Vocabulary {
         &'v self,
         text: &'t str,
     ) -> impl Iterator<Item = NameMatch<'v>> + use<'v, 't> {
-        let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
         self.names_pattern
             .find_iter(text)
-            .filter(move |m| {
-                !is_word(text[..m.start()].chars().next_back())
-                    && !is_word(text[m.end()..].chars().next())
-            })
+            .filter(move |m| stands_alone(text, m.start(), m.end()))
             .filter_map(|m| {
                 let drug = self
                     .drugs
@@ -187,10 +186,22 @@ impl Vocabulary {
     }
 
     /// The known category a lead-in's subject names.
+    /// The first in file order of the categories whose terms stand in it as whole words.
     pub fn category_for(&self, subject: &str) -> Option<&KnownCategory> {
-        let first = self.category_patterns.matches(subject).into_iter().next()?;
-        self.categories.get(first)
+        let first = self
+            .category_terms
+            .find_overlapping_iter(subject)
+            .filter(|m| stands_alone(subject, m.start(), m.end()))
+            .filter_map(|m| self.term_categories.get(m.pattern().as_usize()))
+            .min()?;
+        self.categories.get(*first)
     }
+}
+
+/// Whether `text[start..end]` is not part of a longer word.
+pub fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    !is_word(text[..start].chars().next_back()) && !is_word(text[end..].chars().next())
 }
 
 #[cfg(test)]
@@ -239,5 +250,18 @@ mod tests {
             Some("chemotherapy")
         );
         assert!(VOCABULARY.category_for("Chemoembolization").is_none());
+        // Several categories named: the vocabulary's order decides, not the subject's.
+        assert_eq!(
+            VOCABULARY
+                .category_for("Hormonal chemotherapy")
+                .map(|c| c.slug.as_str()),
+            Some("chemotherapy")
+        );
+        assert_eq!(
+            VOCABULARY
+                .category_for("Interventional Radiology")
+                .map(|c| c.slug.as_str()),
+            Some("interventional-radiology")
+        );
     }
 }
