@@ -1,10 +1,8 @@
 //! Turning a page's bytes into text: size cap, binary detection and charset resolution.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
-use regex::bytes::Regex;
 
 use super::ExtractError;
 
@@ -40,11 +38,6 @@ pub enum CharsetSource {
     /// The declared charset did not fit the bytes; windows-1252 did.
     Repaired,
 }
-
-static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#)
-        .expect("meta charset pattern is valid")
-});
 
 /// Decodes a page: BOM first, then the HTTP header, then `<meta>`, then windows-1252.
 pub fn decode<'a>(
@@ -125,8 +118,77 @@ fn header_charset(content_type: &str) -> Option<&'static Encoding> {
 
 fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(META_PRESCAN_BYTES)];
-    let label = META_CHARSET.captures(head)?.get(1)?;
-    label_to_encoding(std::str::from_utf8(label.as_bytes()).ok()?)
+    label_to_encoding(std::str::from_utf8(meta_charset_label(head)?).ok()?)
+}
+
+/// The charset label of the first `<meta>` tag that declares one, in either form:
+/// `<meta charset="…">` or `<meta http-equiv="Content-Type" content="text/html; charset=…">`.
+fn meta_charset_label(head: &[u8]) -> Option<&[u8]> {
+    let mut at = 0;
+    while let Some(open) = memchr::memchr(b'<', &head[at..]).map(|i| at + i) {
+        at = open + 1;
+        let name_end = open + "<meta".len();
+        let is_meta = head
+            .get(open + 1..name_end)
+            .is_some_and(|name| name.eq_ignore_ascii_case(b"meta"))
+            && !head.get(name_end).is_some_and(|&b| is_word_byte(b));
+        if !is_meta {
+            continue;
+        }
+        let tag_end = memchr::memchr(b'>', &head[name_end..]).map_or(head.len(), |i| name_end + i);
+        if let Some(label) = charset_in(&head[name_end..tag_end]) {
+            return Some(label);
+        }
+    }
+    None
+}
+
+/// The label after the first `charset` = (quoted or not) in a tag's attributes.
+fn charset_in(attributes: &[u8]) -> Option<&[u8]> {
+    const KEY: &[u8] = b"charset";
+    let skip_spaces = |mut i: usize| {
+        while attributes.get(i).is_some_and(|&b| is_space(b)) {
+            i += 1;
+        }
+        i
+    };
+    let label_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-');
+    let mut from = 0;
+    while from + KEY.len() <= attributes.len() {
+        let Some(key) = attributes[from..]
+            .windows(KEY.len())
+            .position(|w| w.eq_ignore_ascii_case(KEY))
+            .map(|i| from + i)
+        else {
+            break;
+        };
+        from = key + 1;
+        let mut i = skip_spaces(key + KEY.len());
+        if attributes.get(i) != Some(&b'=') {
+            continue;
+        }
+        i = skip_spaces(i + 1);
+        if attributes.get(i).is_some_and(|&b| b == b'"' || b == b'\'') {
+            i = skip_spaces(i + 1);
+        }
+        let start = i;
+        while attributes.get(i).is_some_and(|&b| label_byte(b)) {
+            i += 1;
+        }
+        if i > start {
+            return Some(&attributes[start..i]);
+        }
+    }
+    None
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Letters, digits, `_`, and any byte of a non-ASCII character: what keeps `<meta` from ending.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || !b.is_ascii()
 }
 
 /// The WHATWG label lookup, with the HTML rule that a UTF-16 declaration in markup means UTF-8.
@@ -198,6 +260,31 @@ mod tests {
             decode(b"just some words", None),
             Err(ExtractError::NotHtml(_))
         ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn meta_prescan_matches_the_pattern_it_replaces(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "<meta", "<META ", "<metax", "<p>", " charset", "CharSet", "=", " ", "\n",
+                    "\"", "'", "utf-8", "windows-1252", ">", "x", ";",
+                    " http-equiv=\"Content-Type\" content=\"text/html; ",
+                ][..]),
+                0..14,
+            ),
+        ) {
+            let head = pieces.concat();
+            let pattern = regex::bytes::Regex::new(
+                r#"(?i)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#,
+            )
+            .expect("valid");
+            let expected = pattern
+                .captures(head.as_bytes())
+                .and_then(|c| c.get(1))
+                .map(|m| m.as_bytes());
+            proptest::prop_assert_eq!(meta_charset_label(head.as_bytes()), expected);
+        }
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub struct ItemFacts {
     pub relations: Vec<(usize, usize, DrugRelationKind)>,
     /// A trial reference: its label and code.
     pub trial: Option<(String, String)>,
+    /// Whether the item says it is in a trial ("in clinical trials").
+    pub in_trial: bool,
     /// Drug-like names the vocabulary lacks.
     pub unverified: Vec<String>,
 }
@@ -92,6 +94,10 @@ static CODE_NAME: LazyLock<Regex> = LazyLock::new(|| {
 static TRIAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?P<code>[A-Z]{1,6}-?\d{3,}[A-Z0-9-]*)\s+(?:trial|study)(?-u:\b)")
         .expect("trial pattern is valid")
+});
+static IN_TRIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:in (?:a )?(?:clinical )?trials?|clinical trial)(?-u:\b)")
+        .expect("valid")
 });
 static SAME_DRUG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -140,9 +146,9 @@ static ROUTE_PATTERN: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// say, procedures ("RFA (radio frequency ablation)").
 pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
     let mut facts = ItemFacts::default();
-    if let Some((label, code)) = trial_reference(text) {
-        facts.trial = Some((label, code));
-    }
+    let says_trial = contains_ignore_case(text, "trial");
+    facts.in_trial = says_trial && IN_TRIAL.is_match(text);
+    facts.trial = trial_reference(text, says_trial);
     if let Some((regimen, drugs)) = regimen(text, drug_context, &mut facts.unverified) {
         facts.mentions = drugs;
         facts.name = strip_item_punctuation(text);
@@ -202,8 +208,8 @@ fn mentions_code(mention: &Mention, code: &str) -> bool {
 }
 
 /// The label and code of a trial the item refers to ("see the AP23573 trial").
-fn trial_reference(text: &str) -> Option<(String, String)> {
-    if !contains_ignore_case(text, "trial") && !contains_ignore_case(text, "study") {
+fn trial_reference(text: &str, says_trial: bool) -> Option<(String, String)> {
+    if !says_trial && !contains_ignore_case(text, "study") {
         return None;
     }
     let captures = TRIAL.captures(text)?;

@@ -65,10 +65,6 @@ static INVESTIGATIONAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:experimental|investigational|early stages? of investigation|under investigation)(?-u:\b)")
         .expect("valid")
 });
-static IN_TRIAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:in (?:a )?(?:clinical )?trials?|clinical trial)(?-u:\b)")
-        .expect("valid")
-});
 static FIRST_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)first[- ]line(?-u:\b)").expect("valid"));
 static DRUG_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
@@ -202,14 +198,14 @@ impl Builder {
             let lead_in = last_sentence(&group.lead_in);
             let first_line = contains_ignore_case(lead_in, "first") && FIRST_LINE.is_match(lead_in);
             for &item in &group.items {
-                let status = if contains_ignore_case(item, "trial") && IN_TRIAL.is_match(item) {
+                let facts = items::analyze(item, drug_context);
+                let status = if facts.in_trial {
                     TreatmentStatus::InTrial
                 } else if investigational {
                     TreatmentStatus::Investigational
                 } else {
                     TreatmentStatus::Standard
                 };
-                let facts = items::analyze(item, drug_context);
                 let treatment = self.treatment(item, facts, &slug, &treatments, status, first_line);
                 treatments.push(treatment);
             }

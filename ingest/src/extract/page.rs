@@ -93,11 +93,15 @@ pub fn frame(html: &Html, lines: Vec<Line>, base: &Url) -> Frame {
 
 /// Resolves a link against the page's URL; `None` for fragments, mail and script links.
 pub fn resolve(base: &Url, href: &str) -> Option<Url> {
-    let lower = href.trim().to_ascii_lowercase();
-    if lower.starts_with('#') || lower.starts_with("mailto:") || lower.starts_with("javascript:") {
+    let href = href.trim();
+    let has_scheme = |scheme: &str| {
+        href.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    if href.starts_with('#') || has_scheme("mailto:") || has_scheme("javascript:") {
         return None;
     }
-    let mut url = base.join(href.trim()).ok()?;
+    let mut url = base.join(href).ok()?;
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
@@ -107,10 +111,10 @@ pub fn resolve(base: &Url, href: &str) -> Option<Url> {
 
 /// Whether a URL leaves the base URL's site (`www.` does not count).
 pub fn is_external(base: &Url, url: &Url) -> bool {
-    let host = |u: &Url| {
-        u.host_str()
-            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
-    };
+    // Parsed URLs hold their host in lowercase already.
+    fn host(url: &Url) -> Option<&str> {
+        url.host_str().map(|h| h.trim_start_matches("www."))
+    }
     host(base) != host(url)
 }
 
@@ -304,6 +308,11 @@ mod tests {
             &Url::parse("http://example.org/").expect("url")
         ));
         assert!(resolve(&base, "mailto:a@b.org").is_none());
+        assert!(resolve(&base, " JavaScript:void(0)").is_none());
+        assert!(!is_external(
+            &base,
+            &Url::parse("HTTP://WWW.LMSDR.ORG/x").expect("url")
+        ));
         assert!(resolve(&base, "#top").is_none());
     }
 }
