@@ -8,6 +8,7 @@ pub mod content;
 pub mod decode;
 pub mod document;
 pub mod items;
+pub mod keywords;
 pub mod lines;
 pub mod page;
 pub mod text;
@@ -27,6 +28,7 @@ pub use document::*;
 
 use content::RawCategory;
 use items::{DrugRef, ItemFacts, Mention};
+use keywords::Keywords;
 use text::{contains_ignore_case, last_sentence, sentences, slugify};
 use vocabulary::VOCABULARY;
 
@@ -61,15 +63,33 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)informational purposes|not recommending|not an endorsement|should be made by the patient|consult (?:your|a) (?:physician|doctor)|not (?:intended as )?medical advice")
         .expect("valid")
 });
-static INVESTIGATIONAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:experimental|investigational|early stages? of investigation|under investigation)(?-u:\b)")
-        .expect("valid")
+static INVESTIGATIONAL: LazyLock<Keywords> = LazyLock::new(|| {
+    Keywords::new(&[
+        "experimental",
+        "investigational",
+        "early stage of investigation",
+        "early stages of investigation",
+        "under investigation",
+    ])
 });
-static FIRST_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)first[- ]line(?-u:\b)").expect("valid"));
-static DRUG_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:drugs?|agents?|chemo[a-z]*|inhibitors?|blockers?|medications?|medicines?)(?-u:\b)")
-        .expect("valid")
+static FIRST_LINE: LazyLock<Keywords> =
+    LazyLock::new(|| Keywords::new(&["first-line", "first line"]));
+static DRUG_CONTEXT: LazyLock<Keywords> = LazyLock::new(|| {
+    Keywords::new(&[
+        "drug",
+        "drugs",
+        "agent",
+        "agents",
+        "chemo*",
+        "inhibitor",
+        "inhibitors",
+        "blocker",
+        "blockers",
+        "medication",
+        "medications",
+        "medicine",
+        "medicines",
+    ])
 });
 static POPULATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)for\s+((?:[a-z-]+\s+){0,3}?(?:LMS|leiomyosarcoma|women|men|patients|children|adults))(?-u:\b)")
@@ -171,10 +191,8 @@ impl Builder {
         let name = raw
             .known
             .map_or_else(|| raw.subject.clone(), |k| k.name.clone());
-        let investigational = (contains_ignore_case(&raw.description, "investigat")
-            || contains_ignore_case(&raw.description, "experimental"))
-            && INVESTIGATIONAL.is_match(&raw.description);
-        let drug_context = DRUG_CONTEXT.is_match(&raw.description);
+        let investigational = INVESTIGATIONAL.any_in(&raw.description);
+        let drug_context = DRUG_CONTEXT.any_in(&raw.description);
         let mut scope = Vec::new();
         for group in &raw.groups {
             if !contains_ignore_case(&group.lead_in, "for ") {
@@ -183,11 +201,15 @@ impl Builder {
             for found in POPULATION.find_iter(&group.lead_in) {
                 // The match is "for", white space, then the population: no capture needed.
                 let named = found.as_str()["for".len()..].trim_start();
-                let population = MENOPAUSAL
-                    .replace_all(named, |m: &regex::Captures<'_>| {
-                        format!("{}-menopausal", m[1].to_lowercase())
-                    })
-                    .into_owned();
+                let population = if contains_ignore_case(named, "menopausal") {
+                    MENOPAUSAL
+                        .replace_all(named, |m: &regex::Captures<'_>| {
+                            format!("{}-menopausal", m[1].to_lowercase())
+                        })
+                        .into_owned()
+                } else {
+                    named.to_owned()
+                };
                 if !population.eq_ignore_ascii_case("lms") && !scope.contains(&population) {
                     scope.push(population);
                 }
@@ -195,8 +217,7 @@ impl Builder {
         }
         let mut treatments: Vec<Treatment> = Vec::new();
         for group in &raw.groups {
-            let lead_in = last_sentence(&group.lead_in);
-            let first_line = contains_ignore_case(lead_in, "first") && FIRST_LINE.is_match(lead_in);
+            let first_line = FIRST_LINE.any_in(last_sentence(&group.lead_in));
             for &item in &group.items {
                 let facts = items::analyze(item, drug_context);
                 let status = if facts.in_trial {
@@ -237,7 +258,7 @@ impl Builder {
     ) -> Treatment {
         let slug = unique_slug(treatment_slug(&facts), siblings);
         let in_trial = status == TreatmentStatus::InTrial || facts.trial.is_some();
-        let drugs = self.mentions(&facts.mentions, item, in_trial);
+        let drugs = self.mentions(facts.mentions, item, in_trial);
         let regimen = facts.regimen.map(|r| {
             let regimen_slug = slugify(&r.name, 80);
             if !self.regimens.iter().any(|x| x.slug == regimen_slug) {
@@ -290,9 +311,14 @@ impl Builder {
     }
 
     /// Records the drugs of an item's mentions and returns the mentions by slug.
-    fn mentions(&mut self, mentions: &[Mention], source: &str, in_trial: bool) -> Vec<DrugMention> {
+    fn mentions(
+        &mut self,
+        mentions: Vec<Mention>,
+        source: &str,
+        in_trial: bool,
+    ) -> Vec<DrugMention> {
         mentions
-            .iter()
+            .into_iter()
             .map(|m| {
                 let slug = self.drug(&m.drug, source);
                 if in_trial && let Some(drug) = self.drugs.iter_mut().find(|d| d.slug == slug) {
@@ -300,7 +326,7 @@ impl Builder {
                 }
                 DrugMention {
                     drug: slug,
-                    name_as_written: m.name_as_written.clone(),
+                    name_as_written: m.name_as_written,
                     route: m.route,
                 }
             })
@@ -512,6 +538,35 @@ mod tests {
             Some("patients bypassing surgery")
         );
         assert_eq!(population("Use with care."), None);
+    }
+
+    /// The patterns the keyword sets replaced, as oracles.
+    static CATEGORY_ORACLES: LazyLock<Vec<(&'static Keywords, Regex)>> = LazyLock::new(|| {
+        vec![
+            (&*INVESTIGATIONAL, Regex::new(r"(?i)(?-u:\b)(?:experimental|investigational|early stages? of investigation|under investigation)(?-u:\b)").expect("valid")),
+            (&*FIRST_LINE, Regex::new(r"(?i)(?-u:\b)first[- ]line(?-u:\b)").expect("valid")),
+            (&*DRUG_CONTEXT, Regex::new(r"(?i)(?-u:\b)(?:drugs?|agents?|chemo[a-z]*|inhibitors?|blockers?|medications?|medicines?)(?-u:\b)").expect("valid")),
+        ]
+    });
+
+    proptest::proptest! {
+        #[test]
+        fn category_keywords_match_the_patterns_they_replace(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "experimental", "investigational", "early", "stage", "stages", "of",
+                    "investigation", "under", "first", "line", "first-line", "drug", "drugs",
+                    "Agents", "chemo", "therapy", "inhibitor", "blockers", "medication",
+                    "medicines", "x", "2", "_", " ", " ", "-", ".", "é",
+                ][..]),
+                0..10,
+            ),
+        ) {
+            let text = pieces.concat();
+            for (keywords, oracle) in CATEGORY_ORACLES.iter() {
+                proptest::prop_assert_eq!(keywords.any_in(&text), oracle.is_match(&text), "{}", oracle);
+            }
+        }
     }
 
     proptest::proptest! {
