@@ -76,6 +76,11 @@ pub fn is_warning(text: &str) -> bool {
 /// The length of a warning's label ("Warning: "), white space after it included.
 pub fn warning_label_len(text: &str) -> Option<usize> {
     let rest = text.trim_start();
+    // Every warning word starts with one of these letters: most lines stop here.
+    let first = rest.as_bytes().first()?.to_ascii_lowercase();
+    if !matches!(first, b'w' | b'c' | b'i' | b'a') {
+        return None;
+    }
     let word_end = rest
         .find(|c: char| !c.is_ascii_alphabetic())
         .unwrap_or(rest.len());

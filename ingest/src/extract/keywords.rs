@@ -40,7 +40,8 @@ impl Keywords {
                     end += 1;
                 }
             }
-            !(m.start() > 0 && word(m.start() - 1)) && !word(end)
+            let starts_word = m.start() == 0 || !word(m.start() - 1);
+            starts_word && !word(end)
         })
     }
 }

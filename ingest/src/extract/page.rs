@@ -185,12 +185,11 @@ fn navigation_run(lines: &[Line]) -> Option<std::ops::Range<usize>> {
 
 fn is_boilerplate(line: &Line, title: Option<&str>) -> bool {
     let text = line.text.as_str();
-    let words = word_count(text);
     let may_be_boilerplate = text
         .chars()
         .next()
         .is_some_and(|c| matches!(c.to_ascii_lowercase(), 'b' | 't' | 'c' | 'a' | '(' | '©'));
-    if words <= 12 && may_be_boilerplate && BOILERPLATE.is_match(text) {
+    if may_be_boilerplate && word_count(text) <= 12 && BOILERPLATE.is_match(text) {
         return true;
     }
     if title.is_some_and(|t| t.eq_ignore_ascii_case(text)) {
@@ -202,7 +201,9 @@ fn is_boilerplate(line: &Line, title: Option<&str>) -> bool {
     if only_fragment_links {
         return true;
     }
-    matches!(line.zone, Zone::Header | Zone::Footer | Zone::Nav) && words <= 8 && !line.list_item
+    matches!(line.zone, Zone::Header | Zone::Footer | Zone::Nav)
+        && !line.list_item
+        && word_count(text) <= 8
 }
 
 /// Reads a "Last Edited - 1 August 2012 08:59 am" stamp.

@@ -10,6 +10,10 @@ pub fn collapse_whitespace(text: &str) -> String {
 /// Appends `text` to `out` with white space collapsed, trimmed at both ends. Runs of words
 /// already separated by single spaces are copied whole.
 pub fn push_collapsed(out: &mut String, text: &str) {
+    if is_collapsed(text) {
+        out.push_str(text);
+        return;
+    }
     let start = out.len();
     let append = |out: &mut String, run: &str| {
         if out.len() > start {
@@ -58,6 +62,19 @@ pub fn push_collapsed(out: &mut String, text: &str) {
     if let Some(from) = run {
         append(out, &text[from..]);
     }
+}
+
+/// Whether a text is visible ASCII with single spaces between words, as most text is: nothing to
+/// collapse. Checked without early exits, so that it compiles to vector instructions.
+fn is_collapsed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let visible = |b: u8| (b'!'..=b'~').contains(&b);
+    let edges =
+        bytes.first().is_none_or(|&b| visible(b)) && bytes.last().is_none_or(|&b| visible(b));
+    let plain = bytes
+        .iter()
+        .fold(true, |plain, &b| plain & (visible(b) | (b == b' ')));
+    edges && plain && memchr::memmem::find(bytes, b"  ").is_none()
 }
 
 /// Whether the character at byte `i` is white space (Unicode white space or a no-break space),
@@ -335,6 +352,9 @@ mod tests {
                 .filter(|w| !w.is_empty())
                 .collect();
             proptest::prop_assert_eq!(collapse_whitespace(&text), words.join(" "));
+            let mut appended = String::from("x");
+            push_collapsed(&mut appended, &text);
+            proptest::prop_assert_eq!(appended, format!("x{}", words.join(" ")));
             proptest::prop_assert_eq!(word_count(&collapse_whitespace(&text)), words.len());
             proptest::prop_assert_eq!(
                 contains_ignore_case(&text, &needle),
