@@ -14,7 +14,7 @@ pub mod page;
 pub mod text;
 pub mod vocabulary;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
 
 use lmsdr_entity::sea_orm_active_enums::{DrugNameKind, TreatmentStatus, WarningKind};
@@ -177,6 +177,8 @@ struct Builder {
     categories: Vec<Category>,
     drugs: Vec<Drug>,
     regimens: Vec<Regimen>,
+    /// The slugs in `regimens`, for a lookup that does not grow with the page.
+    regimen_slugs: HashSet<String>,
     relations: Vec<DrugRelation>,
     warnings: Vec<Warning>,
     trials: Vec<TrialReference>,
@@ -261,7 +263,7 @@ impl Builder {
         let drugs = self.mentions(facts.mentions, item, in_trial);
         let regimen = facts.regimen.map(|r| {
             let regimen_slug = slugify(&r.name, 80);
-            if !self.regimens.iter().any(|x| x.slug == regimen_slug) {
+            if self.regimen_slugs.insert(regimen_slug.clone()) {
                 self.regimens.push(Regimen {
                     slug: regimen_slug.clone(),
                     name: r.name,
