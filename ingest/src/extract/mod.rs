@@ -123,6 +123,7 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
         .collect::<Vec<_>>();
 
     let mut builder = Builder::default();
+    builder.categories.reserve(sections.categories.len());
     for (index, raw) in sections.categories.iter().enumerate() {
         builder.category(raw, index);
     }
@@ -197,7 +198,8 @@ impl Builder {
                 }
             }
         }
-        let mut treatments: Vec<Treatment> = Vec::new();
+        let mut treatments: Vec<Treatment> =
+            Vec::with_capacity(raw.groups.iter().map(|g| g.items.len()).sum());
         for group in &raw.groups {
             let first_line = FIRST_LINE.is_match(last_sentence(&group.lead_in));
             for &item in &group.items {

@@ -65,7 +65,7 @@ pub fn frame(html: &Html, lines: Vec<Line>, base: &Url) -> Frame {
         .unwrap_or_default();
 
     let mut stamp = None;
-    let mut content = Vec::new();
+    let mut content = Vec::with_capacity(lines.len());
     for (index, line) in lines.into_iter().enumerate() {
         if nav_run.as_ref().is_some_and(|run| run.contains(&index)) {
             continue;
