@@ -5,6 +5,7 @@
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
+use memchr::memmem;
 use lmsdr_entity::sea_orm_active_enums::{DrugRelationKind, Route};
 use regex::Regex;
 
@@ -99,6 +100,10 @@ static IN_TRIAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:in (?:a )?(?:clinical )?trials?|clinical trial)(?-u:\b)")
         .expect("valid")
 });
+static TRIAL_WORD: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("trial"));
+static STUDY_WORD: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("study"));
 static SAME_DRUG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)(?-u:\b)(?:same drug as|same as|identical to|equivalent to|the oral form of)(?-u:\b)",
@@ -146,9 +151,14 @@ static ROUTE_PATTERN: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// say, procedures ("RFA (radio frequency ablation)").
 pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
     let mut facts = ItemFacts::default();
-    let says_trial = contains_ignore_case(text, "trial");
+    // Lowercased once, the item is searched for plain words faster than case-insensitively.
+    let lower = text.to_ascii_lowercase();
+    let says = |word: &memmem::Finder<'_>| word.find(lower.as_bytes()).is_some();
+    let says_trial = says(&TRIAL_WORD);
     facts.in_trial = says_trial && IN_TRIAL.is_match(text);
-    facts.trial = trial_reference(text, says_trial);
+    if says_trial || says(&STUDY_WORD) {
+        facts.trial = trial_reference(text);
+    }
     if let Some((regimen, drugs)) = regimen(text, drug_context, &mut facts.unverified) {
         facts.mentions = drugs;
         facts.name = strip_item_punctuation(text);
@@ -208,10 +218,7 @@ fn mentions_code(mention: &Mention, code: &str) -> bool {
 }
 
 /// The label and code of a trial the item refers to ("see the AP23573 trial").
-fn trial_reference(text: &str, says_trial: bool) -> Option<(String, String)> {
-    if !says_trial && !contains_ignore_case(text, "study") {
-        return None;
-    }
+fn trial_reference(text: &str) -> Option<(String, String)> {
     let captures = TRIAL.captures(text)?;
     let whole = captures.get(0)?.as_str().to_owned();
     let code = captures.name("code")?.as_str().to_owned();
