@@ -5,8 +5,8 @@
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
-use memchr::memmem;
 use lmsdr_entity::sea_orm_active_enums::{DrugRelationKind, Route};
+use memchr::memmem;
 use regex::Regex;
 
 use super::text::{contains_ignore_case, normalize_name, slugify};
