@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lmsdr_ingest::sync::{self, Quiet, SyncOptions};
 use lmsdr_ingest::testing::TestDb;
+use lmsdr_ingest::testing::site::serve_on_loopback;
 use url::Url;
 
 #[global_allocator]
@@ -64,14 +65,7 @@ async fn serve(total: usize) -> String {
             }),
         )
         .fallback(|| async { StatusCode::NOT_FOUND });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    base
+    serve_on_loopback(app).await
 }
 
 fn peak_rss_kib() -> u64 {

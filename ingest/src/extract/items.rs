@@ -9,8 +9,8 @@ use lmsdr_entity::sea_orm_active_enums::{DrugRelationKind, Route};
 use memchr::memmem;
 use regex::Regex;
 
-use super::text::{contains_ignore_case, normalize_name, slugify};
-use super::vocabulary::{KnownDrug, VOCABULARY, stands_alone};
+use super::text::{contains_ignore_case, normalize_name, slugify, stands_alone};
+use super::vocabulary::{KnownDrug, VOCABULARY};
 
 /// A drug as an item names it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -507,21 +507,22 @@ mod tests {
 
     #[test]
     fn warning_populations_end_with_their_clause() {
-        let population = |text: &str| warning_population(text);
         assert_eq!(
-            population("Tamoxifen has been contra-indicated for uterine LMS in recent studies.")
-                .as_deref(),
+            warning_population(
+                "Tamoxifen has been contra-indicated for uterine LMS in recent studies."
+            )
+            .as_deref(),
             Some("uterine LMS")
         );
         assert_eq!(
-            population("Avoid in children because of growth effects").as_deref(),
+            warning_population("Avoid in children because of growth effects").as_deref(),
             Some("children")
         );
         assert_eq!(
-            population("Not recommended for patients bypassing surgery").as_deref(),
+            warning_population("Not recommended for patients bypassing surgery").as_deref(),
             Some("patients bypassing surgery")
         );
-        assert_eq!(population("Use with care."), None);
+        assert_eq!(warning_population("Use with care."), None);
     }
 
     proptest::proptest! {

@@ -157,6 +157,12 @@ pub fn normalize_name(name: &str) -> String {
         .collect()
 }
 
+/// Whether `text[start..end]` is not part of a longer word.
+pub fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    !is_word(text[..start].chars().next_back()) && !is_word(text[end..].chars().next())
+}
+
 /// Splits a paragraph into sentences at `.`, `!` or `?` followed by a space and a capital.
 pub fn sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use lmsdr_entity::sea_orm_active_enums::DrugNameKind;
 use serde::Deserialize;
 
-use super::text::normalize_name;
+use super::text::{normalize_name, stands_alone};
 
 const SOURCE: &str = include_str!("../../data/vocabulary.toml");
 
@@ -196,12 +196,6 @@ impl Vocabulary {
             .min()?;
         self.categories.get(*first)
     }
-}
-
-/// Whether `text[start..end]` is not part of a longer word.
-pub fn stands_alone(text: &str, start: usize, end: usize) -> bool {
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    !is_word(text[..start].chars().next_back()) && !is_word(text[end..].chars().next())
 }
 
 #[cfg(test)]

@@ -61,18 +61,24 @@ pub struct Site {
     pub base: String,
 }
 
+/// Serves `app` on a free loopback port in the background; returns its base URL.
+pub async fn serve_on_loopback(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
+
 impl Site {
     /// Starts an empty site.
     pub async fn start() -> Site {
         let state = Arc::new(Mutex::new(SiteState::default()));
         let app = Router::new().fallback(serve).with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let base = serve_on_loopback(app).await;
         Site { state, base }
     }
 
