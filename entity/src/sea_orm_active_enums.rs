@@ -105,6 +105,8 @@ pub enum FactKind {
     TrialReference,
     #[sea_orm(string_value = "link")]
     Link,
+    #[sea_orm(string_value = "drug_mention")]
+    DrugMention,
 }
 
 /// How established a treatment is, as the page presents it.
@@ -137,6 +139,8 @@ pub enum DrugNameKind {
     CodeName,
     #[sea_orm(string_value = "abbreviation")]
     Abbreviation,
+    #[sea_orm(string_value = "former_name")]
+    FormerName,
 }
 
 /// A route of administration.
@@ -184,4 +188,33 @@ pub enum WarningKind {
     Contraindication,
     #[sea_orm(string_value = "caution")]
     Caution,
+}
+
+/// What kind of page a page is, read from what it says.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+pub enum PageKind {
+    #[sea_orm(string_value = "treatment_listing")]
+    TreatmentListing,
+    #[sea_orm(string_value = "article")]
+    Article,
+    #[sea_orm(string_value = "faq")]
+    Faq,
+    #[sea_orm(string_value = "news")]
+    News,
+    #[sea_orm(string_value = "events")]
+    Events,
+    #[sea_orm(string_value = "donation")]
+    Donation,
+    #[sea_orm(string_value = "tribute")]
+    Tribute,
+    #[sea_orm(string_value = "contact")]
+    Contact,
+    #[sea_orm(string_value = "index")]
+    Index,
+    #[sea_orm(string_value = "other")]
+    Other,
 }

@@ -82,6 +82,34 @@ mirror!(
         CodeName,
         /// Abbreviation.
         Abbreviation,
+        /// A name it went by before ("deforolimus").
+        FormerName,
+    }
+);
+
+mirror!(
+    /// What kind of page a page is, read from what it says.
+    PageKind from PageKind {
+        /// Lists treatments: lead-ins naming modalities, with items that read as treatments.
+        TreatmentListing,
+        /// Prose about a subject.
+        Article,
+        /// Questions and answers.
+        Faq,
+        /// Dated news items.
+        News,
+        /// Events with dates and times.
+        Events,
+        /// Asks for gifts.
+        Donation,
+        /// Tributes and memorials.
+        Tribute,
+        /// Addresses, telephone numbers, e-mail.
+        Contact,
+        /// Mostly links to other pages.
+        Index,
+        /// Too little to tell.
+        Other,
     }
 );
 

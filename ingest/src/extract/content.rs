@@ -22,6 +22,8 @@ pub struct Sections<'a> {
     pub outro: Vec<&'a str>,
     /// Warnings outside any category.
     pub loose_warnings: Vec<&'a str>,
+    /// For each line, whether it was read as a list item (marked or not).
+    pub item_lines: Vec<bool>,
 }
 
 /// A category as found on the page.
@@ -136,7 +138,10 @@ enum LeadIn {
 /// Sections the content lines.
 pub fn sections(lines: &[Line]) -> Sections<'_> {
     let marked = lines.iter().any(|l| l.list_item && !is_warning(&l.text));
-    let mut out = Sections::default();
+    let mut out = Sections {
+        item_lines: vec![false; lines.len()],
+        ..Sections::default()
+    };
     let mut current: Option<RawCategory<'_>> = None;
     for (index, line) in lines.iter().enumerate() {
         let text = line.text.as_str();
@@ -149,7 +154,10 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
         }
         if marked && line.list_item {
             match current.as_mut().and_then(|c| c.groups.last_mut()) {
-                Some(group) => group.items.push(text),
+                Some(group) => {
+                    group.items.push(text);
+                    out.item_lines[index] = true;
+                }
                 None if out.categories.is_empty() => out.intro.push(text),
                 None => out.outro.push(text),
             }
@@ -189,7 +197,10 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
             None => {
                 let open_group = current.as_mut().and_then(|c| c.groups.last_mut());
                 match open_group {
-                    Some(group) if !marked && item_like(text) => group.items.push(text),
+                    Some(group) if !marked && item_like(text) => {
+                        group.items.push(text);
+                        out.item_lines[index] = true;
+                    }
                     _ => {
                         out.categories.extend(current.take());
                         if out.categories.is_empty() {

@@ -4,9 +4,9 @@
 
 use chrono::NaiveDateTime;
 use lmsdr_entity::sea_orm_active_enums::{
-    DrugNameKind, DrugRelationKind, Route, TreatmentStatus, WarningKind,
+    DrugNameKind, DrugRelationKind, PageKind, Route, TreatmentStatus, WarningKind,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A page, extracted.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +31,21 @@ pub struct Document {
     pub main_text: String,
     /// SHA-256 of `main_text`, hex.
     pub content_hash: String,
+    /// What kind of page it is.
+    pub kind: PageKind,
+    /// Why it was given that kind, one plain sentence each.
+    pub kind_reasons: Vec<String>,
+    /// The main content as blocks and as sanitized HTML.
+    pub content: Content,
+    /// The images of the main content.
+    pub images: Vec<Image>,
+    /// The first paragraph, shortened to a teaser.
+    pub excerpt: Option<String>,
+    /// Every sentence naming a drug, on any kind of page.
+    pub mentions: Vec<PageMention>,
+    /// What the extractor could not decide and a person should look at (a page that may be a
+    /// treatment listing but was not read as one, a section of a listing left out).
+    pub notices: Vec<String>,
     /// Treatment categories in page order.
     pub categories: Vec<Category>,
     /// Every drug the page names, by slug.
@@ -57,7 +72,7 @@ pub struct Stamp {
 }
 
 /// A link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
     /// Its visible text.
     pub text: String,
@@ -137,10 +152,14 @@ pub struct Drug {
     pub atc_code_previous: Option<String>,
     /// RxNorm concept ID.
     pub rxcui: Option<String>,
+    /// Why and when it left the market, if it did.
+    pub withdrawn: Option<String>,
     /// Whether the curated vocabulary knows it.
     pub verified: bool,
     /// Whether the page says it is in a trial.
     pub in_trial: bool,
+    /// Whether a treatment or warning of a listing names it (not only a sentence).
+    pub from_listing: bool,
     /// The first sentence or item naming it.
     pub source: String,
 }
@@ -218,4 +237,103 @@ pub struct TrialReference {
     pub treatment: Option<(String, String)>,
     /// The item as written.
     pub source: String,
+}
+
+/// The main content, for frontends: an ordered list of blocks and the same as sanitized HTML.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Content {
+    /// The blocks, in page order.
+    pub blocks: Vec<Block>,
+    /// The blocks as HTML, sanitized: no scripts, styles, event handlers or layout tables; links
+    /// absolute.
+    pub html: String,
+}
+
+/// What a block is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    /// A heading (`level` 1–6).
+    Heading,
+    /// A paragraph.
+    Paragraph,
+    /// A list (`items`).
+    List,
+    /// A quotation.
+    Quote,
+    /// An image (`src`, `alt`).
+    Image,
+    /// A data table (`rows`, the first one a header row when the table has one).
+    Table,
+}
+
+/// One block of a page's main content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// What it is.
+    pub kind: BlockKind,
+    /// Its plain text (for a list, its items one a line; for a table, its rows).
+    pub text: String,
+    /// A heading's level, 1–6; a list's nesting depth, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u8>,
+    /// A list's items.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<String>,
+    /// Whether a list is numbered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ordered: bool,
+    /// The links in the block, with absolute URLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    /// An image's absolute URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src: Option<String>,
+    /// An image's alternative text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt: Option<String>,
+    /// A table's rows of cells.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<Vec<String>>,
+    /// Whether a table's first row is its header.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub header_row: bool,
+}
+
+impl Block {
+    /// A block of a kind with its text and nothing else.
+    pub fn new(kind: BlockKind, text: impl Into<String>) -> Self {
+        Self {
+            kind,
+            text: text.into(),
+            level: None,
+            items: Vec::new(),
+            ordered: false,
+            links: Vec::new(),
+            src: None,
+            alt: None,
+            rows: Vec::new(),
+            header_row: false,
+        }
+    }
+}
+
+/// An image of the main content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    /// Its absolute URL.
+    pub src: String,
+    /// Its alternative text, if it has one.
+    pub alt: Option<String>,
+}
+
+/// A sentence that names a drug, wherever it stands on the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PageMention {
+    /// The drug's slug.
+    pub drug: String,
+    /// The words the page used.
+    pub name_as_written: String,
+    /// The sentence (or list item) naming it.
+    pub sentence: String,
 }

@@ -165,23 +165,13 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
         facts.regimen = Some(regimen);
         return facts;
     }
-    let matches = VOCABULARY.find_names(text);
-    let mut groups: Vec<(usize, usize, &KnownDrug)> = Vec::new();
-    for m in matches {
-        match groups.last_mut() {
-            Some(last) if last.2.slug == m.drug.slug && only_joiners(&text[last.1..m.start]) => {
-                last.1 = m.end;
-            }
-            _ => groups.push((m.start, m.end, m.drug)),
-        }
-    }
-    for (i, &(start, end, drug)) in groups.iter().enumerate() {
-        let end = include_closing_paren(text, start, end);
-        let next_start = groups.get(i + 1).map_or(text.len(), |g| g.0);
-        let tail = &text[end.min(next_start)..next_start];
+    let groups = group_names(text);
+    for (i, group) in groups.iter().enumerate() {
+        let next_start = groups.get(i + 1).map_or(text.len(), |g| g.start);
+        let tail = &text[group.end.min(next_start)..next_start];
         facts.mentions.push(Mention {
-            drug: DrugRef::Known(drug),
-            name_as_written: text[start..end].trim().to_owned(),
+            drug: DrugRef::Known(group.drug),
+            name_as_written: text[group.start..group.end].trim().to_owned(),
             route: route_in(tail),
         });
         if i + 1 < groups.len() && !tail.trim().is_empty() && SAME_DRUG.is_match(tail) {
@@ -203,8 +193,41 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
         // A trial named by a code the vocabulary lacks still names a drug.
         facts.unverified.push(code.clone());
     }
-    facts.name = display_name(text, groups.first().map(|g| g.0));
+    facts.name = display_name(text, groups.first().map(|g| g.start));
     facts
+}
+
+/// A vocabulary drug named in a text: the names of one drug next to each other ("Adriamycin
+/// (doxorubicin)", "ET-743 (Trabectedin / Yondelis)") make one group.
+#[derive(Debug, Clone, Copy)]
+pub struct NameGroup {
+    /// Where the group starts.
+    pub start: usize,
+    /// Where it ends, past a closing bracket it opened.
+    pub end: usize,
+    /// The drug.
+    pub drug: &'static KnownDrug,
+}
+
+/// The vocabulary drugs a text names, left to right, in groups.
+pub fn group_names(text: &str) -> Vec<NameGroup> {
+    let mut groups: Vec<NameGroup> = Vec::new();
+    for m in VOCABULARY.find_names(text) {
+        match groups.last_mut() {
+            Some(last) if last.drug.slug == m.drug.slug && only_joiners(&text[last.end..m.start]) => {
+                last.end = m.end;
+            }
+            _ => groups.push(NameGroup {
+                start: m.start,
+                end: m.end,
+                drug: m.drug,
+            }),
+        }
+    }
+    for group in &mut groups {
+        group.end = include_closing_paren(text, group.start, group.end);
+    }
+    groups
 }
 
 fn mentions_code(mention: &Mention, code: &str) -> bool {
@@ -303,39 +326,58 @@ fn route_in(tail: &str) -> Option<Route> {
     ROUTE_WORDS.get(first).map(|&(_, route)| route)
 }
 
-/// A "Brand (generic)" pair: a capitalised word, then a lowercase word alone in brackets.
+/// A "Brand (generic)" or "generic (Brand)" pair: a capitalised word and a lowercase word, one
+/// of them alone in brackets after the other.
 struct BrandGeneric<'t> {
     whole: std::ops::Range<usize>,
     brand: &'t str,
     generic: &'t str,
-    /// Where `generic` starts (`brand` starts where `whole` does).
+    /// Where `brand` starts.
+    brand_at: usize,
+    /// Where `generic` starts.
     generic_at: usize,
 }
 
 fn brand_generic_pairs(text: &str) -> Vec<BrandGeneric<'_>> {
+    let generic_like = |w: &str| {
+        w.len() >= 4
+            && w.starts_with(|c: char| c.is_ascii_lowercase())
+            && w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+    };
+    let brand_like = |w: &str| {
+        w.len() >= 3
+            && w.starts_with(|c: char| c.is_ascii_uppercase())
+            && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
     let mut pairs = Vec::new();
     for (open, _) in text.match_indices('(') {
         let Some(close) = text[open..].find(')').map(|c| open + c) else {
             continue;
         };
-        let generic = &text[open + 1..close];
-        let generic_ok = generic.len() >= 4
-            && generic.starts_with(|c: char| c.is_ascii_lowercase())
-            && generic.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+        let inside = &text[open + 1..close];
         let before = text[..open].trim_end();
-        let brand_start = before
+        let word_start = before
             .char_indices()
             .rev()
             .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-'))
             .map_or(0, |(i, c)| i + c.len_utf8());
-        let brand = &before[brand_start..];
-        let brand_ok = brand.len() >= 3 && brand.starts_with(|c: char| c.is_ascii_uppercase());
-        if generic_ok && brand_ok {
+        let word = &before[word_start..];
+        let whole = word_start..close + 1;
+        if generic_like(inside) && brand_like(word) {
             pairs.push(BrandGeneric {
-                whole: brand_start..close + 1,
-                brand,
-                generic,
+                whole,
+                brand: word,
+                generic: inside,
+                brand_at: word_start,
                 generic_at: open + 1,
+            });
+        } else if generic_like(word) && brand_like(inside) && !inside.chars().any(|c| c.is_ascii_digit()) {
+            pairs.push(BrandGeneric {
+                whole,
+                brand: inside,
+                generic: word,
+                brand_at: open + 1,
+                generic_at: word_start,
             });
         }
     }
@@ -343,20 +385,13 @@ fn brand_generic_pairs(text: &str) -> Vec<BrandGeneric<'_>> {
 }
 
 /// "Brand (generic)" pairs in which the vocabulary lacks a name: reported, the known drug kept.
-/// `known` holds the byte ranges of the vocabulary names found in `text`.
-fn unknown_names_beside(
-    text: &str,
-    known: &[(usize, usize, &KnownDrug)],
-    unverified: &mut Vec<String>,
-) {
+/// `known` holds the vocabulary names found in `text`.
+fn unknown_names_beside(text: &str, known: &[NameGroup], unverified: &mut Vec<String>) {
     for pair in brand_generic_pairs(text) {
-        for (name, start) in [
-            (pair.brand, pair.whole.start),
-            (pair.generic, pair.generic_at),
-        ] {
+        for (name, start) in [(pair.brand, pair.brand_at), (pair.generic, pair.generic_at)] {
             let found = known
                 .iter()
-                .any(|&(s, e, _)| s <= start && start + name.len() <= e);
+                .any(|g| g.start <= start && start + name.len() <= g.end);
             if !found && VOCABULARY.lookup(name).is_none() {
                 unverified.push(name.to_owned());
             }

@@ -1,14 +1,23 @@
 //! Linearising a parsed page into lines of text, whatever its markup.
 //!
 //! Block elements, table cells and `<br>` end a line; `<li>`, a leading bullet character or a
-//! bullet image marks a line as a list item. Links keep their text and target. Semantic elements
-//! and id/class names give each line a hint of the zone it sits in, which later steps weigh
-//! against the text itself.
+//! bullet image marks a line as a list item. Links keep their text and target. Each line also
+//! keeps what its markup hinted at — the zone it sits in, a heading level, a quotation, a data
+//! table's cell, bold or enlarged text — which later steps weigh against the text itself.
+//!
+//! The walk is iterative (an explicit stack of open elements), so no page is nested too deeply
+//! to read.
 
-use ego_tree::NodeRef;
+use ego_tree::iter::Edge;
+use scraper::node::Element;
 use scraper::{Html, Node};
 
-use super::text::{contains_ignore_case, push_collapsed};
+pub use super::markup::Zone;
+use super::markup::{
+    BULLETS, DEFAULT_FONT_SIZE, attr, font_size, heading_level, is_block, is_bullet_image,
+    is_data_table, is_skipped, is_spacer_image, zone_of,
+};
+use super::text::push_collapsed;
 
 /// A link inside a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,22 +28,48 @@ pub struct LineLink {
     pub href: String,
 }
 
-/// Where a line sits, as far as the markup says.
+/// A list a line is an item of, as the markup marks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Zone {
-    /// Nothing said.
-    Body,
-    /// `<nav>`, or an id/class naming a menu or navigation.
-    Nav,
-    /// `<header>` or a banner.
-    Header,
-    /// `<footer>`.
-    Footer,
+pub struct ListMark {
+    /// `<ol>` rather than `<ul>`.
+    pub ordered: bool,
+    /// Nesting depth, from 1.
+    pub depth: u8,
+}
+
+/// A data table's cell a line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    /// Which data table of the page, from 0.
+    pub table: u32,
+    /// Its row, from 0.
+    pub row: u32,
+    /// A header cell (`<th>`).
+    pub header: bool,
+}
+
+/// What the markup says about a line beyond its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    /// `h1`…`h6`.
+    pub heading: Option<u8>,
+    /// Inside `<blockquote>` or `<q>`.
+    pub quote: bool,
+    /// Inside `<ul>`/`<ol>`.
+    pub list: Option<ListMark>,
+    /// A cell of a data table.
+    pub cell: Option<Cell>,
+    /// Every letter of it is bold (`<b>`, `<strong>`).
+    pub emphasized: bool,
+    /// The smallest font size (1–7) any of its text has.
+    pub font_size: i8,
 }
 
 /// One line of the page's text.
 #[derive(Debug, Clone)]
 pub struct Line {
+    /// Its position among the page's lines, from 0.
+    pub index: usize,
     /// The text, white space collapsed, bullet stripped.
     pub text: String,
     /// Whether the line is a list item (`<li>`, a bullet character or a bullet image).
@@ -43,6 +78,8 @@ pub struct Line {
     pub links: Vec<LineLink>,
     /// The zone hint.
     pub zone: Zone,
+    /// The other markup hints.
+    pub style: Style,
 }
 
 impl Line {
@@ -58,228 +95,345 @@ impl Line {
     }
 }
 
-const BULLETS: &[char] = &[
-    '•', '·', '*', '-', '–', '▪', '◦', '●', '■', '►', '»', '○', '◊',
-];
-
-/// Elements whose content is never page text.
-fn is_skipped(name: &str) -> bool {
-    matches!(
-        name,
-        "head"
-            | "script"
-            | "style"
-            | "noscript"
-            | "template"
-            | "iframe"
-            | "object"
-            | "embed"
-            | "select"
-            | "option"
-            | "textarea"
-            | "button"
-            | "svg"
-            | "math"
-            | "map"
-    )
+/// A picture on the page, between lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineImage {
+    /// The index of the first line after it.
+    pub before_line: usize,
+    /// The raw `src`.
+    pub src: String,
+    /// Its alternative text, if it has any.
+    pub alt: Option<String>,
+    /// The zone it sits in.
+    pub zone: Zone,
 }
 
-/// Elements that start and end a line.
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "body"
-            | "center"
-            | "dd"
-            | "details"
-            | "dialog"
-            | "dir"
-            | "div"
-            | "dl"
-            | "dt"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "form"
-            | "frame"
-            | "frameset"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "header"
-            | "hgroup"
-            | "hr"
-            | "html"
-            | "legend"
-            | "li"
-            | "main"
-            | "menu"
-            | "nav"
-            | "ol"
-            | "p"
-            | "pre"
-            | "section"
-            | "summary"
-            | "table"
-            | "tbody"
-            | "td"
-            | "tfoot"
-            | "th"
-            | "thead"
-            | "tr"
-            | "ul"
-            | "caption"
-            | "title"
-    )
+/// A page as lines and the images between them.
+#[derive(Debug, Clone, Default)]
+pub struct Lines {
+    /// The lines, in page order.
+    pub lines: Vec<Line>,
+    /// The pictures (not bullets or spacers), in page order.
+    pub images: Vec<LineImage>,
 }
 
 /// Splits a parsed document's body into lines.
-pub fn lines(html: &Html) -> Vec<Line> {
+pub fn lines(html: &Html) -> Lines {
     let mut walker = Walker::default();
-    walker.walk(html.tree.root(), Zone::Body);
+    for edge in html.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => walker.open(node),
+            Edge::Close(node) => walker.close(node),
+        }
+    }
     walker.flush();
-    walker.lines
+    Lines {
+        lines: walker.lines,
+        images: walker.images,
+    }
+}
+
+/// What holds inside an open element.
+#[derive(Debug, Clone, Copy)]
+struct Context {
+    zone: Zone,
+    heading: Option<u8>,
+    quote: bool,
+    list: Option<ListMark>,
+    /// The data table and whether inside a header cell.
+    table: Option<u32>,
+    header_cell: bool,
+    bold: bool,
+    font_size: i8,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            zone: Zone::Body,
+            heading: None,
+            quote: false,
+            list: None,
+            table: None,
+            header_cell: false,
+            bold: false,
+            font_size: DEFAULT_FONT_SIZE,
+        }
+    }
+}
+
+/// An open element and what closing it undoes.
+#[derive(Debug)]
+struct Frame {
+    context: Context,
+    block: bool,
+    list_item: bool,
+    link: bool,
+}
+
+/// The line being read.
+#[derive(Debug, Default)]
+struct Pending {
+    text: String,
+    space: bool,
+    links: Vec<LineLink>,
+    open_link: Option<(String, String)>,
+    list_item: bool,
+    bullet_image: bool,
+    /// The context of its first text.
+    first: Option<(Context, Option<Cell>)>,
+    plain_letters: bool,
+    smallest_font: Option<i8>,
 }
 
 #[derive(Default)]
 struct Walker {
     lines: Vec<Line>,
-    text: String,
-    pending_space: bool,
-    links: Vec<LineLink>,
-    open_link: Option<(String, String)>,
-    list_item_pending: bool,
-    bullet_image: bool,
-    zone: Option<Zone>,
+    images: Vec<LineImage>,
+    line: Pending,
+    stack: Vec<Frame>,
+    /// Depth inside an element whose content is not page text.
+    skipping: usize,
+    /// Rows seen so far in each data table.
+    table_rows: Vec<u32>,
 }
 
 impl Walker {
-    fn walk(&mut self, node: NodeRef<'_, Node>, zone: Zone) {
+    fn context(&self) -> Context {
+        self.stack.last().map(|f| f.context).unwrap_or_default()
+    }
+
+    fn open(&mut self, node: ego_tree::NodeRef<'_, Node>) {
+        if self.skipping > 0 {
+            self.skipping += 1;
+            return;
+        }
         match node.value() {
-            Node::Text(text) => self.push_text(text, zone),
+            Node::Text(text) => self.push_text(text),
             Node::Element(element) => {
                 let name = element.name();
                 if is_skipped(name) {
+                    self.skipping = 1;
                     return;
                 }
+                let context = self.context();
                 match name {
-                    "br" => return self.flush(),
-                    "img" => {
-                        if self.text.trim().is_empty() && is_bullet_image(element) {
-                            self.bullet_image = true;
-                        }
-                        return;
-                    }
+                    "br" => self.flush(),
+                    "img" => self.image(element, context.zone),
                     _ => {}
                 }
-                let zone = zone_of(element).unwrap_or(zone);
-                let block = is_block(name);
-                if block {
-                    self.flush();
-                }
-                if name == "li" {
-                    self.list_item_pending = true;
-                }
-                let href = (name == "a")
-                    .then(|| attr(element, "href"))
-                    .flatten()
-                    .map(str::trim)
-                    .filter(|h| !h.is_empty());
-                if let Some(href) = href {
-                    self.close_link();
-                    self.open_link = Some((href.to_owned(), String::new()));
-                }
-                for child in node.children() {
-                    self.walk(child, zone);
-                }
-                if href.is_some() {
-                    self.close_link();
-                }
-                if block {
-                    self.flush();
-                    if name == "li" {
-                        self.list_item_pending = false;
-                    }
-                }
-            }
-            Node::Document | Node::Fragment => {
-                for child in node.children() {
-                    self.walk(child, zone);
-                }
+                let frame = self.enter(node, element, context);
+                self.stack.push(frame);
             }
             _ => {}
         }
     }
 
-    fn push_text(&mut self, text: &str, zone: Zone) {
-        let starts_with_space = text.starts_with(|c: char| c.is_whitespace() || c == '\u{a0}');
-        let ends_with_space = text.ends_with(|c: char| c.is_whitespace() || c == '\u{a0}');
-        if text.chars().all(|c| c.is_whitespace() || c == '\u{a0}') {
-            if !text.is_empty() {
-                self.pending_space = true;
+    fn close(&mut self, node: ego_tree::NodeRef<'_, Node>) {
+        if self.skipping > 0 {
+            self.skipping -= 1;
+            return;
+        }
+        if !node.value().is_element() {
+            return;
+        }
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        if frame.link {
+            self.close_link();
+        }
+        if frame.block {
+            self.flush();
+            if frame.list_item {
+                self.line.list_item = false;
+            }
+        }
+    }
+
+    /// Opens an element: its line break, its link and the context it gives its content.
+    fn enter(
+        &mut self,
+        node: ego_tree::NodeRef<'_, Node>,
+        element: &Element,
+        parent: Context,
+    ) -> Frame {
+        let name = element.name();
+        let mut context = parent;
+        context.zone = zone_of(element).unwrap_or(parent.zone);
+        if let Some(level) = heading_level(name) {
+            context.heading = Some(level);
+        }
+        match name {
+            "blockquote" | "q" => context.quote = true,
+            "b" | "strong" => context.bold = true,
+            "ul" | "ol" | "dir" | "menu" => {
+                let depth = parent.list.map_or(1, |l| l.depth.saturating_add(1));
+                context.list = Some(ListMark {
+                    ordered: name == "ol",
+                    depth,
+                });
+            }
+            "table" => {
+                context.table = is_data_table(node).then(|| {
+                    self.table_rows.push(0);
+                    self.table_rows.len() as u32 - 1
+                });
+            }
+            "tr" => {
+                if let Some(rows) = context.table.and_then(|t| self.table_rows.get_mut(t as usize))
+                {
+                    *rows += 1;
+                }
+            }
+            "th" => context.header_cell = true,
+            "td" => context.header_cell = false,
+            _ => {}
+        }
+        if let Some(size) = font_size(element, parent.font_size) {
+            context.font_size = size;
+        }
+        let block = is_block(name);
+        if block {
+            self.flush();
+        }
+        let list_item = name == "li";
+        if list_item {
+            self.line.list_item = true;
+        }
+        let href = (name == "a")
+            .then(|| attr(element, "href"))
+            .flatten()
+            .map(str::trim)
+            .filter(|h| !h.is_empty());
+        if let Some(href) = href {
+            self.close_link();
+            self.line.open_link = Some((href.to_owned(), String::new()));
+        }
+        Frame {
+            context,
+            block,
+            list_item,
+            link: href.is_some(),
+        }
+    }
+
+    fn image(&mut self, element: &Element, zone: Zone) {
+        if is_bullet_image(element) {
+            if self.line.text.trim().is_empty() {
+                self.line.bullet_image = true;
             }
             return;
         }
-        if (self.pending_space || starts_with_space) && !self.text.is_empty() {
-            self.text.push(' ');
+        if is_spacer_image(element) {
+            return;
         }
-        let from = self.text.len();
-        push_collapsed(&mut self.text, text);
-        if let Some((_, link_text)) = &mut self.open_link {
-            if (starts_with_space || self.pending_space) && !link_text.is_empty() {
+        if let Some(src) = attr(element, "src").map(str::trim).filter(|s| !s.is_empty()) {
+            let alt = attr(element, "alt")
+                .map(super::text::collapse_whitespace)
+                .filter(|a| !a.is_empty());
+            self.images.push(LineImage {
+                before_line: self.lines.len() + usize::from(!self.line.text.trim().is_empty()),
+                src: src.to_owned(),
+                alt,
+                zone,
+            });
+        }
+    }
+
+    fn push_text(&mut self, text: &str) {
+        let is_space = |c: char| c.is_whitespace() || c == '\u{a0}';
+        let starts_with_space = text.starts_with(is_space);
+        let ends_with_space = text.ends_with(is_space);
+        if text.chars().all(is_space) {
+            if !text.is_empty() {
+                self.line.space = true;
+            }
+            return;
+        }
+        let context = self.context();
+        let line = &mut self.line;
+        if (line.space || starts_with_space) && !line.text.is_empty() {
+            line.text.push(' ');
+        }
+        let from = line.text.len();
+        push_collapsed(&mut line.text, text);
+        if let Some((_, link_text)) = &mut line.open_link {
+            if (starts_with_space || line.space) && !link_text.is_empty() {
                 link_text.push(' ');
             }
-            link_text.push_str(&self.text[from..]);
+            link_text.push_str(&line.text[from..]);
         }
-        self.pending_space = ends_with_space;
-        if self.zone.is_none() {
-            self.zone = Some(zone);
+        line.space = ends_with_space;
+        if !context.bold && line.text[from..].chars().any(char::is_alphanumeric) {
+            line.plain_letters = true;
+        }
+        line.smallest_font = Some(
+            line.smallest_font
+                .map_or(context.font_size, |s| s.min(context.font_size)),
+        );
+        if line.first.is_none() {
+            let cell = context.table.map(|table| Cell {
+                table,
+                row: self
+                    .table_rows
+                    .get(table as usize)
+                    .map_or(0, |r| r.saturating_sub(1)),
+                header: context.header_cell,
+            });
+            line.first = Some((context, cell));
         }
     }
 
     fn close_link(&mut self) {
-        if let Some((href, text)) = self.open_link.take()
+        if let Some((href, text)) = self.line.open_link.take()
             && !text.is_empty()
         {
             // Built from collapsed pieces joined by single spaces: already normalized.
-            self.links.push(LineLink { text, href });
+            self.line.links.push(LineLink { text, href });
         }
     }
 
     fn flush(&mut self) {
-        if let Some((href, text)) = &mut self.open_link
+        let line = &mut self.line;
+        if let Some((href, text)) = &mut line.open_link
             && !text.is_empty()
         {
             // A block inside a link: the link's text so far belongs to this line.
-            self.links.push(LineLink {
+            line.links.push(LineLink {
                 text: std::mem::take(text),
                 href: href.clone(),
             });
         }
-        let links = std::mem::take(&mut self.links);
-        let zone = self.zone.take().unwrap_or(Zone::Body);
-        self.pending_space = false;
-        let (text, bullet) = strip_bullet(self.text.trim());
+        let links = std::mem::take(&mut line.links);
+        let first = line.first.take();
+        let emphasized = !std::mem::take(&mut line.plain_letters);
+        let smallest_font = line.smallest_font.take();
+        line.space = false;
+        let (text, bullet) = strip_bullet(line.text.trim());
         if !text.is_empty() {
-            let list_item = self.list_item_pending || bullet || self.bullet_image;
-            self.list_item_pending = false;
-            self.bullet_image = false;
+            let list_item = line.list_item || bullet || line.bullet_image;
+            line.list_item = false;
+            line.bullet_image = false;
+            let (context, cell) = first.unwrap_or_default();
+            let style = Style {
+                heading: context.heading,
+                quote: context.quote,
+                list: context.list,
+                cell,
+                emphasized,
+                font_size: smallest_font.unwrap_or(DEFAULT_FONT_SIZE),
+            };
             self.lines.push(Line {
+                index: self.lines.len(),
                 text: text.to_owned(),
                 list_item,
                 links,
-                zone,
+                zone: context.zone,
+                style,
             });
         }
-        self.text.clear();
+        line.text.clear();
     }
 }
 
@@ -294,63 +448,13 @@ fn strip_bullet(text: &str) -> (&str, bool) {
     }
 }
 
-/// An attribute's value. Unlike `Element::attr`, this compares names in place instead of
-/// interning the name asked for, which costs a lock and a hash on every call.
-fn attr<'e>(element: &'e scraper::node::Element, name: &str) -> Option<&'e str> {
-    element
-        .attrs()
-        .find_map(|(key, value)| (key == name).then_some(value))
-}
-
-fn is_bullet_image(element: &scraper::node::Element) -> bool {
-    let hint = |name: &str| {
-        attr(element, name).is_some_and(|value| {
-            let value = value.to_ascii_lowercase();
-            value.contains("bullet") || value.contains("dot") || value.contains("arrow")
-        })
-    };
-    let alt_is_bullet = attr(element, "alt").is_some_and(|alt| {
-        alt.trim().chars().all(|c| BULLETS.contains(&c)) && !alt.trim().is_empty()
-    });
-    hint("src") || hint("class") || alt_is_bullet
-}
-
-fn zone_of(element: &scraper::node::Element) -> Option<Zone> {
-    match element.name() {
-        "nav" => return Some(Zone::Nav),
-        "header" => return Some(Zone::Header),
-        "footer" => return Some(Zone::Footer),
-        _ => {}
-    }
-    let (id, class) = (attr(element, "id"), attr(element, "class"));
-    let names_contain = |keyword: &str| {
-        [id, class]
-            .into_iter()
-            .flatten()
-            .any(|names| contains_ignore_case(names, keyword))
-    };
-    if id.is_none() && class.is_none() {
-        None
-    } else if ["nav", "menu", "sidebar"].into_iter().any(names_contain) {
-        Some(Zone::Nav)
-    } else if names_contain("footer") {
-        Some(Zone::Footer)
-    } else if ["header", "banner", "masthead"]
-        .into_iter()
-        .any(names_contain)
-    {
-        Some(Zone::Header)
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn texts(html: &str) -> Vec<(String, bool)> {
         lines(&Html::parse_document(html))
+            .lines
             .into_iter()
             .map(|l| (l.text, l.list_item))
             .collect()
@@ -396,7 +500,8 @@ mod tests {
     fn links_keep_text_and_target() {
         let got = lines(&Html::parse_document(
             "<p>Visit <a href=\"http://x.org/\">the  site</a> now</p>",
-        ));
+        ))
+        .lines;
         assert_eq!(got[0].text, "Visit the site now");
         assert_eq!(
             got[0].links,
@@ -405,5 +510,62 @@ mod tests {
                 href: "http://x.org/".into()
             }]
         );
+    }
+
+    #[test]
+    fn markup_hints_reach_the_lines() {
+        let page = lines(&Html::parse_document(
+            "<font size=2><font size=3><b>Big news</b></font><br>Plain <b>and</b> bold\
+             <blockquote>Quoted</blockquote><h2>Heading</h2>\
+             <ol><li>One<ul><li>Inner</li></ul></li></ol>\
+             <table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>\
+             <img src=\"photo.jpg\" alt=\"A photo\"><img src=\"spacer.gif\"></font>",
+        ));
+        let style = |text: &str| {
+            page.lines
+                .iter()
+                .find(|l| l.text == text)
+                .map(|l| l.style)
+                .unwrap_or_else(|| panic!("no line {text}"))
+        };
+        assert!(style("Big news").emphasized && style("Big news").font_size == 3);
+        assert!(!style("Plain and bold").emphasized && style("Plain and bold").font_size == 2);
+        assert!(style("Quoted").quote);
+        assert_eq!(style("Heading").heading, Some(2));
+        assert_eq!(
+            style("One").list,
+            Some(ListMark {
+                ordered: true,
+                depth: 1
+            })
+        );
+        assert_eq!(style("Inner").list.map(|l| l.depth), Some(2));
+        assert_eq!(
+            style("A").cell,
+            Some(Cell {
+                table: 0,
+                row: 0,
+                header: true
+            })
+        );
+        assert_eq!(
+            style("2").cell,
+            Some(Cell {
+                table: 0,
+                row: 1,
+                header: false
+            })
+        );
+        assert_eq!(page.images.len(), 1);
+        assert_eq!(page.images[0].alt.as_deref(), Some("A photo"));
+        assert_eq!(page.images[0].before_line, page.lines.len());
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let depth = 100_000;
+        let html = format!("{}deep{}", "<span>".repeat(depth), "</span>".repeat(depth));
+        let got = texts(&html);
+        assert_eq!(got, [("deep".to_owned(), false)]);
     }
 }

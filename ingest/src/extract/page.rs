@@ -8,8 +8,8 @@ use regex::Regex;
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::document::{Link, Stamp};
-use super::lines::{Line, Zone};
+use super::document::{Image, Link, Stamp};
+use super::lines::{Line, Lines, Zone};
 use super::text::{collapse_whitespace, contains_ignore_case, word_count};
 
 /// A page split into its frame and its main content.
@@ -25,6 +25,8 @@ pub struct Frame {
     pub origin_note: Option<String>,
     /// The main content's lines, boilerplate removed.
     pub content: Vec<Line>,
+    /// The main content's pictures, each with the index of the line it stands before.
+    pub images: Vec<(usize, Image)>,
 }
 
 static STAMP: LazyLock<Regex> = LazyLock::new(|| {
@@ -40,7 +42,8 @@ static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
 const MIN_NAV_LINKS: usize = 4;
 
 /// Splits a page into frame and content.
-pub fn frame(html: &Html, lines: Vec<Line>, base: &Url) -> Frame {
+pub fn frame(html: &Html, page: Lines, base: &Url) -> Frame {
+    let Lines { lines, images } = page;
     let title = title(html);
     let origin_note = meta_content(html, "lmsdr-origin");
     let nav_run = navigation_run(&lines);
@@ -63,6 +66,31 @@ pub fn frame(html: &Html, lines: Vec<Line>, base: &Url) -> Frame {
                 .collect()
         })
         .unwrap_or_default();
+
+    // Pictures before the end of the menu, in its zones or repeating the title are the site's
+    // banner and chrome, not content.
+    let content_starts = nav_run.as_ref().map_or(0, |run| run.end);
+    let images = images
+        .into_iter()
+        .filter(|image| image.zone == Zone::Body && image.before_line >= content_starts)
+        .filter(|image| {
+            image.alt.as_deref().is_none_or(|alt| {
+                title
+                    .as_deref()
+                    .is_none_or(|title| !alt.eq_ignore_ascii_case(title))
+            })
+        })
+        .filter_map(|image| {
+            let src = resolve(base, &image.src)?;
+            Some((
+                image.before_line,
+                Image {
+                    src: src.to_string(),
+                    alt: image.alt,
+                },
+            ))
+        })
+        .collect();
 
     let mut stamp = None;
     let mut content = Vec::with_capacity(lines.len());
@@ -88,6 +116,7 @@ pub fn frame(html: &Html, lines: Vec<Line>, base: &Url) -> Frame {
         stamp,
         origin_note,
         content,
+        images,
     }
 }
 
@@ -107,6 +136,17 @@ pub fn resolve(base: &Url, href: &str) -> Option<Url> {
     }
     url.set_fragment(None);
     Some(url)
+}
+
+/// Resolves a link of the main content for readers: web links as [`resolve`] does, and mail and
+/// telephone links too; `None` for fragments and script links.
+pub fn resolve_content_link(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    let scheme = href.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("mailto" | "tel") => Url::parse(href).ok(),
+        _ => resolve(base, href),
+    }
 }
 
 /// Whether a URL leaves the base URL's site (`www.` does not count).

@@ -28,6 +28,7 @@ pub fn table_of(kind: FactKind) -> &'static str {
         FactKind::Warning => "warnings",
         FactKind::TrialReference => "trial_references",
         FactKind::Link => "links",
+        FactKind::DrugMention => "drug_mentions",
     }
 }
 

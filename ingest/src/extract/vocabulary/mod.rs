@@ -1,6 +1,9 @@
-//! The curated vocabulary shipped in `ingest/data/vocabulary.toml`: categories and drugs.
+//! The curated vocabulary shipped in `ingest/data/vocabulary.toml`: categories and drugs, and
+//! the public sources their codes were confirmed in ([`check`] validates a file).
 
-use std::collections::HashMap;
+pub mod check;
+
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -9,7 +12,8 @@ use serde::Deserialize;
 
 use super::text::{normalize_name, stands_alone};
 
-const SOURCE: &str = include_str!("../../data/vocabulary.toml");
+/// The bundled vocabulary file.
+pub const SOURCE: &str = include_str!("../../../data/vocabulary.toml");
 
 /// The vocabulary, parsed once.
 pub static VOCABULARY: LazyLock<Vocabulary> =
@@ -35,6 +39,9 @@ pub struct KnownDrug {
     pub slug: String,
     /// International non-proprietary name.
     pub generic: String,
+    /// Other generic names (a US adopted name beside the INN).
+    #[serde(default)]
+    pub synonyms: Vec<String>,
     /// Brand names.
     #[serde(default)]
     pub brands: Vec<String>,
@@ -44,6 +51,13 @@ pub struct KnownDrug {
     /// Abbreviations.
     #[serde(default)]
     pub abbreviations: Vec<String>,
+    /// Abbreviations that name it only inside a regimen's name ("Tax" in "Gem/Tax"): stored
+    /// among its names, never matched in running text.
+    #[serde(default)]
+    pub regimen_abbreviations: Vec<String>,
+    /// Names it went by before ("deforolimus" for ridaforolimus).
+    #[serde(default)]
+    pub former_names: Vec<String>,
     /// Pharmacological class.
     pub class: Option<String>,
     /// WHO ATC code.
@@ -52,12 +66,51 @@ pub struct KnownDrug {
     pub atc_previous: Option<String>,
     /// RxNorm concept ID.
     pub rxcui: Option<String>,
+    /// Why and when it left the market, if it did.
+    pub withdrawn: Option<String>,
+    /// Where each code was confirmed: source IDs by code field (`atc`, `atc_previous`, `rxcui`).
+    #[serde(default)]
+    pub sources: BTreeMap<String, Vec<String>>,
+}
+
+/// A public source the vocabulary's codes were confirmed in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// How drugs refer to it.
+    pub id: String,
+    /// What it is.
+    pub name: String,
+    /// Where to read it.
+    pub url: String,
+    /// `authority` (the code system's own publisher), `hl7` (an HL7 implementation guide),
+    /// `curated` (a maintained database keyed on the code) or `reference` (anything else).
+    pub kind: SourceKind,
+}
+
+/// How much a source's word counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// The code system's publisher.
+    Authority,
+    /// An HL7 implementation guide.
+    Hl7,
+    /// A maintained database keyed on the code.
+    Curated,
+    /// Anything else; two are needed.
+    Reference,
 }
 
 impl KnownDrug {
     /// Every name with its kind, generic first.
     pub fn names(&self) -> Vec<(String, DrugNameKind)> {
         let mut names = vec![(self.generic.clone(), DrugNameKind::Generic)];
+        names.extend(
+            self.synonyms
+                .iter()
+                .map(|n| (n.clone(), DrugNameKind::Generic)),
+        );
         names.extend(self.brands.iter().map(|n| (n.clone(), DrugNameKind::Brand)));
         names.extend(
             self.codes
@@ -67,17 +120,30 @@ impl KnownDrug {
         names.extend(
             self.abbreviations
                 .iter()
+                .chain(&self.regimen_abbreviations)
                 .map(|n| (n.clone(), DrugNameKind::Abbreviation)),
         );
+        names.extend(
+            self.former_names
+                .iter()
+                .map(|n| (n.clone(), DrugNameKind::FormerName)),
+        );
         names
+    }
+
+    /// Whether a name may be matched in running text (not a regimen-only abbreviation).
+    fn matched_in_text(&self, name: &str) -> bool {
+        !self.regimen_abbreviations.iter().any(|a| a == name)
     }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct File {
-    category: Vec<KnownCategory>,
-    drug: Vec<KnownDrug>,
+pub(crate) struct File {
+    #[serde(default)]
+    pub(crate) source: Vec<Source>,
+    pub(crate) category: Vec<KnownCategory>,
+    pub(crate) drug: Vec<KnownDrug>,
 }
 
 /// The parsed vocabulary with its lookup structures.
@@ -85,6 +151,8 @@ struct File {
 pub struct Vocabulary {
     /// Categories, in file order.
     pub categories: Vec<KnownCategory>,
+    /// Sources the codes were confirmed in.
+    pub sources: Vec<Source>,
     drugs: Vec<KnownDrug>,
     by_name: HashMap<String, (usize, DrugNameKind)>,
     names_pattern: AhoCorasick,
@@ -107,7 +175,8 @@ pub struct NameMatch<'v> {
 }
 
 impl Vocabulary {
-    fn parse(source: &str) -> Result<Self, String> {
+    /// Parses a vocabulary file; an error says what is wrong with it.
+    pub fn parse(source: &str) -> Result<Self, String> {
         let file: File = toml::from_str(source).map_err(|e| e.to_string())?;
         let mut by_name = HashMap::new();
         let mut alternatives = Vec::new();
@@ -120,8 +189,10 @@ impl Vocabulary {
                 {
                     return Err(format!("drug name {name} appears twice"));
                 }
-                alternatives.push(name);
-                pattern_drugs.push(index);
+                if drug.matched_in_text(&name) {
+                    alternatives.push(name);
+                    pattern_drugs.push(index);
+                }
             }
         }
         // Leftmost-longest, so that "DTIC-Dome" wins over "DTIC".
@@ -145,6 +216,7 @@ impl Vocabulary {
             .map_err(|e| e.to_string())?;
         Ok(Self {
             categories: file.category,
+            sources: file.source,
             drugs: file.drug,
             by_name,
             names_pattern,
@@ -163,6 +235,11 @@ impl Vocabulary {
     /// The known drug with this slug.
     pub fn drug(&self, slug: &str) -> Option<&KnownDrug> {
         self.drugs.iter().find(|d| d.slug == slug)
+    }
+
+    /// Every known drug, in file order.
+    pub fn drugs(&self) -> &[KnownDrug] {
+        &self.drugs
     }
 
     /// Every vocabulary name in a text standing as a whole word, left to right, not overlapping.
