@@ -22,6 +22,8 @@ pub struct Model {
     pub first_listed_at: DateTimeUtc,
     pub last_listed_at: DateTimeUtc,
     pub delisted_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub withdrawn: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -44,6 +46,8 @@ pub enum Relation {
     Warnings,
     #[sea_orm(has_many = "super::trial_references::Entity")]
     TrialReferences,
+    #[sea_orm(has_many = "super::drug_mentions::Entity")]
+    DrugMentions,
 }
 
 impl Related<super::provenance::Entity> for Entity {
@@ -79,6 +83,12 @@ impl Related<super::warnings::Entity> for Entity {
 impl Related<super::trial_references::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::TrialReferences.def()
+    }
+}
+
+impl Related<super::drug_mentions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::DrugMentions.def()
     }
 }
 

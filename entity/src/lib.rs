@@ -3,16 +3,19 @@
 
 pub mod prelude;
 
+pub mod drug_mentions;
 pub mod drug_names;
 pub mod drug_relations;
 pub mod drugs;
 pub mod fact_listings;
+pub mod link_targets;
 pub mod links;
 pub mod page_revisions;
 pub mod pages;
 pub mod provenance;
 pub mod regimen_drugs;
 pub mod regimens;
+pub mod search_documents;
 pub mod sea_orm_active_enums;
 pub mod sync_errors;
 pub mod sync_leases;

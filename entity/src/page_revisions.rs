@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use super::sea_orm_active_enums::RevisionOrigin;
+use super::sea_orm_active_enums::{PageKind, RevisionOrigin};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Eq)]
 #[sea_orm(table_name = "page_revisions")]
@@ -30,6 +30,15 @@ pub struct Model {
     pub diff: Option<String>,
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub summary: Option<Json>,
+    pub kind: Option<PageKind>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub kind_reasons: Option<Json>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub content_blocks: Option<Json>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub content_html: Option<String>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub notices: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use super::sea_orm_active_enums::PageStatus;
+use super::sea_orm_active_enums::{PageKind, PageStatus};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Eq)]
 #[sea_orm(table_name = "pages")]
@@ -30,6 +30,12 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     pub fetched_at: DateTimeUtc,
     pub gone_at: Option<DateTimeUtc>,
+    pub kind: PageKind,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub kind_reasons: Option<Json>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub excerpt: Option<String>,
+    pub current_revision_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -42,6 +48,8 @@ pub enum Relation {
     Links,
     #[sea_orm(has_many = "super::treatment_categories::Entity")]
     TreatmentCategories,
+    #[sea_orm(has_many = "super::drug_mentions::Entity")]
+    DrugMentions,
 }
 
 impl Related<super::page_revisions::Entity> for Entity {
@@ -65,6 +73,12 @@ impl Related<super::links::Entity> for Entity {
 impl Related<super::treatment_categories::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::TreatmentCategories.def()
+    }
+}
+
+impl Related<super::drug_mentions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::DrugMentions.def()
     }
 }
 

@@ -63,6 +63,8 @@ pub enum RevisionOrigin {
     Sync,
     #[sea_orm(string_value = "archive")]
     Archive,
+    #[sea_orm(string_value = "reread")]
+    Reread,
 }
 
 /// Where on a page a link stands.
@@ -192,7 +194,7 @@ pub enum WarningKind {
 
 /// What kind of page a page is, read from what it says.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 #[serde(rename_all = "snake_case")]

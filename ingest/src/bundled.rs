@@ -5,14 +5,13 @@
 //! the page's published text (the text is the page's own; markup and link targets are not), and
 //! says so in its `lmsdr-origin` metadata, which is stored with the page.
 
-use chrono::Utc;
 use lmsdr_entity::pages;
 use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use url::Url;
 
-use crate::extract::{self, PageInput};
-use crate::store::{self, Observation, Stored};
+use crate::pipeline::{self, Input, PipelineError};
+use crate::store::Stored;
 
 /// The page's original address.
 pub const TREATMENTS_URL: &str = "http://www.lmsdr.org/treatments.php";
@@ -23,12 +22,9 @@ pub const TREATMENTS_HTML: &[u8] = include_bytes!("../data/treatments.html");
 /// Why the bundled snapshot could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum BundledError {
-    /// The bundled page did not extract (a build defect, caught by tests).
-    #[error("the bundled treatments page does not extract: {0}")]
-    Extract(#[from] extract::ExtractError),
-    /// Storing failed.
-    #[error("cannot store the bundled treatments page: {0}")]
-    Store(#[from] store::StoreError),
+    /// The bundled page could not be read or stored.
+    #[error("cannot load the bundled treatments page: {0}")]
+    Ingest(#[from] PipelineError),
     /// The database could not be read.
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
@@ -43,24 +39,12 @@ pub async fn load_if_empty(db: &DatabaseConnection) -> Result<Option<Stored>, Bu
         return Ok(None);
     }
     let url = Url::parse(TREATMENTS_URL).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-    let document = extract::extract(PageInput {
-        url: &url,
-        bytes: TREATMENTS_HTML,
-        content_type: Some("text/html"),
-    })?;
-    let observation = Observation {
-        document: &document,
-        raw: TREATMENTS_HTML,
-        content_type: Some("text/html"),
-        fetched_at: Utc::now(),
-        http_status: None,
-        etag: None,
-        last_modified: None,
-        origin: RevisionOrigin::Bundled,
-        sync_run_id: None,
+    let input = Input {
+        content_type: Some("text/html".to_owned()),
+        ..Input::new(url, TREATMENTS_HTML.to_vec(), RevisionOrigin::Bundled)
     };
-    match store::store_page(db, observation).await {
-        Ok(stored) => Ok(Some(stored)),
+    match pipeline::ingest(db, input).await {
+        Ok(ingested) => Ok(Some(ingested.stored)),
         Err(err) => {
             if pages::Entity::find().count(db).await? > 0 {
                 tracing::info!("another process loaded the bundled page first");

@@ -8,16 +8,19 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
-use lmsdr_entity::sea_orm_active_enums::{RevisionOrigin, SyncRunKind};
+use lmsdr_entity::sea_orm_active_enums::{PageKind, RevisionOrigin, SyncRunKind};
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
 use url::Url;
 
 use crate::archive;
-use crate::extract::{self, Document, MAX_PAGE_BYTES, PageInput};
+use crate::extract::{Document, MAX_PAGE_BYTES};
+use crate::pipeline::{self, Input};
 use crate::runs::{self, RunCounts};
-use crate::store::{self, Observation, PageChange};
+use crate::store::PageChange;
 
 /// The foundation's site, the default base for imported pages' URLs.
 pub const DEFAULT_BASE_URL: &str = "http://www.lmsdr.org/";
@@ -103,8 +106,22 @@ pub struct ImportReport {
     pub entities: EntityCounts,
     /// Drug-like names missing from the vocabulary.
     pub unverified_names: BTreeSet<String>,
+    /// Pages imported, by kind.
+    pub kinds: BTreeMap<PageKind, usize>,
+    /// What the extractor reported for a person to look at (a possible treatment listing not
+    /// read as one, a section of a listing left out), by URL.
+    pub notices: Vec<Notice>,
     /// One entry per file.
     pub files: Vec<FileReport>,
+}
+
+/// Something the extractor could not decide about a page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notice {
+    /// The page.
+    pub url: String,
+    /// What to look at.
+    pub notice: String,
 }
 
 impl ImportReport {
@@ -126,7 +143,7 @@ impl ImportReport {
         };
         match change {
             Some(PageChange::New) => self.pages_new += 1,
-            Some(PageChange::Changed) => self.pages_changed += 1,
+            Some(PageChange::Changed | PageChange::Rederived) => self.pages_changed += 1,
             Some(PageChange::Unchanged) => self.pages_unchanged += 1,
             None => self.pages_failed += 1,
         }
@@ -153,6 +170,7 @@ pub async fn import_paths(
     let (archives, targets): (Vec<_>, Vec<_>) = targets
         .into_iter()
         .partition(|(path, _)| archive::is_warc(path));
+    pipeline::reread_stale(db).await?;
     let run = runs::start(db, SyncRunKind::Import, base_url.as_str(), false).await?;
     let mut report = ImportReport {
         run_id: run.id,
@@ -197,66 +215,49 @@ async fn replay_archives(
     });
     captures.sort_by_key(|(_, c)| c.captured_at);
     for (path, capture) in captures {
-        let page = Captured {
-            url: &capture.url,
-            bytes: &capture.body,
-            content_type: capture.content_type.as_deref(),
+        let url = capture.url.clone();
+        let input = Input {
+            content_type: capture.content_type,
             fetched_at: capture.captured_at,
             http_status: Some(capture.status),
-            origin: RevisionOrigin::Archive,
+            run_id: Some(run_id),
+            ..Input::new(capture.url, capture.body, RevisionOrigin::Archive)
         };
-        let outcome = extract_and_store(db, page, run_id, report).await;
-        report
-            .record(db, run_id, path, &capture.url, outcome)
-            .await?;
+        let outcome = ingest(db, input, report).await;
+        report.record(db, run_id, path, &url, outcome).await?;
     }
     Ok(())
 }
 
-/// A page's bytes and where and when they were read.
-struct Captured<'a> {
-    url: &'a Url,
-    bytes: &'a [u8],
-    content_type: Option<&'a str>,
-    fetched_at: DateTime<Utc>,
-    http_status: Option<u16>,
-    origin: RevisionOrigin,
-}
-
-/// Extracts and stores one page, adding its facts to the report; the error is a one-line reason.
-async fn extract_and_store(
+/// Ingests one page, adding its facts, kind and notices to the report (and its notices to the
+/// run's errors); the error is a one-line reason.
+async fn ingest(
     db: &DatabaseConnection,
-    page: Captured<'_>,
-    run_id: i32,
+    input: Input,
     report: &mut ImportReport,
 ) -> Result<PageChange, String> {
-    let document = extract::extract(PageInput {
-        url: page.url,
-        bytes: page.bytes,
-        content_type: page.content_type,
-    })
-    .map_err(|e| e.to_string())?;
-    let stored = store::store_page(
-        db,
-        Observation {
-            document: &document,
-            raw: page.bytes,
-            content_type: page.content_type,
-            fetched_at: page.fetched_at,
-            http_status: page.http_status,
-            etag: None,
-            last_modified: None,
-            origin: page.origin,
-            sync_run_id: Some(run_id),
-        },
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    report.entities.add(&document);
+    let run_id = input.run_id;
+    let ingested = pipeline::ingest(db, input)
+        .await
+        .map_err(|e| e.to_string())?;
+    let document = &ingested.document;
+    report.entities.add(document);
     report
         .unverified_names
         .extend(document.unverified_names.iter().cloned());
-    Ok(stored.change)
+    *report.kinds.entry(document.kind).or_default() += 1;
+    for notice in &document.notices {
+        if let Some(run_id) = run_id {
+            runs::record_error(db, run_id, &document.url, notice)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        report.notices.push(Notice {
+            url: document.url.clone(),
+            notice: notice.clone(),
+        });
+    }
+    Ok(ingested.stored.change)
 }
 
 /// Reads, extracts and stores one file; the error is a one-line reason.
@@ -279,15 +280,12 @@ async fn import_file(
         .modified()
         .map(DateTime::from)
         .unwrap_or_else(|_| Utc::now());
-    let page = Captured {
-        url,
-        bytes: &bytes,
-        content_type: None,
+    let input = Input {
         fetched_at,
-        http_status: None,
-        origin: RevisionOrigin::Import,
+        run_id: Some(run_id),
+        ..Input::new(url.clone(), bytes, RevisionOrigin::Import)
     };
-    extract_and_store(db, page, run_id, report).await
+    ingest(db, input, report).await
 }
 
 /// Lists the pages under a path with the URL each is stored under.

@@ -7,7 +7,9 @@ pub mod db;
 pub mod extract;
 pub mod fetch;
 pub mod import;
+pub mod pipeline;
 pub mod runs;
+pub mod search;
 pub mod store;
 pub mod sync;
 #[cfg(feature = "test-support")]

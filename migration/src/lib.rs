@@ -10,6 +10,10 @@ mod m20261129_000003_create_treatments;
 mod m20261129_000004_create_drugs;
 mod m20261129_000005_create_warnings_and_trials;
 mod m20261129_000006_create_listing_page_index;
+mod m20261202_000001_add_page_kinds_and_content;
+mod m20261202_000002_create_drug_mentions;
+mod m20261202_000003_create_link_targets;
+mod m20261202_000004_create_search_documents;
 
 /// The ordered list of lmsdr's migrations.
 #[derive(Debug)]
@@ -25,6 +29,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_drugs::Migration),
             Box::new(m20261129_000005_create_warnings_and_trials::Migration),
             Box::new(m20261129_000006_create_listing_page_index::Migration),
+            Box::new(m20261202_000001_add_page_kinds_and_content::Migration),
+            Box::new(m20261202_000002_create_drug_mentions::Migration),
+            Box::new(m20261202_000003_create_link_targets::Migration),
+            Box::new(m20261202_000004_create_search_documents::Migration),
         ]
     }
 }

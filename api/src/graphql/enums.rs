@@ -160,6 +160,8 @@ mirror!(
         Sync,
         /// Replayed from a web archive.
         Archive,
+        /// Stored bytes read again by a newer extractor.
+        Reread,
     }
 );
 

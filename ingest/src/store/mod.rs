@@ -1,11 +1,16 @@
 //! Storing an extracted page: one transaction per page, idempotent, upserting by natural keys.
 //!
 //! Unchanged content (same normalized-content hash) writes nothing new. Changed content adds a
-//! revision (raw bytes compressed, normalized text, unified diff against the previous revision,
-//! a summary of what was added and removed) and re-derives the page's facts from it.
+//! revision (raw bytes compressed, normalized text, content blocks and HTML, the page's kind, a
+//! unified diff against the previous revision, a summary of what was added and removed) and
+//! re-derives the page's facts from it. A page whose current revision was read by an older
+//! extractor (no content blocks stored) has its facts re-derived from the same revision.
 
+mod crawl;
 mod facts;
 pub mod listing;
+
+pub use crawl::*;
 
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::{PageStatus, RevisionOrigin};
@@ -69,6 +74,9 @@ pub enum PageChange {
     Changed,
     /// Same content as the latest revision.
     Unchanged,
+    /// Same content, read again by a newer extractor: the facts were re-derived from the same
+    /// revision.
+    Rederived,
 }
 
 /// The result of storing a page.
@@ -91,6 +99,8 @@ pub async fn store_page(
 ) -> Result<Stored, StoreError> {
     let raw_zstd = zstd::encode_all(obs.raw, ZSTD_LEVEL).map_err(StoreError::Compress)?;
     let doc = obs.document;
+    // Stored bytes read again say nothing new about the page's life on the site.
+    let observed = obs.origin != RevisionOrigin::Reread;
     let txn = db.begin().await?;
     let existing = pages::Entity::find()
         .filter(pages::Column::Url.eq(&doc.url))
@@ -111,24 +121,48 @@ pub async fn store_page(
         && latest.content_hash == doc.content_hash
     {
         let page_id = page.id;
-        if obs.origin == RevisionOrigin::Sync || page.status == PageStatus::Gone {
+        let rederive = latest.content_blocks.is_none();
+        let seen = observed && (obs.origin == RevisionOrigin::Sync || page.status == PageStatus::Gone);
+        if rederive || seen {
             let mut row = page.clone().into_active_model();
-            row.last_seen_at = Set(obs.fetched_at.max(page.last_seen_at));
-            row.fetched_at = Set(obs.fetched_at);
-            row.status = Set(PageStatus::Active);
-            row.gone_at = Set(None);
-            if obs.etag.is_some() || obs.last_modified.is_some() {
-                row.etag = Set(obs.etag.map(str::to_owned));
-                row.last_modified = Set(obs.last_modified.map(str::to_owned));
+            if seen {
+                row.last_seen_at = Set(obs.fetched_at.max(page.last_seen_at));
+                row.fetched_at = Set(obs.fetched_at);
+                row.status = Set(PageStatus::Active);
+                row.gone_at = Set(None);
+                if obs.etag.is_some() || obs.last_modified.is_some() {
+                    row.etag = Set(obs.etag.map(str::to_owned));
+                    row.last_modified = Set(obs.last_modified.map(str::to_owned));
+                }
+            }
+            if rederive {
+                set_page_reading(&mut row, doc)?;
+                row.current_revision_id = Set(Some(latest.id));
             }
             row.update(&txn).await?;
+        }
+        let mut summary = ChangeSummary::default();
+        if rederive {
+            let mut revision = latest.clone().into_active_model();
+            set_revision_reading(&mut revision, doc)?;
+            revision.update(&txn).await?;
+            let at = At {
+                page_id,
+                revision_id: latest.id,
+                time: obs.fetched_at,
+            };
+            summary = Deriver::resume(&txn, at).await?.derive(doc).await?;
         }
         txn.commit().await?;
         return Ok(Stored {
             page_id,
-            revision_id: None,
-            change: PageChange::Unchanged,
-            summary: ChangeSummary::default(),
+            revision_id: rederive.then_some(latest.id),
+            change: if rederive {
+                PageChange::Rederived
+            } else {
+                PageChange::Unchanged
+            },
+            summary,
         });
     }
 
@@ -151,14 +185,17 @@ pub async fn store_page(
     page.last_edited_text = Set(stamp_text.clone());
     page.last_edited_at = Set(stamp_at);
     page.content_hash = Set(doc.content_hash.clone());
-    page.etag = Set(obs.etag.map(str::to_owned));
-    page.last_modified = Set(obs.last_modified.map(str::to_owned));
-    page.status = Set(PageStatus::Active);
     page.disclaimer = Set(doc.disclaimer.clone());
     page.origin_note = Set(doc.origin_note.clone());
-    page.last_seen_at = Set(obs.fetched_at);
-    page.fetched_at = Set(obs.fetched_at);
-    page.gone_at = Set(None);
+    if observed || existing.is_none() {
+        page.etag = Set(obs.etag.map(str::to_owned));
+        page.last_modified = Set(obs.last_modified.map(str::to_owned));
+        page.status = Set(PageStatus::Active);
+        page.last_seen_at = Set(obs.fetched_at);
+        page.fetched_at = Set(obs.fetched_at);
+        page.gone_at = Set(None);
+    }
+    set_page_reading(&mut page, doc)?;
     let page = if existing.is_some() {
         page.update(&txn).await?
     } else {
@@ -176,7 +213,7 @@ pub async fn store_page(
             )
             .to_string()
     });
-    let revision = page_revisions::ActiveModel {
+    let mut revision = page_revisions::ActiveModel {
         page_id: Set(page.id),
         number: Set(number),
         content_hash: Set(doc.content_hash.clone()),
@@ -193,9 +230,12 @@ pub async fn store_page(
         diff: Set(diff),
         summary: Set(None),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    };
+    set_revision_reading(&mut revision, doc)?;
+    let revision = revision.insert(&txn).await?;
+    let mut current = page.clone().into_active_model();
+    current.current_revision_id = Set(Some(revision.id));
+    current.update(&txn).await?;
 
     let at = At {
         page_id: page.id,
@@ -204,9 +244,7 @@ pub async fn store_page(
     };
     let summary = Deriver::new(&txn, at).derive(doc).await?;
     let mut revision = revision.into_active_model();
-    revision.summary = Set(Some(
-        serde_json::to_value(&summary).map_err(|e| DbErr::Custom(e.to_string()))?,
-    ));
+    revision.summary = Set(Some(json(&summary)?));
     let revision = revision.update(&txn).await?;
     txn.commit().await?;
     Ok(Stored {
@@ -217,117 +255,28 @@ pub async fn store_page(
     })
 }
 
-/// What lmsdr holds of a page before fetching it again.
-#[derive(Debug, Clone)]
-pub struct KnownPage {
-    /// The page's ID.
-    pub id: i32,
-    /// Hash of its normalized main content.
-    pub content_hash: String,
-    /// `ETag` last seen.
-    pub etag: Option<String>,
-    /// `Last-Modified` last seen.
-    pub last_modified: Option<String>,
-    /// Active or gone.
-    pub status: PageStatus,
+/// A value as JSON for a JSON column.
+fn json<T: Serialize>(value: &T) -> Result<serde_json::Value, DbErr> {
+    serde_json::to_value(value).map_err(|e| DbErr::Custom(e.to_string()))
 }
 
-/// Every stored page by URL, read in one query before a crawl (a few hundred bytes a page).
-pub async fn known_pages(
-    db: &DatabaseConnection,
-) -> Result<std::collections::HashMap<String, KnownPage>, DbErr> {
-    use sea_orm::QuerySelect;
-    type Row = (
-        i32,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        PageStatus,
-    );
-    let rows: Vec<Row> = pages::Entity::find()
-        .select_only()
-        .columns([
-            pages::Column::Id,
-            pages::Column::Url,
-            pages::Column::ContentHash,
-            pages::Column::Etag,
-            pages::Column::LastModified,
-            pages::Column::Status,
-        ])
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, url, content_hash, etag, last_modified, status)| {
-            let page = KnownPage {
-                id,
-                content_hash,
-                etag,
-                last_modified,
-                status,
-            };
-            (url, page)
-        })
-        .collect())
-}
-
-/// Records that pages were confirmed unchanged (HTTP 304): seen now, nothing else rewritten.
-pub async fn touch_pages(
-    db: &DatabaseConnection,
-    page_ids: &[i32],
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    use sea_orm::sea_query::Expr;
-    for chunk in page_ids.chunks(500) {
-        pages::Entity::update_many()
-            .col_expr(pages::Column::LastSeenAt, Expr::value(at))
-            .col_expr(pages::Column::FetchedAt, Expr::value(at))
-            .filter(pages::Column::Id.is_in(chunk.iter().copied()))
-            .exec(db)
-            .await?;
-    }
+/// The page's fields that follow from how its current revision was read.
+fn set_page_reading(page: &mut pages::ActiveModel, doc: &Document) -> Result<(), DbErr> {
+    page.kind = Set(doc.kind);
+    page.kind_reasons = Set(Some(json(&doc.kind_reasons)?));
+    page.excerpt = Set(doc.excerpt.clone());
     Ok(())
 }
 
-/// Marks a page gone (HTTP 404/410 after it was seen): its facts are kept, flagged through it.
-pub async fn mark_gone(
-    db: &DatabaseConnection,
-    page_id: i32,
-    at: DateTime<Utc>,
+/// How a revision was read: its kind, content and the extractor's notices.
+fn set_revision_reading(
+    revision: &mut page_revisions::ActiveModel,
+    doc: &Document,
 ) -> Result<(), DbErr> {
-    use sea_orm::sea_query::Expr;
-    pages::Entity::update_many()
-        .col_expr(pages::Column::Status, Expr::value(PageStatus::Gone))
-        .col_expr(pages::Column::GoneAt, Expr::value(at))
-        .col_expr(pages::Column::FetchedAt, Expr::value(at))
-        .filter(pages::Column::Id.eq(page_id))
-        .filter(pages::Column::Status.eq(PageStatus::Active))
-        .exec(db)
-        .await?;
+    revision.kind = Set(Some(doc.kind));
+    revision.kind_reasons = Set(Some(json(&doc.kind_reasons)?));
+    revision.content_blocks = Set(Some(json(&doc.content.blocks)?));
+    revision.content_html = Set(Some(doc.content.html.clone()));
+    revision.notices = Set(Some(json(&doc.notices)?));
     Ok(())
-}
-
-/// The same-site links every stored page lists, by page, to keep crawling past 304s; read in one
-/// query before a crawl.
-pub async fn internal_links(
-    db: &DatabaseConnection,
-) -> Result<std::collections::HashMap<i32, Vec<String>>, DbErr> {
-    use lmsdr_entity::links;
-    use sea_orm::QuerySelect;
-    let rows: Vec<(i32, String)> = links::Entity::find()
-        .select_only()
-        .columns([links::Column::PageId, links::Column::Url])
-        .filter(links::Column::External.eq(false))
-        .filter(links::Column::DelistedAt.is_null())
-        .order_by_asc(links::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut by_page: std::collections::HashMap<i32, Vec<String>> = std::collections::HashMap::new();
-    for (page_id, url) in rows {
-        by_page.entry(page_id).or_default().push(url);
-    }
-    Ok(by_page)
 }

@@ -19,11 +19,12 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 use url::Url;
 
-use crate::extract::{self, PageInput};
+use crate::extract::Document;
 use crate::fetch::robots::Robots;
 use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators, sitemap};
+use crate::pipeline::{self, Input};
 use crate::runs::{self, RunCounts};
-use crate::store::{self, Observation, PageChange};
+use crate::store::{self, PageChange};
 
 /// The foundation's site, the default source.
 pub const DEFAULT_SOURCE: &str = "http://www.lmsdr.org/";
@@ -169,6 +170,7 @@ async fn crawl(
 ) -> Result<SyncReport, SyncError> {
     let writing = !options.dry_run;
     let aborted_runs = if writing {
+        pipeline::reread_stale(db).await?;
         runs::abort_abandoned(db).await?
     } else {
         0
@@ -233,6 +235,7 @@ async fn crawl(
 
     let mut known_pages = store::known_pages(db).await?;
     let mut known_links = store::internal_links(db).await?;
+    let mut dead_targets = store::dead_link_targets(db).await?;
     let mut last_heartbeat = Instant::now();
     while !frontier.is_empty() {
         let batch = frontier.take(options.concurrency.max(1), &robots);
@@ -272,6 +275,7 @@ async fn crawl(
                 .as_ref()
                 .and_then(|k| known_links.remove(&k.id))
                 .unwrap_or_default();
+            let status = result.as_ref().map(|f| f.status).ok();
             let outcome = handle(
                 db,
                 options,
@@ -283,6 +287,9 @@ async fn crawl(
                 &mut frontier,
             )
             .await?;
+            if writing {
+                dead_target(db, run_id, &url, status, &outcome, &mut dead_targets).await?;
+            }
             match &outcome {
                 PageOutcome::New | PageOutcome::Changed => {
                     counts.fetched += 1;
@@ -318,6 +325,29 @@ async fn crawl(
     }
     store::touch_pages(db, &frontier.confirmed, Utc::now()).await?;
     finish(db, run, counts, aborted_runs, pages).await
+}
+
+/// Keeps the site's broken links current: a URL never stored that answers 404 or 410 is recorded;
+/// one that answers again is forgotten.
+async fn dead_target(
+    db: &DatabaseConnection,
+    run_id: Option<i32>,
+    url: &Url,
+    status: Option<u16>,
+    outcome: &PageOutcome,
+    dead: &mut HashSet<String>,
+) -> Result<(), DbErr> {
+    match (status, outcome) {
+        (Some(status @ (404 | 410)), PageOutcome::Failed(_)) => {
+            store::record_dead_link_target(db, url.as_str(), status, run_id, Utc::now()).await?;
+            dead.insert(url.to_string());
+        }
+        (Some(200..=399), _) if dead.remove(url.as_str()) => {
+            store::clear_dead_link_target(db, url.as_str()).await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 async fn finish(
@@ -396,22 +426,21 @@ async fn handle(
                     fetched.content_type.as_deref().unwrap_or("no Content-Type")
                 )));
             }
-            let document = match extract::extract(PageInput {
-                url,
-                bytes: &fetched.body,
-                content_type: fetched.content_type.as_deref(),
-            }) {
-                Ok(document) => document,
-                Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
+            let input = Input {
+                content_type: fetched.content_type,
+                fetched_at: now,
+                http_status: Some(fetched.status),
+                etag: fetched.etag,
+                last_modified: fetched.last_modified,
+                run_id,
+                ..Input::new(url.clone(), fetched.body, RevisionOrigin::Sync)
             };
-            for link in document.navigation.iter().chain(&document.links) {
-                if !link.external
-                    && let Ok(link) = Url::parse(&link.url)
-                {
-                    frontier.push(link);
-                }
-            }
             if options.dry_run {
+                let document = match pipeline::read(input).await {
+                    Ok(read) => read.document,
+                    Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
+                };
+                frontier.follow(&document);
                 return Ok(match known {
                     None => PageOutcome::New,
                     Some(page) if page.content_hash == document.content_hash => {
@@ -420,28 +449,20 @@ async fn handle(
                     Some(_) => PageOutcome::Changed,
                 });
             }
-            let stored = store::store_page(
-                db,
-                Observation {
-                    document: &document,
-                    raw: &fetched.body,
-                    content_type: fetched.content_type.as_deref(),
-                    fetched_at: now,
-                    http_status: Some(fetched.status),
-                    etag: fetched.etag.as_deref(),
-                    last_modified: fetched.last_modified.as_deref(),
-                    origin: RevisionOrigin::Sync,
-                    sync_run_id: run_id,
-                },
-            )
-            .await;
-            Ok(match stored {
-                Ok(stored) => match stored.change {
-                    PageChange::New => PageOutcome::New,
-                    PageChange::Changed => PageOutcome::Changed,
-                    PageChange::Unchanged => PageOutcome::Unchanged,
-                },
-                Err(err) => PageOutcome::Failed(err.to_string()),
+            let ingested = match pipeline::ingest(db, input).await {
+                Ok(ingested) => ingested,
+                Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
+            };
+            frontier.follow(&ingested.document);
+            if let Some(run_id) = run_id {
+                for notice in &ingested.document.notices {
+                    runs::record_error(db, run_id, url.as_str(), notice).await?;
+                }
+            }
+            Ok(match ingested.stored.change {
+                PageChange::New => PageOutcome::New,
+                PageChange::Changed | PageChange::Rederived => PageOutcome::Changed,
+                PageChange::Unchanged => PageOutcome::Unchanged,
             })
         }
         status => Ok(PageOutcome::Failed(format!("HTTP {status}"))),
@@ -511,6 +532,17 @@ impl Frontier {
             seen: HashSet::new(),
             budget,
             done: 0,
+        }
+    }
+
+    /// Queues the same-site links a page leads to.
+    fn follow(&mut self, document: &Document) {
+        for link in document.navigation.iter().chain(&document.links) {
+            if !link.external
+                && let Ok(link) = Url::parse(&link.url)
+            {
+                self.push(link);
+            }
         }
     }
 

@@ -1,8 +1,12 @@
 //! Re-deriving a page's facts from a new revision: upserts by natural key, provenance records and
-//! listing intervals, in the caller's transaction.
+//! listing intervals, in the caller's transaction; the page's drug mentions and search documents
+//! beside them ([`mentions`]).
+
+mod mentions;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::{FactKind, LinkKind};
 use lmsdr_entity::{
     drug_names, drug_relations, drugs, links, provenance, regimen_drugs, regimens,
@@ -55,21 +59,39 @@ impl ChangeSummary {
     }
 }
 
-/// Inserts or updates an active model, returning the stored row.
-async fn put<A, C>(
+/// The one upsert shape of a listed fact: the stored row (or a new one, first listed now), its
+/// fields set by `fill`, seen listed now and not delisted; inserted or updated.
+async fn upsert_listed<A, C>(
     db: &C,
-    model: A,
-    exists: bool,
+    existing: Option<<A::Entity as EntityTrait>::Model>,
+    now: DateTime<Utc>,
+    fill: impl FnOnce(&mut A),
 ) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
 where
     C: ConnectionTrait,
     A: ActiveModelTrait + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
 {
+    let column = |name: &str| {
+        <<A::Entity as EntityTrait>::Column as std::str::FromStr>::from_str(name)
+            .map_err(|_| DbErr::Custom(format!("a listed fact has no column {name}")))
+    };
+    let exists = existing.is_some();
+    let mut row = match existing {
+        Some(model) => model.into_active_model(),
+        None => {
+            let mut row = A::default();
+            row.try_set(column("first_listed_at")?, now.into())?;
+            row
+        }
+    };
+    fill(&mut row);
+    row.try_set(column("last_listed_at")?, now.into())?;
+    row.try_set(column("delisted_at")?, Option::<DateTime<Utc>>::None.into())?;
     if exists {
-        model.update(db).await
+        row.update(db).await
     } else {
-        model.insert(db).await
+        row.insert(db).await
     }
 }
 
@@ -81,6 +103,8 @@ pub struct Deriver<'a, C> {
     drug_ids: BTreeMap<String, i32>,
     listed: BTreeMap<FactKindKey, BTreeSet<i32>>,
     labels: HashMap<(FactKindKey, i32), String>,
+    /// The treatments written, for the search index: ID, name and category name.
+    treatments: Vec<(i32, String, String)>,
 }
 
 /// `FactKind` as an ordered map key.
@@ -90,7 +114,7 @@ fn key(kind: FactKind) -> FactKindKey {
     kind as u8
 }
 
-const KINDS: [FactKind; 10] = [
+const KINDS: [FactKind; 11] = [
     FactKind::Category,
     FactKind::Treatment,
     FactKind::Regimen,
@@ -101,6 +125,7 @@ const KINDS: [FactKind; 10] = [
     FactKind::Warning,
     FactKind::TrialReference,
     FactKind::Link,
+    FactKind::DrugMention,
 ];
 
 impl<'a, C: ConnectionTrait> Deriver<'a, C> {
@@ -113,7 +138,25 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             drug_ids: BTreeMap::new(),
             listed: BTreeMap::new(),
             labels: HashMap::new(),
+            treatments: Vec::new(),
         }
+    }
+
+    /// A deriver writing again at a revision already derived once: its provenance records are
+    /// reused, not written twice.
+    pub async fn resume(db: &'a C, at: At) -> Result<Self, DbErr> {
+        let mut deriver = Self::new(db, at);
+        let known: Vec<(i32, String)> = provenance::Entity::find()
+            .select_only()
+            .columns([provenance::Column::Id, provenance::Column::Excerpt])
+            .filter(provenance::Column::RevisionId.eq(at.revision_id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        deriver
+            .provenance
+            .extend(known.into_iter().map(|(id, excerpt)| (excerpt, id)));
+        Ok(deriver)
     }
 
     fn list(&mut self, kind: FactKind, id: i32, label: impl Into<String>) {
@@ -182,6 +225,10 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
         for (position, link) in doc.links.iter().enumerate() {
             self.link(LinkKind::Content, position, link).await?;
         }
+        for mention in &doc.mentions {
+            self.mention(mention).await?;
+        }
+        self.index(doc).await?;
 
         let mut summary = ChangeSummary::default();
         for kind in KINDS {
@@ -215,26 +262,24 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(drugs::Column::Slug.eq(&drug.slug))
             .one(self.db)
             .await?;
-        let exists = existing.is_some();
-        let mut row = existing.map_or_else(
-            || drugs::ActiveModel {
-                first_listed_at: Set(self.at.time),
-                ..Default::default()
-            },
-            IntoActiveModel::into_active_model,
-        );
-        row.slug = Set(drug.slug.clone());
-        row.generic_name = Set(drug.generic_name.clone());
-        row.drug_class = Set(drug.drug_class.clone());
-        row.atc_code = Set(drug.atc_code.clone());
-        row.atc_code_previous = Set(drug.atc_code_previous.clone());
-        row.rxcui = Set(drug.rxcui.clone());
-        row.verified = Set(drug.verified);
-        row.in_trial = Set(drug.in_trial);
-        row.provenance_id = Set(provenance_id);
-        row.last_listed_at = Set(self.at.time);
-        row.delisted_at = Set(None);
-        let stored = put(self.db, row, exists).await?;
+        // Whether a listing names the drug, and where it was first read, are a listing's to say:
+        // a page that only mentions a known drug leaves them as they are.
+        let listing_says = drug.from_listing || existing.is_none();
+        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut drugs::ActiveModel| {
+            row.slug = Set(drug.slug.clone());
+            row.generic_name = Set(drug.generic_name.clone());
+            row.drug_class = Set(drug.drug_class.clone());
+            row.atc_code = Set(drug.atc_code.clone());
+            row.atc_code_previous = Set(drug.atc_code_previous.clone());
+            row.rxcui = Set(drug.rxcui.clone());
+            row.withdrawn = Set(drug.withdrawn.clone());
+            row.verified = Set(drug.verified);
+            if listing_says {
+                row.in_trial = Set(drug.in_trial);
+                row.provenance_id = Set(provenance_id);
+            }
+        })
+        .await?;
         for name in &drug.names {
             let normalized = normalize_name(&name.name);
             let known = drug_names::Entity::find()
@@ -281,22 +326,14 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(regimens::Column::Slug.eq(&regimen.slug))
             .one(self.db)
             .await?;
-        let exists = existing.is_some();
-        let mut row = existing.map_or_else(
-            || regimens::ActiveModel {
-                first_listed_at: Set(self.at.time),
-                ..Default::default()
-            },
-            IntoActiveModel::into_active_model,
-        );
-        row.slug = Set(regimen.slug.clone());
-        row.name = Set(regimen.name.clone());
-        row.components = Set(regimen.components.clone());
-        row.first_line = Set(regimen.first_line);
-        row.provenance_id = Set(provenance_id);
-        row.last_listed_at = Set(self.at.time);
-        row.delisted_at = Set(None);
-        let stored = put(self.db, row, exists).await?;
+        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut regimens::ActiveModel| {
+            row.slug = Set(regimen.slug.clone());
+            row.name = Set(regimen.name.clone());
+            row.components = Set(regimen.components.clone());
+            row.first_line = Set(regimen.first_line);
+            row.provenance_id = Set(provenance_id);
+        })
+        .await?;
         self.list(FactKind::Regimen, stored.id, regimen.slug.clone());
         for (position, mention) in regimen.drugs.iter().enumerate() {
             let drug_id = self.drug_id(&mention.drug)?;
@@ -305,22 +342,14 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
                 .filter(regimen_drugs::Column::DrugId.eq(drug_id))
                 .one(self.db)
                 .await?;
-            let exists = existing.is_some();
-            let mut link = existing.map_or_else(
-                || regimen_drugs::ActiveModel {
-                    first_listed_at: Set(self.at.time),
-                    ..Default::default()
-                },
-                IntoActiveModel::into_active_model,
-            );
-            link.regimen_id = Set(stored.id);
-            link.drug_id = Set(drug_id);
-            link.position = Set(position as i32 + 1);
-            link.name_as_written = Set(mention.name_as_written.clone());
-            link.provenance_id = Set(provenance_id);
-            link.last_listed_at = Set(self.at.time);
-            link.delisted_at = Set(None);
-            let link = put(self.db, link, exists).await?;
+            let link = upsert_listed(self.db, existing, self.at.time, |link: &mut regimen_drugs::ActiveModel| {
+                link.regimen_id = Set(stored.id);
+                link.drug_id = Set(drug_id);
+                link.position = Set(position as i32 + 1);
+                link.name_as_written = Set(mention.name_as_written.clone());
+                link.provenance_id = Set(provenance_id);
+            })
+            .await?;
             self.list(FactKind::RegimenDrug, link.id, "");
         }
         Ok(())
@@ -333,24 +362,16 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(treatment_categories::Column::Slug.eq(&category.slug))
             .one(self.db)
             .await?;
-        let exists = existing.is_some();
-        let mut row = existing.map_or_else(
-            || treatment_categories::ActiveModel {
-                first_listed_at: Set(self.at.time),
-                ..Default::default()
-            },
-            IntoActiveModel::into_active_model,
-        );
-        row.slug = Set(category.slug.clone());
-        row.name = Set(category.name.clone());
-        row.description = Set(category.description.clone());
-        row.scope = Set((!category.scope.is_empty()).then(|| serde_json::json!(category.scope)));
-        row.position = Set(category.position);
-        row.page_id = Set(self.at.page_id);
-        row.provenance_id = Set(provenance_id);
-        row.last_listed_at = Set(self.at.time);
-        row.delisted_at = Set(None);
-        let stored = put(self.db, row, exists).await?;
+        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut treatment_categories::ActiveModel| {
+            row.slug = Set(category.slug.clone());
+            row.name = Set(category.name.clone());
+            row.description = Set(category.description.clone());
+            row.scope = Set((!category.scope.is_empty()).then(|| serde_json::json!(category.scope)));
+            row.position = Set(category.position);
+            row.page_id = Set(self.at.page_id);
+            row.provenance_id = Set(provenance_id);
+        })
+        .await?;
         self.list(FactKind::Category, stored.id, category.slug.clone());
 
         for treatment in &category.treatments {
@@ -368,25 +389,22 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
                 .filter(treatments::Column::Slug.eq(&treatment.slug))
                 .one(self.db)
                 .await?;
-            let exists = existing.is_some();
-            let mut row = existing.map_or_else(
-                || treatments::ActiveModel {
-                    first_listed_at: Set(self.at.time),
-                    ..Default::default()
-                },
-                IntoActiveModel::into_active_model,
-            );
-            row.category_id = Set(stored.id);
-            row.slug = Set(treatment.slug.clone());
-            row.name = Set(treatment.name.clone());
-            row.status = Set(treatment.status);
-            row.first_line = Set(treatment.first_line);
-            row.position = Set(treatment.position);
-            row.regimen_id = Set(regimen_id);
-            row.provenance_id = Set(provenance_id);
-            row.last_listed_at = Set(self.at.time);
-            row.delisted_at = Set(None);
-            let stored_treatment = put(self.db, row, exists).await?;
+            let stored_treatment = upsert_listed(self.db, existing, self.at.time, |row: &mut treatments::ActiveModel| {
+                row.category_id = Set(stored.id);
+                row.slug = Set(treatment.slug.clone());
+                row.name = Set(treatment.name.clone());
+                row.status = Set(treatment.status);
+                row.first_line = Set(treatment.first_line);
+                row.position = Set(treatment.position);
+                row.regimen_id = Set(regimen_id);
+                row.provenance_id = Set(provenance_id);
+            })
+            .await?;
+            self.treatments.push((
+                stored_treatment.id,
+                treatment.name.clone(),
+                category.name.clone(),
+            ));
             self.list(
                 FactKind::Treatment,
                 stored_treatment.id,
@@ -413,23 +431,15 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(treatment_drugs::Column::DrugId.eq(drug_id))
             .one(self.db)
             .await?;
-        let exists = existing.is_some();
-        let mut row = existing.map_or_else(
-            || treatment_drugs::ActiveModel {
-                first_listed_at: Set(self.at.time),
-                ..Default::default()
-            },
-            IntoActiveModel::into_active_model,
-        );
-        row.treatment_id = Set(treatment_id);
-        row.drug_id = Set(drug_id);
-        row.position = Set(position as i32 + 1);
-        row.name_as_written = Set(mention.name_as_written.clone());
-        row.route = Set(mention.route);
-        row.provenance_id = Set(provenance_id);
-        row.last_listed_at = Set(self.at.time);
-        row.delisted_at = Set(None);
-        let stored = put(self.db, row, exists).await?;
+        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut treatment_drugs::ActiveModel| {
+            row.treatment_id = Set(treatment_id);
+            row.drug_id = Set(drug_id);
+            row.position = Set(position as i32 + 1);
+            row.name_as_written = Set(mention.name_as_written.clone());
+            row.route = Set(mention.route);
+            row.provenance_id = Set(provenance_id);
+        })
+        .await?;
         self.list(FactKind::TreatmentDrug, stored.id, "");
         Ok(())
     }
@@ -446,21 +456,13 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(drug_relations::Column::Kind.eq(relation.kind))
             .one(self.db)
             .await?;
-        let exists = existing.is_some();
-        let mut row = existing.map_or_else(
-            || drug_relations::ActiveModel {
-                first_listed_at: Set(self.at.time),
-                ..Default::default()
-            },
-            IntoActiveModel::into_active_model,
-        );
-        row.drug_id = Set(drug_id);
-        row.related_drug_id = Set(related_id);
-        row.kind = Set(relation.kind);
-        row.provenance_id = Set(provenance_id);
-        row.last_listed_at = Set(self.at.time);
-        row.delisted_at = Set(None);
-        let stored = put(self.db, row, exists).await?;
+        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut drug_relations::ActiveModel| {
+            row.drug_id = Set(drug_id);
+            row.related_drug_id = Set(related_id);
+            row.kind = Set(relation.kind);
+            row.provenance_id = Set(provenance_id);
+        })
+        .await?;
         self.list(FactKind::DrugRelation, stored.id, "");
         Ok(())
     }
@@ -484,24 +486,16 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(warnings::Column::Slug.eq(&warning.slug))
             .one(self.db)
             .await?;
-        let exists = existing.is_some();
-        let mut row = existing.map_or_else(
-            || warnings::ActiveModel {
-                first_listed_at: Set(self.at.time),
-                ..Default::default()
-            },
-            IntoActiveModel::into_active_model,
-        );
-        row.slug = Set(warning.slug.clone());
-        row.kind = Set(warning.kind);
-        row.text = Set(warning.text.clone());
-        row.population = Set(warning.population.clone());
-        row.drug_id = Set(drug_id);
-        row.category_id = Set(category_id);
-        row.provenance_id = Set(provenance_id);
-        row.last_listed_at = Set(self.at.time);
-        row.delisted_at = Set(None);
-        let stored = put(self.db, row, exists).await?;
+        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut warnings::ActiveModel| {
+            row.slug = Set(warning.slug.clone());
+            row.kind = Set(warning.kind);
+            row.text = Set(warning.text.clone());
+            row.population = Set(warning.population.clone());
+            row.drug_id = Set(drug_id);
+            row.category_id = Set(category_id);
+            row.provenance_id = Set(provenance_id);
+        })
+        .await?;
         self.list(FactKind::Warning, stored.id, warning.slug.clone());
         Ok(())
     }
@@ -523,23 +517,15 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(trial_references::Column::Slug.eq(&trial.slug))
             .one(self.db)
             .await?;
-        let exists = existing.is_some();
-        let mut row = existing.map_or_else(
-            || trial_references::ActiveModel {
-                first_listed_at: Set(self.at.time),
-                ..Default::default()
-            },
-            IntoActiveModel::into_active_model,
-        );
-        row.slug = Set(trial.slug.clone());
-        row.label = Set(trial.label.clone());
-        row.code = Set(trial.code.clone());
-        row.drug_id = Set(drug_id);
-        row.treatment_id = Set(treatment_id);
-        row.provenance_id = Set(provenance_id);
-        row.last_listed_at = Set(self.at.time);
-        row.delisted_at = Set(None);
-        let stored = put(self.db, row, exists).await?;
+        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut trial_references::ActiveModel| {
+            row.slug = Set(trial.slug.clone());
+            row.label = Set(trial.label.clone());
+            row.code = Set(trial.code.clone());
+            row.drug_id = Set(drug_id);
+            row.treatment_id = Set(treatment_id);
+            row.provenance_id = Set(provenance_id);
+        })
+        .await?;
         self.list(FactKind::TrialReference, stored.id, trial.slug.clone());
         Ok(())
     }
@@ -556,25 +542,17 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(links::Column::Text.eq(&link.text))
             .one(self.db)
             .await?;
-        let exists = existing.is_some();
-        let mut row = existing.map_or_else(
-            || links::ActiveModel {
-                first_listed_at: Set(self.at.time),
-                ..Default::default()
-            },
-            IntoActiveModel::into_active_model,
-        );
-        row.page_id = Set(self.at.page_id);
-        row.kind = Set(kind);
-        row.position = Set(position as i32 + 1);
-        row.text = Set(link.text.clone());
-        row.url = Set(link.url.clone());
-        row.external = Set(link.external);
-        row.context = Set(link.context.clone());
-        row.provenance_id = Set(provenance_id);
-        row.last_listed_at = Set(self.at.time);
-        row.delisted_at = Set(None);
-        let stored = put(self.db, row, exists).await?;
+        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut links::ActiveModel| {
+            row.page_id = Set(self.at.page_id);
+            row.kind = Set(kind);
+            row.position = Set(position as i32 + 1);
+            row.text = Set(link.text.clone());
+            row.url = Set(link.url.clone());
+            row.external = Set(link.external);
+            row.context = Set(link.context.clone());
+            row.provenance_id = Set(provenance_id);
+        })
+        .await?;
         self.list(FactKind::Link, stored.id, "");
         Ok(())
     }

@@ -1,0 +1,191 @@
+//! One way in: every page — synced, imported from a file or an archive, the bundled snapshot,
+//! or posted through `importPage` — goes through [`ingest`]: decode, extract and classify (off the
+//! async workers), then store in one transaction. The rules of what a page may state therefore
+//! hold whichever door it came through.
+
+use chrono::{DateTime, Utc};
+use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
+use lmsdr_entity::{page_revisions, pages};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use url::Url;
+
+use crate::extract::{self, Document, ExtractError, MAX_PAGE_BYTES, PageInput};
+use crate::store::{self, Observation, StoreError, Stored};
+
+/// A page as it arrived, with where and when it was read.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Where the page lives (or lived).
+    pub url: Url,
+    /// Its raw bytes.
+    pub bytes: Vec<u8>,
+    /// The `Content-Type` it came with.
+    pub content_type: Option<String>,
+    /// When it was fetched or captured.
+    pub fetched_at: DateTime<Utc>,
+    /// The HTTP status it was served with, if fetched.
+    pub http_status: Option<u16>,
+    /// The `ETag` validator.
+    pub etag: Option<String>,
+    /// The `Last-Modified` validator.
+    pub last_modified: Option<String>,
+    /// Where the bytes came from.
+    pub origin: RevisionOrigin,
+    /// The run reading it.
+    pub run_id: Option<i32>,
+}
+
+impl Input {
+    /// A page's bytes read from somewhere now, with nothing else known.
+    pub fn new(url: Url, bytes: Vec<u8>, origin: RevisionOrigin) -> Self {
+        Self {
+            url,
+            bytes,
+            content_type: None,
+            fetched_at: Utc::now(),
+            http_status: None,
+            etag: None,
+            last_modified: None,
+            origin,
+            run_id: None,
+        }
+    }
+}
+
+/// Why a page could not be ingested. Nothing is stored when this is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The page could not be read.
+    #[error(transparent)]
+    Extract(#[from] ExtractError),
+    /// The page could not be stored.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Extraction stopped without an answer (it panicked or was cancelled).
+    #[error("extraction stopped: {0}")]
+    Aborted(String),
+}
+
+/// A page read: the input back, and what it says.
+#[derive(Debug)]
+pub struct Read {
+    /// The input.
+    pub input: Input,
+    /// The extracted page.
+    pub document: Document,
+}
+
+/// A page read and stored.
+#[derive(Debug)]
+pub struct Ingested {
+    /// What it says.
+    pub document: Document,
+    /// What was stored.
+    pub stored: Stored,
+}
+
+/// Decodes, extracts and classifies a page on a blocking thread, so that one page can never
+/// stall the async workers that serve requests.
+pub async fn read(input: Input) -> Result<Read, PipelineError> {
+    let task = tokio::task::spawn_blocking(move || {
+        let document = extract::extract(PageInput {
+            url: &input.url,
+            bytes: &input.bytes,
+            content_type: input.content_type.as_deref(),
+        });
+        (input, document)
+    });
+    let (input, document) = task
+        .await
+        .map_err(|e| PipelineError::Aborted(e.to_string()))?;
+    Ok(Read {
+        input,
+        document: document?,
+    })
+}
+
+/// Reads a page and stores it in one transaction.
+pub async fn ingest(db: &DatabaseConnection, input: Input) -> Result<Ingested, PipelineError> {
+    let Read { input, document } = read(input).await?;
+    let stored = store::store_page(
+        db,
+        Observation {
+            document: &document,
+            raw: &input.bytes,
+            content_type: input.content_type.as_deref(),
+            fetched_at: input.fetched_at,
+            http_status: input.http_status,
+            etag: input.etag.as_deref(),
+            last_modified: input.last_modified.as_deref(),
+            origin: input.origin,
+            sync_run_id: input.run_id,
+        },
+    )
+    .await?;
+    Ok(Ingested { document, stored })
+}
+
+/// What [`reread_stale`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reread {
+    /// Pages read again.
+    pub pages: usize,
+    /// Pages that could not be, with why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Reads again, from their stored bytes, the pages whose current revision was read by an older
+/// extractor (one that stored no content blocks), so that what they state follows today's rules
+/// — a page that is not a treatment listing stops listing treatments. Idempotent: a page read
+/// once is not read again.
+pub async fn reread_stale(db: &DatabaseConnection) -> Result<Reread, DbErr> {
+    let stale: Vec<(String, i32)> = page_revisions::Entity::find()
+        .select_only()
+        .column(pages::Column::Url)
+        .column(page_revisions::Column::Id)
+        .inner_join(pages::Entity)
+        .filter(page_revisions::Column::ContentBlocks.is_null())
+        .filter(
+            page_revisions::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .expr(page_revisions::Column::Id.max())
+                    .from(page_revisions::Entity)
+                    .group_by_col(page_revisions::Column::PageId)
+                    .to_owned(),
+            ),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut report = Reread::default();
+    for (url, revision_id) in stale {
+        let Some(revision) = page_revisions::Entity::find_by_id(revision_id).one(db).await? else {
+            continue;
+        };
+        let outcome = async {
+            let page_url = Url::parse(&url).map_err(|e| e.to_string())?;
+            let bytes = zstd::bulk::decompress(&revision.raw_body_zstd, MAX_PAGE_BYTES)
+                .map_err(|e| format!("stored body cannot be read: {e}"))?;
+            let input = Input {
+                content_type: revision.content_type.clone(),
+                http_status: revision
+                    .http_status
+                    .and_then(|s| u16::try_from(s).ok()),
+                ..Input::new(page_url, bytes, RevisionOrigin::Reread)
+            };
+            ingest(db, input).await.map_err(|e| e.to_string())
+        }
+        .await;
+        match outcome {
+            Ok(_) => report.pages += 1,
+            Err(reason) => {
+                tracing::warn!(%url, %reason, "could not read a stored page again");
+                report.failed.push((url, reason));
+            }
+        }
+    }
+    if report.pages > 0 {
+        tracing::info!(pages = report.pages, "read stored pages again with the current extractor");
+    }
+    Ok(report)
+}
