@@ -326,20 +326,31 @@ async fn search_and_nodes() {
     for app in TestApp::all().await {
         let data = app
             .graphql(
-                "{ search(query: \"gem\") { __typename ... on Drug { id slug } ... on Treatment { id slug } ... on Page { id url } } }",
+                "{ search(query: \"gem\") { totalCount edges { snippet score node { __typename
+                   ... on Drug { id slug } ... on Treatment { id slug } ... on Page { id url } } } } }",
                 json!({}),
             )
             .await
             .data();
-        let hits = data["search"].as_array().cloned().unwrap_or_default();
-        assert_eq!(hits[0]["__typename"], "Drug");
-        assert_eq!(hits[0]["slug"], "gemcitabine");
+        let hits = data["search"]["edges"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(hits[0]["node"]["__typename"], "Drug");
+        assert_eq!(hits[0]["node"]["slug"], "gemcitabine");
         assert!(
             hits.iter()
-                .any(|h| h["__typename"] == "Treatment" && h["slug"] == "gem-tax")
+                .any(|h| h["node"]["__typename"] == "Treatment" && h["node"]["slug"] == "gem-tax")
+        );
+        assert!(
+            hits[0]["snippet"]
+                .as_str()
+                .is_some_and(|s| s.contains("<mark>")),
+            "{}",
+            hits[0]
         );
 
-        let id = hits[0]["id"].clone();
+        let id = hits[0]["node"]["id"].clone();
         let node = app
             .graphql(
                 "query($id: ID!) { node(id: $id) { id ... on Drug { slug } } }",
@@ -353,12 +364,19 @@ async fn search_and_nodes() {
             .await;
         assert_eq!(bad.error_code(), "BAD_USER_INPUT");
         let wildcard = app
-            .graphql("{ search(query: \"%\") { __typename } }", json!({}))
+            .graphql(
+                "{ search(query: \"%\") { totalCount edges { cursor } } }",
+                json!({}),
+            )
             .await
             .data();
-        assert_eq!(wildcard["search"], json!([]), "LIKE wildcards are escaped");
+        assert_eq!(
+            wildcard["search"],
+            json!({ "totalCount": 0, "edges": [] }),
+            "wildcards are plain characters"
+        );
         let empty = app
-            .graphql("{ search(query: \"  \") { __typename } }", json!({}))
+            .graphql("{ search(query: \"  \") { totalCount } }", json!({}))
             .await;
         assert_eq!(empty.error_code(), "BAD_USER_INPUT");
     }

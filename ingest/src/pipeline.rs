@@ -125,6 +125,47 @@ pub async fn ingest(db: &DatabaseConnection, input: Input) -> Result<Ingested, P
     Ok(Ingested { document, stored })
 }
 
+/// Why a stored revision could not be read again.
+#[derive(Debug, thiserror::Error)]
+pub enum StoredError {
+    /// The database failed.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    /// The stored bytes or URL are damaged.
+    #[error("the stored page cannot be read: {0}")]
+    Damaged(String),
+}
+
+/// A stored revision's bytes, as an input to read again (origin [`RevisionOrigin::Reread`]);
+/// `None` when there is no such revision.
+pub async fn stored_input(
+    db: &DatabaseConnection,
+    revision_id: i32,
+) -> Result<Option<Input>, StoredError> {
+    let row: Option<(Vec<u8>, Option<String>, Option<i32>, String)> =
+        page_revisions::Entity::find_by_id(revision_id)
+            .select_only()
+            .column(page_revisions::Column::RawBodyZstd)
+            .column(page_revisions::Column::ContentType)
+            .column(page_revisions::Column::HttpStatus)
+            .column(pages::Column::Url)
+            .inner_join(pages::Entity)
+            .into_tuple()
+            .one(db)
+            .await?;
+    let Some((raw, content_type, http_status, url)) = row else {
+        return Ok(None);
+    };
+    let url = Url::parse(&url).map_err(|e| StoredError::Damaged(e.to_string()))?;
+    let bytes = zstd::bulk::decompress(&raw, MAX_PAGE_BYTES)
+        .map_err(|e| StoredError::Damaged(e.to_string()))?;
+    Ok(Some(Input {
+        content_type,
+        http_status: http_status.and_then(|s| u16::try_from(s).ok()),
+        ..Input::new(url, bytes, RevisionOrigin::Reread)
+    }))
+}
+
 /// What [`reread_stale`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reread {
@@ -159,23 +200,11 @@ pub async fn reread_stale(db: &DatabaseConnection) -> Result<Reread, DbErr> {
         .await?;
     let mut report = Reread::default();
     for (url, revision_id) in stale {
-        let Some(revision) = page_revisions::Entity::find_by_id(revision_id).one(db).await? else {
-            continue;
+        let outcome = match stored_input(db, revision_id).await {
+            Ok(Some(input)) => ingest(db, input).await.map_err(|e| e.to_string()),
+            Ok(None) => continue,
+            Err(err) => Err(err.to_string()),
         };
-        let outcome = async {
-            let page_url = Url::parse(&url).map_err(|e| e.to_string())?;
-            let bytes = zstd::bulk::decompress(&revision.raw_body_zstd, MAX_PAGE_BYTES)
-                .map_err(|e| format!("stored body cannot be read: {e}"))?;
-            let input = Input {
-                content_type: revision.content_type.clone(),
-                http_status: revision
-                    .http_status
-                    .and_then(|s| u16::try_from(s).ok()),
-                ..Input::new(page_url, bytes, RevisionOrigin::Reread)
-            };
-            ingest(db, input).await.map_err(|e| e.to_string())
-        }
-        .await;
         match outcome {
             Ok(_) => report.pages += 1,
             Err(reason) => {
@@ -185,7 +214,10 @@ pub async fn reread_stale(db: &DatabaseConnection) -> Result<Reread, DbErr> {
         }
     }
     if report.pages > 0 {
-        tracing::info!(pages = report.pages, "read stored pages again with the current extractor");
+        tracing::info!(
+            pages = report.pages,
+            "read stored pages again with the current extractor"
+        );
     }
     Ok(report)
 }

@@ -11,8 +11,16 @@ const SITE: &[(&str, &[u8], PageKind)] = &[
         include_bytes!("fixtures/site/whatislms.php"),
         PageKind::Article,
     ),
-    ("faq.php", include_bytes!("fixtures/site/faq.php"), PageKind::Faq),
-    ("news.php", include_bytes!("fixtures/site/news.php"), PageKind::News),
+    (
+        "faq.php",
+        include_bytes!("fixtures/site/faq.php"),
+        PageKind::Faq,
+    ),
+    (
+        "news.php",
+        include_bytes!("fixtures/site/news.php"),
+        PageKind::News,
+    ),
     (
         "donate.php",
         include_bytes!("fixtures/site/donate.php"),
@@ -33,7 +41,11 @@ const SITE: &[(&str, &[u8], PageKind)] = &[
         include_bytes!("fixtures/site/memorials.php"),
         PageKind::Tribute,
     ),
-    ("index.php", include_bytes!("fixtures/site/index.php"), PageKind::Index),
+    (
+        "index.php",
+        include_bytes!("fixtures/site/index.php"),
+        PageKind::Index,
+    ),
 ];
 const TREATMENTS: &[u8] = include_bytes!("../data/treatments.html");
 
@@ -48,10 +60,7 @@ fn page(name: &str, bytes: &[u8]) -> Document {
 }
 
 fn fixture(name: &str) -> Document {
-    let (_, bytes, _) = SITE
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .expect("a fixture");
+    let (_, bytes, _) = SITE.iter().find(|(n, _, _)| *n == name).expect("a fixture");
     page(name, bytes)
 }
 
@@ -223,8 +232,16 @@ fn links_are_absolute_and_mentions_name_their_sentence() {
     let mention = &doc.mentions[0];
     assert_eq!(mention.drug, "doxorubicin");
     assert_eq!(mention.name_as_written, "Doxorubicin (Adriamycin)");
-    assert!(mention.sentence.starts_with("Doxorubicin (Adriamycin) is often"));
-    assert!(doc.excerpt.as_deref().is_some_and(|e| e.starts_with("Leiomyosarcoma (LMS) is a rare")));
+    assert!(
+        mention
+            .sentence
+            .starts_with("Doxorubicin (Adriamycin) is often")
+    );
+    assert!(
+        doc.excerpt
+            .as_deref()
+            .is_some_and(|e| e.starts_with("Leiomyosarcoma (LMS) is a rare"))
+    );
 
     let news = fixture("news.php");
     let named: Vec<(&str, bool)> = news
@@ -234,7 +251,11 @@ fn links_are_absolute_and_mentions_name_their_sentence() {
         .collect();
     assert_eq!(
         named,
-        [("pazopanib", true), ("trabectedin", true), ("ombrabulin", false)]
+        [
+            ("pazopanib", true),
+            ("trabectedin", true),
+            ("ombrabulin", false)
+        ]
     );
     assert!(news.unverified_names.contains(&"ombrabulin".to_owned()));
 }
@@ -250,7 +271,11 @@ fn words_that_are_not_drugs_name_none() {
         "x.php",
         b"<p>Gem/Tax (Gemzar + Taxotere) is one choice. Your tax-deductible gift is a gem.</p>",
     );
-    let named: Vec<&str> = doc.mentions.iter().map(|m| m.name_as_written.as_str()).collect();
+    let named: Vec<&str> = doc
+        .mentions
+        .iter()
+        .map(|m| m.name_as_written.as_str())
+        .collect();
     assert_eq!(named, ["Gemzar", "Taxotere"]);
 }
 
@@ -267,13 +292,26 @@ fn hostile_markup_is_sanitized() {
     );
     let html = &doc.content.html;
     for banned in [
-        "<script", "<style", "onclick", "onmouseover", "onerror", "javascript:", "<font", "<table",
+        "<script",
+        "<style",
+        "onclick",
+        "onmouseover",
+        "onerror",
+        "javascript:",
+        "<font",
+        "<table",
         "data:text",
     ] {
         assert!(!html.contains(banned), "{banned} in {html}");
     }
-    assert!(html.contains("<a href=\"http://www.lmsdr.org/safe.php\""), "{html}");
+    assert!(
+        html.contains("<a href=\"http://www.lmsdr.org/safe.php\""),
+        "{html}"
+    );
     assert!(html.contains("<a href=\"mailto:info@lmsdr.org\""), "{html}");
-    assert!(html.contains("<img src=\"http://www.lmsdr.org/x.png\" alt=\"An x\">"), "{html}");
+    assert!(
+        html.contains("<img src=\"http://www.lmsdr.org/x.png\" alt=\"An x\">"),
+        "{html}"
+    );
     assert!(html.contains("Styled text"));
 }

@@ -20,7 +20,12 @@ impl MigrationTrait for Migration {
         .await?;
         add_column(manager, Pages::Table, json_binary_null(Pages::KindReasons)).await?;
         add_column(manager, Pages::Table, text_null(Pages::Excerpt)).await?;
-        add_column(manager, Pages::Table, integer_null(Pages::CurrentRevisionId)).await?;
+        add_column(
+            manager,
+            Pages::Table,
+            integer_null(Pages::CurrentRevisionId),
+        )
+        .await?;
         index(manager, Pages::Table, [Pages::Kind], false).await?;
 
         for column in [

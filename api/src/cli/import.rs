@@ -48,6 +48,7 @@ fn print_summary(report: &ImportReport) {
                     PageChange::New => "new",
                     PageChange::Changed => "changed",
                     PageChange::Unchanged => "unchanged",
+                    PageChange::Rederived => "re-read",
                 };
                 println!("{what:<10} {} ({})", file.url, file.path.display());
             }
@@ -69,5 +70,29 @@ fn print_summary(report: &ImportReport) {
     } else {
         let names: Vec<_> = report.unverified_names.iter().map(String::as_str).collect();
         println!("unverified names: {}", names.join(", "));
+    }
+    let kinds: Vec<String> = report
+        .kinds
+        .iter()
+        .map(|(kind, n)| {
+            format!(
+                "{n} {}",
+                serde_json::to_value(kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    println!(
+        "page kinds: {}",
+        if kinds.is_empty() {
+            "none".to_owned()
+        } else {
+            kinds.join(", ")
+        }
+    );
+    for notice in &report.notices {
+        println!("notice     {}: {}", notice.url, notice.notice);
     }
 }

@@ -9,6 +9,7 @@ mod import;
 mod migrate;
 mod serve;
 mod sync;
+mod vocabulary;
 
 /// Exit codes beyond 0 (success) that scripts and schedulers can act on.
 pub mod exit {
@@ -49,6 +50,8 @@ enum Command {
     Export(NotYet),
     /// Apply, revert or inspect database migrations.
     Migrate(migrate::MigrateArgs),
+    /// Check the drug vocabulary: unique names, well-formed codes, every code confirmed.
+    Vocabulary(vocabulary::VocabularyArgs),
 }
 
 /// Arguments of a subcommand that is not built yet; accepted so that scripts get a clear error.
@@ -75,6 +78,7 @@ impl Cli {
             Command::Migrate(args) => migrate::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Sync(args) => sync::run(args).await,
+            Command::Vocabulary(args) => vocabulary::run(&args),
             Command::Export(_) => not_yet("export"),
         }
     }

@@ -50,6 +50,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             bundled::TREATMENTS_URL
         );
     }
+    // Pages stored by an older lmsdr are read again, so that they state what today's rules allow.
+    lmsdr_ingest::pipeline::reread_stale(&conn).await?;
     let cors_origins = args
         .cors_origins
         .iter()

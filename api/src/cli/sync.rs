@@ -107,6 +107,9 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
             if let sync::PageOutcome::Failed(reason) = &page.outcome {
                 println!("failed  {}: {reason}", page.url);
             }
+            for notice in &page.notices {
+                println!("notice  {}: {notice}", page.url);
+            }
         }
         if report.aborted_runs > 0 {
             println!("marked {} abandoned run(s) aborted", report.aborted_runs);

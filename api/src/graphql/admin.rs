@@ -2,14 +2,14 @@
 //! configured token, mutations are off and say so.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use chrono::Utc;
 use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
-use lmsdr_ingest::extract::{self, PageInput};
-use lmsdr_ingest::store::{self, Observation, PageChange};
+use lmsdr_ingest::pipeline::{self, Input, PipelineError};
+use lmsdr_ingest::store::PageChange;
 use sea_orm::EntityTrait;
 use url::Url;
 
 use super::context::db;
+use super::enums::PageKind;
 use super::error::{Result, bad_input, code, coded, internal};
 use super::ids::{NodeType, encode};
 use super::page::Page;
@@ -53,6 +53,8 @@ pub enum ImportChange {
     Changed,
     /// Same content as before: nothing was written.
     Unchanged,
+    /// Same content, read again by a newer extractor: its facts were re-derived.
+    Rederived,
 }
 
 /// The result of `importPage`.
@@ -64,12 +66,17 @@ pub struct ImportResult {
     pub change: ImportChange,
     /// Drug-like names the vocabulary lacks, stored unverified.
     pub unverified_names: Vec<String>,
+    /// The kind of page it was read as.
+    pub kind: PageKind,
+    /// What the extractor reported for a person to look at.
+    pub notices: Vec<String>,
 }
 
 /// The mutation root.
 #[derive(Debug, Default)]
 pub struct MutationRoot;
 
+/// Admin operations; each needs `Authorization: Bearer <admin token>`.
 #[Object(name = "Mutation")]
 impl MutationRoot {
     /// Starts a sync of the site in the background (admin only) and returns the run's ID; follow
@@ -94,46 +101,36 @@ impl MutationRoot {
     async fn import_page(
         &self,
         ctx: &Context<'_>,
-        url: String,
-        html: String,
+        #[graphql(desc = "The absolute URL the page lives at.")] url: String,
+        #[graphql(desc = "The page's HTML.")] html: String,
     ) -> Result<ImportResult> {
         require_admin(ctx)?;
         let url = Url::parse(&url).map_err(|e| bad_input(format!("`url` is not a URL: {e}")))?;
-        let document = extract::extract(PageInput {
-            url: &url,
-            bytes: html.as_bytes(),
-            content_type: Some("text/html; charset=utf-8"),
-        })
-        .map_err(|e| bad_input(e.to_string()))?;
+        let input = Input {
+            content_type: Some("text/html; charset=utf-8".to_owned()),
+            ..Input::new(url, html.into_bytes(), RevisionOrigin::Import)
+        };
         let db = db(ctx)?;
-        let stored = store::store_page(
-            db,
-            Observation {
-                document: &document,
-                raw: html.as_bytes(),
-                content_type: Some("text/html; charset=utf-8"),
-                fetched_at: Utc::now(),
-                http_status: None,
-                etag: None,
-                last_modified: None,
-                origin: RevisionOrigin::Import,
-                sync_run_id: None,
-            },
-        )
-        .await
-        .map_err(internal)?;
-        let page = lmsdr_entity::pages::Entity::find_by_id(stored.page_id)
+        let ingested = pipeline::ingest(db, input).await.map_err(|e| match e {
+            PipelineError::Extract(e) => bad_input(e.to_string()),
+            other => internal(other),
+        })?;
+        let page = lmsdr_entity::pages::Entity::find_by_id(ingested.stored.page_id)
             .one(db)
             .await
             .map_err(internal)?;
+        let document = ingested.document;
         Ok(ImportResult {
             page: page.map(Page),
-            change: match stored.change {
+            change: match ingested.stored.change {
                 PageChange::New => ImportChange::New,
                 PageChange::Changed => ImportChange::Changed,
                 PageChange::Unchanged => ImportChange::Unchanged,
+                PageChange::Rederived => ImportChange::Rederived,
             },
             unverified_names: document.unverified_names,
+            kind: document.kind.into(),
+            notices: document.notices,
         })
     }
 }

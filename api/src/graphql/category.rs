@@ -10,13 +10,14 @@ use super::as_of::listed;
 use super::context::{db, load_many, loaders};
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
-use super::page::{Provenance, source};
+use super::revision::{Provenance, source};
 use super::treatment::Treatment;
 
 /// A treatment category: a lead-in paragraph and the list it introduces.
 #[derive(Debug, Clone)]
 pub struct TreatmentCategory(pub treatment_categories::Model, pub Option<DateTime<Utc>>);
 
+/// A treatment category: a lead-in paragraph naming a modality and the treatments it introduces.
 #[Object]
 impl TreatmentCategory {
     /// Global ID.
@@ -63,7 +64,11 @@ impl TreatmentCategory {
     async fn treatments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = false)] include_delisted: bool,
+        #[graphql(
+            default = false,
+            desc = "Include the treatments the site no longer lists."
+        )]
+        include_delisted: bool,
     ) -> Result<Vec<Treatment>> {
         if let Some(at) = self.1 {
             // As the site stood then: one query per category is fine here, asOf being a
@@ -110,6 +115,9 @@ impl CategoryQuery {
     async fn treatment_categories(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals every fact keeps."
+        )]
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Vec<TreatmentCategory>> {
         let rows = treatment_categories::Entity::find()

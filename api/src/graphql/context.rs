@@ -5,7 +5,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
 use super::error::{Result, internal};
-use super::loaders::Loaders;
+use super::loaders::{Key, Loaders};
 
 /// The database connection.
 pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
@@ -20,17 +20,19 @@ pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
 }
 
 /// Loads one key through a loader, mapping database errors to the error boundary.
-pub async fn load_one<L>(loader: &DataLoader<L>, key: i32) -> Result<Option<L::Value>>
+pub async fn load_one<L, K>(loader: &DataLoader<L>, key: K) -> Result<Option<L::Value>>
 where
-    L: Loader<i32, Error = super::loaders::LoadError>,
+    K: Key,
+    L: Loader<K, Error = super::loaders::LoadError>,
 {
     loader.load_one(key).await.map_err(internal)
 }
 
 /// Loads a grouped key, an empty list when there is nothing.
-pub async fn load_many<L, T>(loader: &DataLoader<L>, key: i32) -> Result<Vec<T>>
+pub async fn load_many<L, K, T>(loader: &DataLoader<L>, key: K) -> Result<Vec<T>>
 where
-    L: Loader<i32, Value = Vec<T>, Error = super::loaders::LoadError>,
+    K: Key,
+    L: Loader<K, Value = Vec<T>, Error = super::loaders::LoadError>,
     T: Clone + Send + Sync + 'static,
 {
     Ok(loader

@@ -5,19 +5,20 @@ use std::collections::BTreeSet;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::{DrugNameKind as StoredKind, FactKind};
-use lmsdr_entity::{drug_names, drugs, treatment_drugs};
+use lmsdr_entity::{drug_mentions, drug_names, drugs, treatment_drugs};
 use lmsdr_ingest::extract::text::normalize_name;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, IntoSimpleExpr, QueryFilter};
 
 use super::as_of::listed;
 use super::context::{db, load_many, load_one, load_ordered, loaders};
 use super::enums::{DrugNameKind, Route};
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
-use super::page::{Provenance, source};
-use super::pagination::{self, Args};
+use super::page::Page;
+use super::pagination::{self, Args, DrugConnection, DrugMentionConnection, Keyset};
 use super::regimen::Regimen;
+use super::revision::{Provenance, source};
 use super::treatment::Treatment;
 use super::warning::Warning;
 
@@ -45,6 +46,8 @@ impl Drug {
     }
 }
 
+/// A drug the site names: its names and codes, the treatments and regimens it is part of, and
+/// every sentence that names it.
 #[Object]
 impl Drug {
     /// Global ID.
@@ -109,6 +112,10 @@ impl Drug {
     /// RxNorm concept ID, where a source confirmed it.
     async fn rxcui(&self) -> Option<&str> {
         self.0.rxcui.as_deref()
+    }
+    /// Why and when it left the market, if it did (olaratumab after the ANNOUNCE trial).
+    async fn withdrawn(&self) -> Option<&str> {
+        self.0.withdrawn.as_deref()
     }
     /// Whether the site says it is in a trial.
     async fn in_trial(&self) -> bool {
@@ -190,31 +197,101 @@ impl Drug {
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {
         source(ctx, self.0.provenance_id).await
     }
+    /// Every page and sentence that names it — treatment listings, news, FAQs, trial pages —
+    /// in the order lmsdr first read them.
+    async fn mentions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many mentions to return (at most 100, 20 when not given).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the mentions after this cursor.")] after: Option<String>,
+    ) -> Result<DrugMentionConnection> {
+        let query = drug_mentions::Entity::find()
+            .filter(drug_mentions::Column::DrugId.eq(self.0.id))
+            .filter(drug_mentions::Column::DelistedAt.is_null());
+        let keyset = Keyset {
+            key: vec![drug_mentions::Column::Id.into_simple_expr()],
+            descending: false,
+            id: drug_mentions::Column::Id,
+            id_of: |m: &drug_mentions::Model| m.id,
+            base: drug_mentions::Entity::find(),
+        };
+        pagination::paginate(db(ctx)?, query, keyset, Args::forward(first, after), |m| {
+            DrugMention(Mentioned::Sentence(m))
+        })
+        .await
+        .map(Into::into)
+    }
 }
 
-/// How a treatment names a drug.
+/// Where a drug is named.
 #[derive(Debug, Clone)]
-pub struct DrugMention(pub treatment_drugs::Model);
+pub enum Mentioned {
+    /// In a treatment (a list item of a listing), with the route it gives.
+    Treatment(treatment_drugs::Model),
+    /// In a sentence of any page.
+    Sentence(drug_mentions::Model),
+}
 
+/// A place a page names a drug: the words used, the sentence, the page and revision.
+#[derive(Debug, Clone)]
+pub struct DrugMention(pub Mentioned);
+
+impl DrugMention {
+    fn provenance_id(&self) -> i32 {
+        match &self.0 {
+            Mentioned::Treatment(m) => m.provenance_id,
+            Mentioned::Sentence(m) => m.provenance_id,
+        }
+    }
+}
+
+/// A place a page names a drug: the words used, the sentence, the page and revision.
 #[Object]
 impl DrugMention {
     /// The drug.
     async fn drug(&self, ctx: &Context<'_>) -> Result<Option<Drug>> {
-        Ok(load_one(&loaders(ctx)?.drug, self.0.drug_id)
-            .await?
-            .map(Drug))
+        let id = match &self.0 {
+            Mentioned::Treatment(m) => m.drug_id,
+            Mentioned::Sentence(m) => m.drug_id,
+        };
+        Ok(load_one(&loaders(ctx)?.drug, id).await?.map(Drug))
     }
     /// The words the page used, e.g. "Adriamycin (doxorubicin)".
     async fn name_as_written(&self) -> &str {
-        &self.0.name_as_written
+        match &self.0 {
+            Mentioned::Treatment(m) => &m.name_as_written,
+            Mentioned::Sentence(m) => &m.name_as_written,
+        }
     }
-    /// The route the page gives, if any.
+    /// The route the page gives, if any (treatments only).
     async fn route(&self) -> Option<Route> {
-        self.0.route.map(Route::from)
+        match &self.0 {
+            Mentioned::Treatment(m) => m.route.map(Route::from),
+            Mentioned::Sentence(_) => None,
+        }
     }
-    /// Where it was read.
+    /// The sentence or list item naming it.
+    async fn sentence(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(match &self.0 {
+            Mentioned::Sentence(m) => Some(m.sentence.clone()),
+            Mentioned::Treatment(_) => source(ctx, self.provenance_id()).await?.map(|p| p.excerpt),
+        })
+    }
+    /// The page naming it.
+    async fn page(&self, ctx: &Context<'_>) -> Result<Option<Page>> {
+        let page_id = match &self.0 {
+            Mentioned::Sentence(m) => Some(m.page_id),
+            Mentioned::Treatment(_) => source(ctx, self.provenance_id()).await?.map(|p| p.page_id),
+        };
+        match page_id {
+            Some(id) => Ok(load_one(&loaders(ctx)?.page, id).await?.map(Page)),
+            None => Ok(None),
+        }
+    }
+    /// Where it was read: page, revision and sentence.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {
-        source(ctx, self.0.provenance_id).await
+        source(ctx, self.provenance_id()).await
     }
 }
 
@@ -238,15 +315,23 @@ impl DrugQuery {
     async fn drugs(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start (at most 100, 20 when not given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<DrugFilter>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "How many items to return from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which drugs: by any of their names, delisted or not.")] filter: Option<
+            DrugFilter,
+        >,
+        #[graphql(
+            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals every fact keeps."
+        )]
         as_of: Option<DateTime<Utc>>,
-    ) -> Result<pagination::Page<Drug>> {
+    ) -> Result<DrugConnection> {
         let filter = filter.unwrap_or_default();
-        let mut query = drugs::Entity::find().order_by_asc(drugs::Column::Slug);
+        let mut query = drugs::Entity::find();
         if let Some(name) = filter.name {
             let key = normalize_name(&name);
             let pattern = format!("%{key}%");
@@ -274,11 +359,28 @@ impl DrugQuery {
             last,
             before,
         };
-        pagination::paginate(db(ctx)?, query, args, Drug).await
+        let keyset = Keyset {
+            key: vec![
+                drugs::Column::Slug.into_simple_expr(),
+                drugs::Column::Id.into_simple_expr(),
+            ],
+            descending: false,
+            id: drugs::Column::Id,
+            id_of: |d: &drugs::Model| d.id,
+            base: drugs::Entity::find(),
+        };
+        pagination::paginate(db(ctx)?, query, keyset, args, Drug)
+            .await
+            .map(Into::into)
     }
 
     /// A drug by slug (its generic name, e.g. `doxorubicin`).
-    async fn drug(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Drug>> {
+    async fn drug(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The drug's slug, its generic name in lowercase, e.g. `doxorubicin`.")]
+        slug: String,
+    ) -> Result<Option<Drug>> {
         let row = drugs::Entity::find()
             .filter(drugs::Column::Slug.eq(slug.trim().to_lowercase()))
             .one(db(ctx)?)

@@ -3,19 +3,18 @@
 //! A fresh set is made per request, so nothing is cached across requests.
 
 use std::collections::HashMap;
-use std::marker::PhantomData;
-use std::str::FromStr;
+use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use lmsdr_entity::sea_orm_active_enums::LinkKind;
 use lmsdr_entity::{
-    drug_names, drug_relations, drugs, links, page_revisions, pages, provenance, regimen_drugs,
-    regimens, sync_errors, treatment_categories, treatment_drugs, treatments, warnings,
+    drug_names, drug_relations, drugs, link_targets, links, page_revisions, pages, provenance,
+    regimen_drugs, regimens, sync_errors, treatment_categories, treatment_drugs, treatments,
+    warnings,
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    QuerySelect, Select, Value,
 };
 
 /// A database error, shareable between the waiters of one batch.
@@ -46,55 +45,63 @@ keyed!(
     provenance
 );
 
-/// Loads rows of one table by primary key.
-pub struct ById<E> {
+/// The keys loaders batch: row IDs and URLs.
+pub trait Key: Hash + Eq + Clone + Send + Sync + Into<Value> + 'static {}
+impl<K: Hash + Eq + Clone + Send + Sync + Into<Value> + 'static> Key for K {}
+
+/// Loads rows of one table by a unique column (the primary key, a URL).
+pub struct ByKey<E: EntityTrait, K> {
     db: DatabaseConnection,
-    entity: PhantomData<E>,
+    column: E::Column,
+    key_of: fn(&E::Model) -> K,
 }
 
-impl<E> Loader<i32> for ById<E>
-where
-    E: EntityTrait,
-    E::Model: Keyed + Clone + Send + Sync,
-    E::Column: ColumnTrait,
-{
-    type Value = E::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, E::Model>, LoadError> {
-        let id = E::Column::from_str("id")
-            .map_err(|_| Arc::new(DbErr::Custom("no id column".into())))?;
-        let rows = E::find()
-            .filter(id.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.key(), row)).collect())
-    }
-}
-
-/// Loads the rows of a table grouped by a parent key, in a stated order.
-pub struct Grouped<E: EntityTrait> {
-    db: DatabaseConnection,
-    query: fn() -> Select<E>,
-    parent: E::Column,
-    parent_of: fn(&E::Model) -> i32,
-}
-
-impl<E> Loader<i32> for Grouped<E>
+impl<E, K> Loader<K> for ByKey<E, K>
 where
     E: EntityTrait,
     E::Model: Clone + Send + Sync,
     E::Column: Send + Sync,
+    K: Key,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[K]) -> Result<HashMap<K, E::Model>, LoadError> {
+        let rows = E::find()
+            .filter(self.column.is_in(keys.iter().cloned()))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| ((self.key_of)(&row), row))
+            .collect())
+    }
+}
+
+/// Loads the rows of a table grouped by a parent key, in a stated order.
+pub struct Grouped<E: EntityTrait, K = i32> {
+    db: DatabaseConnection,
+    query: fn() -> Select<E>,
+    parent: E::Column,
+    parent_of: fn(&E::Model) -> K,
+}
+
+impl<E, K> Loader<K> for Grouped<E, K>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync,
+    E::Column: Send + Sync,
+    K: Key,
 {
     type Value = Vec<E::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Vec<E::Model>>, LoadError> {
+    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Vec<E::Model>>, LoadError> {
         let rows = (self.query)()
-            .filter(self.parent.is_in(keys.iter().copied()))
+            .filter(self.parent.is_in(keys.iter().cloned()))
             .all(&self.db)
             .await?;
-        let mut grouped: HashMap<i32, Vec<E::Model>> = HashMap::new();
+        let mut grouped: HashMap<K, Vec<E::Model>> = HashMap::new();
         for row in rows {
             grouped.entry((self.parent_of)(&row)).or_default().push(row);
         }
@@ -169,22 +176,81 @@ impl Loader<i32> for RevisionById {
     }
 }
 
+/// How a revision was read: its kind and its content, without its raw body.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct RevisionReading {
+    /// ID.
+    pub id: i32,
+    /// The normalized text.
+    pub normalized_text: String,
+    /// The kind it was read as (none for revisions read before kinds existed).
+    pub kind: Option<lmsdr_entity::sea_orm_active_enums::PageKind>,
+    /// Why.
+    pub kind_reasons: Option<serde_json::Value>,
+    /// The content blocks, as JSON.
+    pub content_blocks: Option<serde_json::Value>,
+    /// The sanitized HTML.
+    pub content_html: Option<String>,
+    /// The extractor's notices, as JSON.
+    pub notices: Option<serde_json::Value>,
+}
+
+/// Loads how revisions were read, by ID.
+pub struct ReadingById {
+    db: DatabaseConnection,
+}
+
+impl Loader<i32> for ReadingById {
+    type Value = RevisionReading;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, RevisionReading>, LoadError> {
+        use page_revisions::Column as C;
+        let rows = page_revisions::Entity::find()
+            .select_only()
+            .columns([
+                C::Id,
+                C::NormalizedText,
+                C::Kind,
+                C::KindReasons,
+                C::ContentBlocks,
+                C::ContentHtml,
+                C::Notices,
+            ])
+            .filter(C::Id.is_in(keys.iter().copied()))
+            .into_model::<RevisionReading>()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
 /// Every loader a request may use.
 pub struct Loaders {
     /// Categories by ID.
-    pub category: DataLoader<ById<treatment_categories::Entity>>,
+    pub category: DataLoader<ByKey<treatment_categories::Entity, i32>>,
     /// Treatments by ID.
-    pub treatment: DataLoader<ById<treatments::Entity>>,
+    pub treatment: DataLoader<ByKey<treatments::Entity, i32>>,
     /// Drugs by ID.
-    pub drug: DataLoader<ById<drugs::Entity>>,
+    pub drug: DataLoader<ByKey<drugs::Entity, i32>>,
     /// Regimens by ID.
-    pub regimen: DataLoader<ById<regimens::Entity>>,
+    pub regimen: DataLoader<ByKey<regimens::Entity, i32>>,
     /// Pages by ID.
-    pub page: DataLoader<ById<pages::Entity>>,
+    pub page: DataLoader<ByKey<pages::Entity, i32>>,
+    /// Pages by URL.
+    pub page_by_url: DataLoader<ByKey<pages::Entity, String>>,
+    /// Linked URLs known dead, by URL.
+    pub dead_target: DataLoader<ByKey<link_targets::Entity, String>>,
     /// Provenance records by ID.
-    pub provenance: DataLoader<ById<provenance::Entity>>,
+    pub provenance: DataLoader<ByKey<provenance::Entity, i32>>,
     /// Revisions by ID.
     pub revision: DataLoader<RevisionById>,
+    /// How revisions were read, by ID.
+    pub reading: DataLoader<ReadingById>,
+    /// A page's listed links (menu and content), by page, in order.
+    pub links_by_page: DataLoader<Grouped<links::Entity>>,
+    /// Listed links, by the URL they lead to.
+    pub links_to: DataLoader<Grouped<links::Entity, String>>,
     /// Listed treatments by category, in page order.
     pub treatments_by_category: DataLoader<Grouped<treatments::Entity>>,
     /// All treatments (delisted too) by category, in page order.
@@ -205,8 +271,6 @@ pub struct Loaders {
     pub relations_by_drug: DataLoader<Grouped<drug_relations::Entity>>,
     /// Listed relations by the drug named second.
     pub relations_by_related: DataLoader<Grouped<drug_relations::Entity>>,
-    /// Navigation links by page, in menu order.
-    pub navigation_by_page: DataLoader<Grouped<links::Entity>>,
     /// Errors by sync run.
     pub errors_by_run: DataLoader<Grouped<sync_errors::Entity>>,
 }
@@ -214,26 +278,41 @@ pub struct Loaders {
 impl Loaders {
     /// A fresh set over a connection.
     pub fn new(db: &DatabaseConnection) -> Self {
-        fn by_id<E: EntityTrait>(db: &DatabaseConnection) -> DataLoader<ById<E>>
+        fn by_key<E: EntityTrait, K: Key>(
+            db: &DatabaseConnection,
+            column: E::Column,
+            key_of: fn(&E::Model) -> K,
+        ) -> DataLoader<ByKey<E, K>>
         where
-            ById<E>: Loader<i32>,
+            ByKey<E, K>: Loader<K>,
         {
             DataLoader::new(
-                ById {
+                ByKey {
                     db: db.clone(),
-                    entity: PhantomData,
+                    column,
+                    key_of,
                 },
                 tokio::spawn,
             )
         }
-        fn grouped<E: EntityTrait>(
+        fn by_id<E: EntityTrait>(
+            db: &DatabaseConnection,
+            id: E::Column,
+        ) -> DataLoader<ByKey<E, i32>>
+        where
+            E::Model: Keyed,
+            ByKey<E, i32>: Loader<i32>,
+        {
+            by_key(db, id, |row: &E::Model| row.key())
+        }
+        fn grouped<E: EntityTrait, K: Key>(
             db: &DatabaseConnection,
             query: fn() -> Select<E>,
             parent: E::Column,
-            parent_of: fn(&E::Model) -> i32,
-        ) -> DataLoader<Grouped<E>>
+            parent_of: fn(&E::Model) -> K,
+        ) -> DataLoader<Grouped<E, K>>
         where
-            Grouped<E>: Loader<i32>,
+            Grouped<E, K>: Loader<K>,
         {
             DataLoader::new(
                 Grouped {
@@ -246,13 +325,41 @@ impl Loaders {
             )
         }
         Self {
-            category: by_id(db),
-            treatment: by_id(db),
-            drug: by_id(db),
-            regimen: by_id(db),
-            page: by_id(db),
-            provenance: by_id(db),
+            category: by_id(db, treatment_categories::Column::Id),
+            treatment: by_id(db, treatments::Column::Id),
+            drug: by_id(db, drugs::Column::Id),
+            regimen: by_id(db, regimens::Column::Id),
+            page: by_id(db, pages::Column::Id),
+            page_by_url: by_key(db, pages::Column::Url, |p: &pages::Model| p.url.clone()),
+            dead_target: by_key(db, link_targets::Column::Url, |t: &link_targets::Model| {
+                t.url.clone()
+            }),
+            provenance: by_id(db, provenance::Column::Id),
             revision: DataLoader::new(RevisionById { db: db.clone() }, tokio::spawn),
+            reading: DataLoader::new(ReadingById { db: db.clone() }, tokio::spawn),
+            links_by_page: grouped(
+                db,
+                || {
+                    links::Entity::find()
+                        .filter(links::Column::DelistedAt.is_null())
+                        .order_by_asc(links::Column::Kind)
+                        .order_by_asc(links::Column::Position)
+                },
+                links::Column::PageId,
+                |l| l.page_id,
+            ),
+            links_to: grouped(
+                db,
+                || {
+                    links::Entity::find()
+                        .filter(links::Column::DelistedAt.is_null())
+                        .order_by_asc(links::Column::PageId)
+                        .order_by_asc(links::Column::Kind)
+                        .order_by_asc(links::Column::Position)
+                },
+                links::Column::Url,
+                |l| l.url.clone(),
+            ),
             treatments_by_category: grouped(
                 db,
                 || {
@@ -344,17 +451,6 @@ impl Loaders {
                 },
                 drug_relations::Column::RelatedDrugId,
                 |r| r.related_drug_id,
-            ),
-            navigation_by_page: grouped(
-                db,
-                || {
-                    links::Entity::find()
-                        .filter(links::Column::Kind.eq(LinkKind::Navigation))
-                        .filter(links::Column::DelistedAt.is_null())
-                        .order_by_asc(links::Column::Position)
-                },
-                links::Column::PageId,
-                |l| l.page_id,
             ),
             errors_by_run: grouped(
                 db,

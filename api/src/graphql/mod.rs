@@ -4,18 +4,22 @@
 mod admin;
 mod as_of;
 mod category;
+mod content;
 mod context;
 mod drug;
 mod enums;
 mod error;
 mod ids;
 mod limits;
+mod links;
 mod loaders;
 mod node;
 mod page;
 mod pagination;
 mod regimen;
+mod revision;
 mod search;
+mod site;
 mod sync_run;
 mod treatment;
 mod warning;
@@ -29,7 +33,9 @@ pub use admin::AdminAccess;
 pub use error::code;
 pub use loaders::Loaders;
 
-/// The query root: each domain contributes its own fields.
+/// What lmsdr knows of the LMSdr foundation's site: its treatments, drugs, regimens and
+/// warnings, every page with its content, links and history, search, and the sync runs that
+/// keep it current. (One query root per domain, merged.)
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(
@@ -39,6 +45,7 @@ pub struct QueryRoot(
     regimen::RegimenQuery,
     warning::WarningQuery,
     page::PageQuery,
+    site::SiteQuery,
     sync_run::SyncRunQuery,
     search::SearchQuery,
     node::NodeQuery,

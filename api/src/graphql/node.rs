@@ -9,8 +9,9 @@ use super::context::{db, load_one, loaders};
 use super::drug::Drug;
 use super::error::{Result, internal};
 use super::ids::{NodeType, decode};
-use super::page::{Page, Revision};
+use super::page::Page;
 use super::regimen::Regimen;
+use super::revision::Revision;
 use super::sync_run::SyncRun;
 use super::treatment::Treatment;
 use super::warning::Warning;
@@ -44,7 +45,11 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any object by its global ID.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID, as any object's `id` gives it.")] id: ID,
+    ) -> Result<Option<Node>> {
         let (kind, id) = decode(&id)?;
         let loaders = loaders(ctx)?;
         Ok(match kind {

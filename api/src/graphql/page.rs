@@ -1,21 +1,47 @@
-//! Pages, their edit history, navigation, and the provenance every fact points to.
+//! Pages: what each is and says, its links in and out, its navigation and its edit history.
 
-use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use lmsdr_entity::{pages, provenance};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use lmsdr_entity::sea_orm_active_enums::LinkKind as StoredLinkKind;
+use lmsdr_entity::{page_revisions, pages};
+use sea_orm::{ColumnTrait, EntityTrait, IntoSimpleExpr, QueryFilter, QueryOrder};
 
-use super::context::{db, load_many, load_one, loaders};
-use super::enums::{PageStatus, RevisionOrigin};
+use super::content::{self, PageContent};
+use super::context::{db, load_many, loaders};
+use super::enums::{PageKind, PageStatus};
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
+use super::links::{PageImage, PageLink};
 use super::loaders::{RevisionRow, revision_select};
-use super::pagination::{self, Args};
+use super::pagination::{self, Args, Keyset, PageConnection, RevisionConnection};
+use super::revision::Revision;
 
 /// A page of the foundation's site.
 #[derive(Debug, Clone)]
 pub struct Page(pub pages::Model);
 
+impl Page {
+    async fn current_content(&self, ctx: &Context<'_>) -> Result<Option<PageContent>> {
+        match self.0.current_revision_id {
+            Some(id) => content::of_revision(ctx, id).await,
+            None => {
+                // Stored before pages kept their current revision: the latest one.
+                let latest = page_revisions::Entity::find()
+                    .filter(page_revisions::Column::PageId.eq(self.0.id))
+                    .order_by_desc(page_revisions::Column::Number)
+                    .one(db(ctx)?)
+                    .await
+                    .map_err(internal)?;
+                match latest {
+                    Some(revision) => content::of_revision(ctx, revision.id).await,
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+}
+
+/// A page of the foundation's site: what kind of page it is, what it says, and how it links.
 #[Object]
 impl Page {
     /// Global ID.
@@ -62,11 +88,72 @@ impl Page {
     async fn origin_note(&self) -> Option<&str> {
         self.0.origin_note.as_deref()
     }
+    /// What kind of page it is, read from what it says (never from its URL).
+    async fn kind(&self) -> PageKind {
+        self.0.kind.into()
+    }
+    /// Why it was given that kind, one plain sentence each.
+    async fn kind_reasons(&self) -> Vec<String> {
+        self.0
+            .kind_reasons
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
+    }
+    /// Its first paragraph, shortened to a teaser.
+    async fn excerpt(&self) -> Option<&str> {
+        self.0.excerpt.as_deref()
+    }
+    /// What it says now: text, sanitized HTML and blocks.
+    async fn content(&self, ctx: &Context<'_>) -> Result<Option<PageContent>> {
+        self.current_content(ctx).await
+    }
+    /// The images of its content.
+    async fn images(&self, ctx: &Context<'_>) -> Result<Vec<PageImage>> {
+        Ok(self
+            .current_content(ctx)
+            .await?
+            .map(|content| {
+                content
+                    .images()
+                    .map(|b| PageImage {
+                        src: b.src.clone().unwrap_or_default(),
+                        alt: b.alt.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+    /// The links it makes, menu first then content, each with where it leads.
+    async fn links(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only links off the site (true) or within it (false).")] external: Option<
+            bool,
+        >,
+    ) -> Result<Vec<PageLink>> {
+        Ok(load_many(&loaders(ctx)?.links_by_page, self.0.id)
+            .await?
+            .into_iter()
+            .filter(|l| external.is_none_or(|e| l.external == e))
+            .map(PageLink)
+            .collect())
+    }
+    /// The links other pages make to it (menus included).
+    async fn linked_from(&self, ctx: &Context<'_>) -> Result<Vec<PageLink>> {
+        Ok(load_many(&loaders(ctx)?.links_to, self.0.url.clone())
+            .await?
+            .into_iter()
+            .filter(|l| l.page_id != self.0.id)
+            .map(PageLink)
+            .collect())
+    }
     /// The navigation menu, in order.
     async fn navigation(&self, ctx: &Context<'_>) -> Result<Vec<NavLink>> {
-        let links = load_many(&loaders(ctx)?.navigation_by_page, self.0.id).await?;
+        let links = load_many(&loaders(ctx)?.links_by_page, self.0.id).await?;
         Ok(links
             .into_iter()
+            .filter(|l| l.kind == StoredLinkKind::Navigation)
             .map(|l| NavLink {
                 text: l.text,
                 url: l.url,
@@ -77,31 +164,29 @@ impl Page {
     async fn revisions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many revisions to return (at most 100, 20 when not given).")]
         first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<pagination::Page<Revision>> {
-        use lmsdr_entity::page_revisions::Column as C;
-        let db = db(ctx)?;
-        let total = lmsdr_entity::page_revisions::Entity::find()
-            .filter(C::PageId.eq(self.0.id))
-            .count(db)
-            .await
-            .map_err(internal)? as usize;
-        let window = Args::forward(first, after).window(total)?;
-        let rows = revision_select()
-            .filter(C::PageId.eq(self.0.id))
-            .order_by_desc(C::Number)
-            .offset(window.offset as u64)
-            .limit(window.limit as u64)
-            .into_model::<RevisionRow>()
-            .all(db)
-            .await
-            .map_err(internal)?;
-        Ok(pagination::page(
-            rows.into_iter().map(Revision).collect(),
-            window,
-            total,
-        ))
+        #[graphql(desc = "Return the revisions after this cursor.")] after: Option<String>,
+    ) -> Result<RevisionConnection> {
+        use page_revisions::Column as C;
+        let query = revision_select().filter(C::PageId.eq(self.0.id));
+        let keyset = Keyset {
+            key: vec![C::Number.into_simple_expr(), C::Id.into_simple_expr()],
+            descending: true,
+            id: C::Id,
+            id_of: |r: &RevisionRow| r.id,
+            base: page_revisions::Entity::find(),
+        };
+        let keyset: Keyset<page_revisions::Entity, RevisionRow> = keyset;
+        pagination::paginate(
+            db(ctx)?,
+            query,
+            keyset,
+            Args::forward(first, after),
+            Revision,
+        )
+        .await
+        .map(Into::into)
     }
 }
 
@@ -114,152 +199,50 @@ pub struct NavLink {
     pub url: String,
 }
 
-/// One revision of a page: what it said at one moment.
-#[derive(Debug, Clone)]
-pub struct Revision(pub RevisionRow);
-
-/// Added and removed items of one kind.
-#[derive(Debug, Clone, Default, SimpleObject, serde::Deserialize)]
-#[serde(default)]
-pub struct Delta {
-    /// Newly listed.
-    pub added: Vec<String>,
-    /// No longer listed.
-    pub removed: Vec<String>,
-}
-
-/// What a revision added to and removed from its page.
-#[derive(Debug, Clone, Default, SimpleObject, serde::Deserialize)]
-#[serde(default)]
-pub struct RevisionSummary {
-    /// Treatments, as `category/treatment` slugs.
-    pub treatments: Delta,
-    /// Drugs, by slug.
-    pub drugs: Delta,
-    /// Regimens, by slug.
-    pub regimens: Delta,
-    /// Warnings, by slug.
-    pub warnings: Delta,
-}
-
-#[Object]
-impl Revision {
-    /// Global ID.
-    pub(crate) async fn id(&self) -> ID {
-        encode(NodeType::Revision, self.0.id)
-    }
-    /// 1 for the first revision lmsdr saw, then 2, 3 …
-    async fn number(&self) -> i32 {
-        self.0.number
-    }
-    /// The "Last Edited" stamp of this revision, without a zone.
-    async fn last_edited(&self) -> Option<NaiveDateTime> {
-        self.0.last_edited_at
-    }
-    /// The stamp as written.
-    async fn last_edited_text(&self) -> Option<&str> {
-        self.0.last_edited_text.as_deref()
-    }
-    /// When it was fetched or captured.
-    async fn fetched_at(&self) -> DateTime<Utc> {
-        self.0.fetched_at
-    }
-    /// SHA-256 of its normalized main content.
-    async fn content_hash(&self) -> &str {
-        &self.0.content_hash
-    }
-    /// HTTP status it was served with, when fetched.
-    async fn http_status(&self) -> Option<i32> {
-        self.0.http_status
-    }
-    /// Where its bytes came from.
-    async fn origin(&self) -> RevisionOrigin {
-        self.0.origin.into()
-    }
-    /// Unified diff of the normalized text against the previous revision (none for the first).
-    async fn diff(&self) -> Option<&str> {
-        self.0.diff.as_deref()
-    }
-    /// What this revision added and removed.
-    async fn summary(&self) -> Option<RevisionSummary> {
-        self.0
-            .summary
-            .clone()
-            .and_then(|v| serde_json::from_value(v).ok())
-    }
-    /// The page.
-    async fn page(&self, ctx: &Context<'_>) -> Result<Option<Page>> {
-        Ok(load_one(&loaders(ctx)?.page, self.0.page_id)
-            .await?
-            .map(Page))
-    }
-}
-
-/// Where a fact came from: the page, the revision, and the exact sentence or list item.
-#[derive(Debug, Clone, SimpleObject)]
-#[graphql(complex)]
-pub struct Provenance {
-    /// The exact source sentence or list item.
-    pub excerpt: String,
-    /// The part of the page it stands in (a category name, "drugs", …).
-    pub section: Option<String>,
-    #[graphql(skip)]
-    pub page_id: i32,
-    #[graphql(skip)]
-    pub revision_id: i32,
-}
-
-impl From<provenance::Model> for Provenance {
-    fn from(row: provenance::Model) -> Self {
-        Self {
-            excerpt: row.excerpt,
-            section: row.section,
-            page_id: row.page_id,
-            revision_id: row.revision_id,
-        }
-    }
-}
-
-#[ComplexObject]
-impl Provenance {
-    /// The page.
-    async fn page(&self, ctx: &Context<'_>) -> Result<Option<Page>> {
-        Ok(load_one(&loaders(ctx)?.page, self.page_id).await?.map(Page))
-    }
-    /// The revision that states it.
-    async fn revision(&self, ctx: &Context<'_>) -> Result<Option<Revision>> {
-        Ok(load_one(&loaders(ctx)?.revision, self.revision_id)
-            .await?
-            .map(Revision))
-    }
-}
-
-/// Loads a fact's provenance.
-pub async fn source(ctx: &Context<'_>, provenance_id: i32) -> Result<Option<Provenance>> {
-    Ok(load_one(&loaders(ctx)?.provenance, provenance_id)
-        .await?
-        .map(Provenance::from))
-}
-
 /// Queries about pages.
 #[derive(Debug, Default)]
 pub struct PageQuery;
 
+/// Queries about pages.
 #[Object]
 impl PageQuery {
-    /// Every page lmsdr knows, by URL.
+    /// Every page lmsdr knows, by URL; of one kind when asked.
     async fn pages(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many pages to return (at most 100, 20 when not given).")]
         first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<pagination::Page<Page>> {
-        let query = pages::Entity::find().order_by_asc(pages::Column::Url);
-        pagination::paginate(db(ctx)?, query, Args::forward(first, after), Page).await
+        #[graphql(desc = "Return the pages after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Only pages of this kind.")] kind: Option<PageKind>,
+    ) -> Result<PageConnection> {
+        let mut query = pages::Entity::find();
+        if let Some(kind) = kind {
+            query = query.filter(
+                pages::Column::Kind.eq(lmsdr_entity::sea_orm_active_enums::PageKind::from(kind)),
+            );
+        }
+        let keyset = Keyset {
+            key: vec![
+                pages::Column::Url.into_simple_expr(),
+                pages::Column::Id.into_simple_expr(),
+            ],
+            descending: false,
+            id: pages::Column::Id,
+            id_of: |p: &pages::Model| p.id,
+            base: pages::Entity::find(),
+        };
+        pagination::paginate(db(ctx)?, query, keyset, Args::forward(first, after), Page)
+            .await
+            .map(Into::into)
     }
 
     /// A page by its URL.
-    async fn page(&self, ctx: &Context<'_>, url: String) -> Result<Option<Page>> {
+    async fn page(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The page's absolute URL, e.g. `http://www.lmsdr.org/treatments.php`.")]
+        url: String,
+    ) -> Result<Option<Page>> {
         let row = pages::Entity::find()
             .filter(pages::Column::Url.eq(url))
             .one(db(ctx)?)

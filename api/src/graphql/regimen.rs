@@ -11,12 +11,13 @@ use super::context::{db, load_many, load_ordered, loaders};
 use super::drug::Drug;
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
-use super::page::{Provenance, source};
+use super::revision::{Provenance, source};
 
 /// A combination regimen.
 #[derive(Debug, Clone)]
 pub struct Regimen(pub regimens::Model);
 
+/// A combination regimen the site lists ("Gem/Tax", "AIM"), with its drugs in order.
 #[Object]
 impl Regimen {
     /// Global ID.
@@ -73,6 +74,9 @@ impl RegimenQuery {
     async fn regimens(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals every fact keeps."
+        )]
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Vec<Regimen>> {
         let rows = regimens::Entity::find()

@@ -3,13 +3,13 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sync_runs;
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{EntityTrait, IntoSimpleExpr};
 
 use super::context::{db, load_many, loaders};
 use super::enums::{SyncRunKind, SyncRunStatus};
 use super::error::Result;
 use super::ids::{NodeType, encode};
-use super::pagination::{self, Args};
+use super::pagination::{self, Args, Keyset, SyncRunConnection};
 
 /// One run.
 #[derive(Debug, Clone)]
@@ -26,6 +26,7 @@ pub struct SyncError {
     pub occurred_at: DateTime<Utc>,
 }
 
+/// One run of `lmsdr sync` or `lmsdr import`: when, what it read, and what failed.
 #[Object]
 impl SyncRun {
     /// Global ID.
@@ -92,12 +93,30 @@ impl SyncRunQuery {
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start (at most 100, 20 when not given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<pagination::Page<SyncRun>> {
-        let query = sync_runs::Entity::find()
-            .order_by_desc(sync_runs::Column::StartedAt)
-            .order_by_desc(sync_runs::Column::Id);
-        pagination::paginate(db(ctx)?, query, Args::forward(first, after), SyncRun).await
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+    ) -> Result<SyncRunConnection> {
+        let keyset = Keyset {
+            key: vec![
+                sync_runs::Column::StartedAt.into_simple_expr(),
+                sync_runs::Column::Id.into_simple_expr(),
+            ],
+            descending: true,
+            id: sync_runs::Column::Id,
+            id_of: |r: &sync_runs::Model| r.id,
+            base: sync_runs::Entity::find(),
+        };
+        pagination::paginate(
+            db(ctx)?,
+            sync_runs::Entity::find(),
+            keyset,
+            Args::forward(first, after),
+            SyncRun,
+        )
+        .await
+        .map(Into::into)
     }
 }

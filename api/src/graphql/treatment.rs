@@ -4,26 +4,27 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{treatment_categories, treatments};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoIden};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, EntityTrait, IntoSimpleExpr, QueryFilter, QuerySelect, RelationTrait,
 };
 
 use super::as_of::listed;
 use super::category::TreatmentCategory;
 use super::context::{db, load_many, load_one, load_ordered, loaders};
-use super::drug::{Drug, DrugMention};
+use super::drug::{Drug, DrugMention, Mentioned};
 use super::enums::TreatmentStatus;
 use super::error::Result;
 use super::ids::{NodeType, encode};
-use super::page::{Provenance, source};
-use super::pagination::{self, Args};
+use super::pagination::{self, Args, Keyset, TreatmentConnection};
 use super::regimen::Regimen;
+use super::revision::{Provenance, source};
 
 /// One treatment, as a list item of its category.
 #[derive(Debug, Clone)]
 pub struct Treatment(pub treatments::Model);
 
+/// One treatment: a list item of a treatment category, with its status, drugs and source.
 #[Object]
 impl Treatment {
     /// Global ID.
@@ -86,7 +87,10 @@ impl Treatment {
     /// How it names each drug: the words used and the route given.
     async fn drug_mentions(&self, ctx: &Context<'_>) -> Result<Vec<DrugMention>> {
         let mentions = load_many(&loaders(ctx)?.mentions_by_treatment, self.0.id).await?;
-        Ok(mentions.into_iter().map(DrugMention).collect())
+        Ok(mentions
+            .into_iter()
+            .map(|m| DrugMention(Mentioned::Treatment(m)))
+            .collect())
     }
     /// The combination regimen it is, if it is one.
     async fn regimen(&self, ctx: &Context<'_>) -> Result<Option<Regimen>> {
@@ -123,23 +127,29 @@ impl TreatmentQuery {
     async fn treatments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start (at most 100, 20 when not given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<TreatmentFilter>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "How many items to return from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which treatments: by category, status, delisted or not.")] filter: Option<
+            TreatmentFilter,
+        >,
+        #[graphql(
+            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals every fact keeps."
+        )]
         as_of: Option<DateTime<Utc>>,
-    ) -> Result<pagination::Page<Treatment>> {
+    ) -> Result<TreatmentConnection> {
         let filter = filter.unwrap_or_default();
-        let mut query = treatments::Entity::find()
-            .join(
+        let joined = || {
+            treatments::Entity::find().join(
                 sea_orm::JoinType::InnerJoin,
                 treatments::Relation::TreatmentCategories.def(),
             )
-            .order_by_asc(treatment_categories::Column::PageId)
-            .order_by_asc(treatment_categories::Column::Position)
-            .order_by_asc(treatments::Column::Position)
-            .order_by_asc(treatments::Column::Id);
+        };
+        let mut query = joined();
         if let Some(category) = filter.category {
             let wanted = category.trim().to_lowercase();
             query = query.filter(
@@ -173,6 +183,34 @@ impl TreatmentQuery {
             last,
             before,
         };
-        pagination::paginate(db(ctx)?, query, args, Treatment).await
+        let column = |table, column| Expr::col((table, column)).into_simple_expr();
+        let keyset = Keyset {
+            // Page order: the category's page and place, then the treatment's place in it.
+            key: vec![
+                column(
+                    treatment_categories::Entity.into_iden(),
+                    treatment_categories::Column::PageId.into_iden(),
+                ),
+                column(
+                    treatment_categories::Entity.into_iden(),
+                    treatment_categories::Column::Position.into_iden(),
+                ),
+                column(
+                    treatments::Entity.into_iden(),
+                    treatments::Column::Position.into_iden(),
+                ),
+                column(
+                    treatments::Entity.into_iden(),
+                    treatments::Column::Id.into_iden(),
+                ),
+            ],
+            descending: false,
+            id: treatments::Column::Id,
+            id_of: |t: &treatments::Model| t.id,
+            base: joined(),
+        };
+        pagination::paginate(db(ctx)?, query, keyset, args, Treatment)
+            .await
+            .map(Into::into)
     }
 }

@@ -10,12 +10,13 @@ use super::drug::Drug;
 use super::enums::WarningKind;
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
-use super::page::{Provenance, source};
+use super::revision::{Provenance, source};
 
 /// A warning the site gives.
 #[derive(Debug, Clone)]
 pub struct Warning(pub warnings::Model);
 
+/// A warning the site gives, with the population it applies to and the drug it concerns.
 #[Object]
 impl Warning {
     /// Global ID.

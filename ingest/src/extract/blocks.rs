@@ -124,7 +124,10 @@ pub fn excerpt(blocks: &[Block]) -> Option<String> {
         cut -= 1;
     }
     let cut = text[..cut].rfind(' ').unwrap_or(cut);
-    Some(format!("{}…", text[..cut].trim_end_matches([',', ';', ':', ' '])))
+    Some(format!(
+        "{}…",
+        text[..cut].trim_end_matches([',', ';', ':', ' '])
+    ))
 }
 
 /// The index just past the run of lines from `start` that satisfy `keep`.
@@ -196,7 +199,10 @@ fn list_block(lines: &[Line], depth: u8, base: &Url) -> Block {
     let items: Vec<String> = lines.iter().map(|l| l.text.clone()).collect();
     let mut block = Block::new(BlockKind::List, items.join("\n"));
     block.level = Some(depth);
-    block.ordered = lines.first().and_then(|l| l.style.list).is_some_and(|l| l.ordered);
+    block.ordered = lines
+        .first()
+        .and_then(|l| l.style.list)
+        .is_some_and(|l| l.ordered);
     block.links = lines.iter().flat_map(|l| links_of(l, base)).collect();
     block.items = items;
     block

@@ -25,17 +25,61 @@ const OTHER_ITEM_SHARE: f32 = 0.2;
 
 /// Words that name treatments, procedures or drug classes in a list item.
 const TREATMENT_WORDS: &[&str] = &[
-    "surgery", "surgical", "resection", "excision", "removal", "amputation", "ablation",
-    "cryoablation", "embolization", "chemoembolization", "radiation", "radiotherapy",
-    "brachytherapy", "radiosurgery", "beams", "beam", "imrt", "proton", "radioisotope",
-    "chemotherapy", "chemo", "immunotherapy", "therapy", "therapies", "vaccine", "vaccines",
-    "inhibitor", "inhibitors", "blocker", "blockers", "disruptors", "binders", "agents", "drug",
-    "drugs", "regimen", "infusion", "treatment", "treatments", "techniques", "trial", "transplant",
-    "hyperthermia", "perfusion", "knife",
+    "surgery",
+    "surgical",
+    "resection",
+    "excision",
+    "removal",
+    "amputation",
+    "ablation",
+    "cryoablation",
+    "embolization",
+    "chemoembolization",
+    "radiation",
+    "radiotherapy",
+    "brachytherapy",
+    "radiosurgery",
+    "beams",
+    "beam",
+    "imrt",
+    "proton",
+    "radioisotope",
+    "chemotherapy",
+    "chemo",
+    "immunotherapy",
+    "therapy",
+    "therapies",
+    "vaccine",
+    "vaccines",
+    "inhibitor",
+    "inhibitors",
+    "blocker",
+    "blockers",
+    "disruptors",
+    "binders",
+    "agents",
+    "drug",
+    "drugs",
+    "regimen",
+    "infusion",
+    "treatment",
+    "treatments",
+    "techniques",
+    "trial",
+    "transplant",
+    "hyperthermia",
+    "perfusion",
+    "knife",
 ];
 /// Words in a lead-in that say it introduces treatments.
 const LEAD_IN_WORDS: &[&str] = &[
-    "treatment", "treatments", "therapy", "therapies", "procedures", "options", "regimens",
+    "treatment",
+    "treatments",
+    "therapy",
+    "therapies",
+    "procedures",
+    "options",
+    "regimens",
 ];
 
 static TREATMENT_TERMS: LazyLock<AhoCorasick> = LazyLock::new(|| words(TREATMENT_WORDS));
@@ -62,8 +106,7 @@ static WEEKDAY_OR_TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}:\d{2}\s*(?:a\.?m|p\.?m))")
         .expect("valid")
 });
-static MONEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[$€£]\s?\d").expect("valid"));
+static MONEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[$€£]\s?\d").expect("valid"));
 static STATISTIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\d\s?%|(?-u:\b)(?:survival|rate|percent|median|incidence)(?-u:\b)")
         .expect("valid")
@@ -96,10 +139,16 @@ struct SectionReading {
 }
 
 fn read_section(category: &RawCategory<'_>) -> SectionReading {
-    let items: Vec<&str> = category.groups.iter().flat_map(|g| g.items.iter().copied()).collect();
+    let items: Vec<&str> = category
+        .groups
+        .iter()
+        .flat_map(|g| g.items.iter().copied())
+        .collect();
     let treatment_like = items
         .iter()
-        .filter(|item| VOCABULARY.find_names(item).next().is_some() || says_any(&TREATMENT_TERMS, item))
+        .filter(|item| {
+            VOCABULARY.find_names(item).next().is_some() || says_any(&TREATMENT_TERMS, item)
+        })
         .count();
     let other = items
         .iter()
@@ -163,13 +212,35 @@ impl Scores {
 /// Title words that name a kind of page.
 const TITLE_WORDS: &[(PageKind, &[&str])] = &[
     (PageKind::Faq, &["faq", "frequently asked", "questions"]),
-    (PageKind::News, &["news", "press", "announcement", "newsletter", "ealert"]),
-    (PageKind::Events, &["event", "events", "calendar", "fundraiser", "fundraisers"]),
-    (PageKind::Donation, &["donate", "donation", "donations", "give", "giving", "how to help"]),
-    (PageKind::Tribute, &["memorial", "memorials", "tribute", "tributes", "in memory"]),
+    (
+        PageKind::News,
+        &["news", "press", "announcement", "newsletter", "ealert"],
+    ),
+    (
+        PageKind::Events,
+        &["event", "events", "calendar", "fundraiser", "fundraisers"],
+    ),
+    (
+        PageKind::Donation,
+        &[
+            "donate",
+            "donation",
+            "donations",
+            "give",
+            "giving",
+            "how to help",
+        ],
+    ),
+    (
+        PageKind::Tribute,
+        &["memorial", "memorials", "tribute", "tributes", "in memory"],
+    ),
     (PageKind::Contact, &["contact"]),
     (PageKind::Index, &["home", "welcome", "site map", "sitemap"]),
-    (PageKind::TreatmentListing, &["treatment", "treatments", "therapies"]),
+    (
+        PageKind::TreatmentListing,
+        &["treatment", "treatments", "therapies"],
+    ),
 ];
 
 fn title_names(title: &str, words: &[&str]) -> Option<String> {
@@ -202,7 +273,9 @@ pub fn classify(title: Option<&str>, sections: &Sections<'_>, blocks: &[Block]) 
     if let Some(title) = title {
         for (kind, words) in TITLE_WORDS {
             if let Some(word) = title_names(title, words) {
-                evidence.of(*kind).add(3.0, format!("the title says \"{word}\""));
+                evidence
+                    .of(*kind)
+                    .add(3.0, format!("the title says \"{word}\""));
             }
         }
     }
@@ -233,7 +306,8 @@ pub fn classify(title: Option<&str>, sections: &Sections<'_>, blocks: &[Block]) 
         .iter()
         .any(|p| says_any(&LEAD_IN_TERMS, p) && contains_ignore_case(p, "list"))
     {
-        evidence.of(PageKind::TreatmentListing)
+        evidence
+            .of(PageKind::TreatmentListing)
             .add(1.0, "the introduction says it lists treatments");
     }
 
@@ -256,32 +330,48 @@ pub fn classify(title: Option<&str>, sections: &Sections<'_>, blocks: &[Block]) 
             format!("{weekdays} lines give a weekday or a time of day"),
         );
     } else if dates >= 2 {
-        evidence.of(PageKind::News).add(dates as f32, format!("{dates} lines are dated"));
+        evidence
+            .of(PageKind::News)
+            .add(dates as f32, format!("{dates} lines are dated"));
     }
     let money = count(&MONEY);
     if money >= 2 {
-        evidence.of(PageKind::Donation)
+        evidence
+            .of(PageKind::Donation)
             .add(money as f32, format!("{money} lines give amounts of money"));
     }
     let giving = texts
         .iter()
-        .filter(|t| ["donat", "gift", "tax-deductible"].iter().any(|w| contains_ignore_case(t, w)))
+        .filter(|t| {
+            ["donat", "gift", "tax-deductible"]
+                .iter()
+                .any(|w| contains_ignore_case(t, w))
+        })
         .count();
     if giving >= 2 {
-        evidence.of(PageKind::Donation)
+        evidence
+            .of(PageKind::Donation)
             .add(1.0, format!("{giving} lines speak of gifts or donations"));
     }
     let tributes = texts
         .iter()
         .filter(|t| {
-            ["in memory of", "in honor of", "in honour of", "tribute", "memorial"]
-                .iter()
-                .any(|w| contains_ignore_case(t, w))
+            [
+                "in memory of",
+                "in honor of",
+                "in honour of",
+                "tribute",
+                "memorial",
+            ]
+            .iter()
+            .any(|w| contains_ignore_case(t, w))
         })
         .count();
     if tributes >= 1 {
-        evidence.of(PageKind::Tribute)
-            .add(tributes as f32, format!("{tributes} lines speak of tributes or memory"));
+        evidence.of(PageKind::Tribute).add(
+            tributes as f32,
+            format!("{tributes} lines speak of tributes or memory"),
+        );
     }
     let contact = count(&CONTACT);
     let words: usize = texts.iter().map(|t| word_count(t)).sum();
@@ -296,7 +386,10 @@ pub fn classify(title: Option<&str>, sections: &Sections<'_>, blocks: &[Block]) 
     if links >= 5 && linked * 2 >= letters {
         evidence.of(PageKind::Index).add(
             3.0,
-            format!("most of its text ({}%) is links to other pages", linked * 100 / letters.max(1)),
+            format!(
+                "most of its text ({}%) is links to other pages",
+                linked * 100 / letters.max(1)
+            ),
         );
     }
     let long_paragraphs = blocks
@@ -352,7 +445,12 @@ fn decide(
             treatment_sections: Vec::new(),
             notices: Vec::new(),
         };
-        missed_listing(&mut classification, strong, sections, "the evidence is too weak");
+        missed_listing(
+            &mut classification,
+            strong,
+            sections,
+            "the evidence is too weak",
+        );
         return classification;
     };
     let kind = *kind;

@@ -199,7 +199,10 @@ impl Builder {
     }
 
     /// Reads one list item into a treatment, recording its drugs, regimen, relations and trial.
-    #[allow(clippy::too_many_arguments, reason = "one call site, every argument distinct")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site, every argument distinct"
+    )]
     fn treatment(
         &mut self,
         item: &str,

@@ -214,7 +214,9 @@ pub fn group_names(text: &str) -> Vec<NameGroup> {
     let mut groups: Vec<NameGroup> = Vec::new();
     for m in VOCABULARY.find_names(text) {
         match groups.last_mut() {
-            Some(last) if last.drug.slug == m.drug.slug && only_joiners(&text[last.end..m.start]) => {
+            Some(last)
+                if last.drug.slug == m.drug.slug && only_joiners(&text[last.end..m.start]) =>
+            {
                 last.end = m.end;
             }
             _ => groups.push(NameGroup {
@@ -371,7 +373,10 @@ fn brand_generic_pairs(text: &str) -> Vec<BrandGeneric<'_>> {
                 brand_at: word_start,
                 generic_at: open + 1,
             });
-        } else if generic_like(word) && brand_like(inside) && !inside.chars().any(|c| c.is_ascii_digit()) {
+        } else if generic_like(word)
+            && brand_like(inside)
+            && !inside.chars().any(|c| c.is_ascii_digit())
+        {
             pairs.push(BrandGeneric {
                 whole,
                 brand: inside,

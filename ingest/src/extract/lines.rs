@@ -281,7 +281,9 @@ impl Walker {
                 });
             }
             "tr" => {
-                if let Some(rows) = context.table.and_then(|t| self.table_rows.get_mut(t as usize))
+                if let Some(rows) = context
+                    .table
+                    .and_then(|t| self.table_rows.get_mut(t as usize))
                 {
                     *rows += 1;
                 }
@@ -328,7 +330,10 @@ impl Walker {
         if is_spacer_image(element) {
             return;
         }
-        if let Some(src) = attr(element, "src").map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(src) = attr(element, "src")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let alt = attr(element, "alt")
                 .map(super::text::collapse_whitespace)
                 .filter(|a| !a.is_empty());

@@ -13,10 +13,39 @@ use super::vocabulary::VOCABULARY;
 
 /// WHO INN stems of medicines an LMS page may name (antineoplastics, hormones and their kin).
 const INN_STEMS: &[&str] = &[
-    "mab", "tinib", "anib", "rafenib", "ciclib", "parib", "lisib", "degib", "zomib", "platin",
-    "rubicin", "taxel", "mustine", "fosfamide", "citabine", "trexed", "limus", "tecan", "poside",
-    "relin", "relix", "strant", "trozole", "mestane", "lutamide", "bulin", "mycin", "ifene",
-    "oxifen", "inostat", "leukin", "tabine", "epilone",
+    "mab",
+    "tinib",
+    "anib",
+    "rafenib",
+    "ciclib",
+    "parib",
+    "lisib",
+    "degib",
+    "zomib",
+    "platin",
+    "rubicin",
+    "taxel",
+    "mustine",
+    "fosfamide",
+    "citabine",
+    "trexed",
+    "limus",
+    "tecan",
+    "poside",
+    "relin",
+    "relix",
+    "strant",
+    "trozole",
+    "mestane",
+    "lutamide",
+    "bulin",
+    "mycin",
+    "ifene",
+    "oxifen",
+    "inostat",
+    "leukin",
+    "tabine",
+    "epilone",
 ];
 /// Words that end like a stem but are not drugs.
 const NOT_DRUGS: &[&str] = &["globulin", "immunoglobulin"];
@@ -89,8 +118,8 @@ pub fn has_inn_stem(word: &str) -> bool {
     let lower = word.to_ascii_lowercase();
     !NOT_DRUGS.contains(&lower.as_str())
         && INN_STEMS
-        .iter()
-        .any(|stem| lower.len() >= stem.len() + 4 && lower.ends_with(stem))
+            .iter()
+            .any(|stem| lower.len() >= stem.len() + 4 && lower.ends_with(stem))
 }
 
 #[cfg(test)]
@@ -108,7 +137,10 @@ mod tests {
     fn known_names_in_either_order() {
         assert_eq!(
             slugs("Doxorubicin (Adriamycin) is often the first drug."),
-            [("doxorubicin".to_owned(), "Doxorubicin (Adriamycin)".to_owned())]
+            [(
+                "doxorubicin".to_owned(),
+                "Doxorubicin (Adriamycin)".to_owned()
+            )]
         );
         assert_eq!(
             slugs("A trial of Votrient (pazopanib) opened. It was small."),

@@ -122,7 +122,11 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
     }
     let facts = builder.finish();
 
-    let images = frame.images.iter().map(|(_, image)| image.clone()).collect();
+    let images = frame
+        .images
+        .iter()
+        .map(|(_, image)| image.clone())
+        .collect();
     let html = html::render(&blocks);
     Ok(Document {
         url: input.url.to_string(),

@@ -155,10 +155,10 @@ pub async fn rank(db: &DatabaseConnection, query: &Query) -> Result<Vec<Ranked>,
             let length = c.term_count.max(1) as f64;
             let mut score = 0.0;
             for (index, &df) in frequencies.iter().enumerate() {
-                let idf =
-                    ((documents as f64 - df as f64 + 0.5) / (df as f64 + 0.5) + 1.0).ln();
+                let idf = ((documents as f64 - df as f64 + 0.5) / (df as f64 + 0.5) + 1.0).ln();
                 let tf = words.iter().filter(|w| query.matches(index, w)).count() as f64;
-                score += idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * length / average_length));
+                score +=
+                    idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * length / average_length));
                 if title_terms.iter().any(|t| query.matches(index, t)) {
                     score += TITLE_WEIGHT * idf;
                 }
@@ -301,9 +301,14 @@ pub async fn snippets<C: ConnectionTrait>(
         .into_iter()
         .map(|(id, title, body)| {
             let snippet = highlight(&body, query).unwrap_or_else(|| {
-                let title = highlight(&title, query).unwrap_or_else(|| encode_text(&title).into_owned());
+                let title =
+                    highlight(&title, query).unwrap_or_else(|| encode_text(&title).into_owned());
                 let body = highlight_window(&body, query, 0);
-                if body.is_empty() { title } else { format!("{title} — {body}") }
+                if body.is_empty() {
+                    title
+                } else {
+                    format!("{title} — {body}")
+                }
             });
             (id, snippet)
         })
@@ -390,7 +395,10 @@ mod tests {
     #[test]
     fn queries_are_terms_never_syntax() {
         let q = Query::parse("100% \"doxo_rubicin\" OR NEAR( 'x* -y").expect("terms");
-        assert_eq!(q.fts5(), "\"100\" \"doxo\" \"rubicin\" \"near\" \"x\" \"y\"*");
+        assert_eq!(
+            q.fts5(),
+            "\"100\" \"doxo\" \"rubicin\" \"near\" \"x\" \"y\"*"
+        );
         assert_eq!(q.tsquery(), "100 & doxo & rubicin & near & x & y:*");
         assert!(Query::parse("%_ \"' the of").is_none());
         let q = Query::parse("chemotherapy ").expect("terms");

@@ -122,7 +122,8 @@ pub async fn store_page(
     {
         let page_id = page.id;
         let rederive = latest.content_blocks.is_none();
-        let seen = observed && (obs.origin == RevisionOrigin::Sync || page.status == PageStatus::Gone);
+        let seen =
+            observed && (obs.origin == RevisionOrigin::Sync || page.status == PageStatus::Gone);
         if rederive || seen {
             let mut row = page.clone().into_active_model();
             if seen {

@@ -88,6 +88,10 @@ pub struct PageReport {
     /// What happened.
     #[serde(flatten)]
     pub outcome: PageOutcome,
+    /// What the extractor reported for a person to look at (a possible treatment listing not
+    /// read as one, a section of a listing left out); also recorded among the run's errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 /// The summary of a sync.
@@ -199,6 +203,7 @@ async fn crawl(
             let report = PageReport {
                 url: robots_url.clone(),
                 outcome: PageOutcome::Failed(reason.clone()),
+                notices: Vec::new(),
             };
             progress.page_done(&report, 1, 1);
             pages.push(report);
@@ -276,6 +281,7 @@ async fn crawl(
                 .and_then(|k| known_links.remove(&k.id))
                 .unwrap_or_default();
             let status = result.as_ref().map(|f| f.status).ok();
+            let mut notices = Vec::new();
             let outcome = handle(
                 db,
                 options,
@@ -285,6 +291,7 @@ async fn crawl(
                 links,
                 result,
                 &mut frontier,
+                &mut notices,
             )
             .await?;
             if writing {
@@ -308,6 +315,7 @@ async fn crawl(
             let report = PageReport {
                 url: url.to_string(),
                 outcome,
+                notices,
             };
             progress.page_done(&report, frontier.done(), frontier.known());
             pages.push(report);
@@ -387,6 +395,7 @@ async fn handle(
     known_links: Vec<String>,
     result: Result<Fetched, FetchError>,
     frontier: &mut Frontier,
+    notices: &mut Vec<String>,
 ) -> Result<PageOutcome, DbErr> {
     let fetched = match result {
         Ok(fetched) => fetched,
@@ -459,11 +468,13 @@ async fn handle(
                     runs::record_error(db, run_id, url.as_str(), notice).await?;
                 }
             }
-            Ok(match ingested.stored.change {
+            let outcome = match ingested.stored.change {
                 PageChange::New => PageOutcome::New,
                 PageChange::Changed | PageChange::Rederived => PageOutcome::Changed,
                 PageChange::Unchanged => PageOutcome::Unchanged,
-            })
+            };
+            *notices = ingested.document.notices;
+            Ok(outcome)
         }
         status => Ok(PageOutcome::Failed(format!("HTTP {status}"))),
     }

@@ -12,8 +12,7 @@ use crate::extract::text::normalize_name;
 
 static ATC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$").expect("valid"));
-static RXCUI: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[1-9][0-9]{0,9}$").expect("valid"));
+static RXCUI: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[1-9][0-9]{0,9}$").expect("valid"));
 
 /// The code fields a drug's `sources` may name.
 const CODE_FIELDS: [&str; 3] = ["atc", "atc_previous", "rxcui"];
@@ -40,16 +39,31 @@ pub fn check(source: &str) -> Result<Summary, Vec<String>> {
         .iter()
         .map(|s| (s.id.as_str(), s.kind))
         .collect();
-    duplicates(file.source.iter().map(|s| s.id.as_str()), "source id", &mut problems);
-    duplicates(file.category.iter().map(|c| c.slug.as_str()), "category slug", &mut problems);
-    duplicates(file.drug.iter().map(|d| d.slug.as_str()), "drug slug", &mut problems);
+    duplicates(
+        file.source.iter().map(|s| s.id.as_str()),
+        "source id",
+        &mut problems,
+    );
+    duplicates(
+        file.category.iter().map(|c| c.slug.as_str()),
+        "category slug",
+        &mut problems,
+    );
+    duplicates(
+        file.drug.iter().map(|d| d.slug.as_str()),
+        "drug slug",
+        &mut problems,
+    );
     let mut owners: HashMap<String, &str> = HashMap::new();
     let mut codes = 0;
     for drug in &file.drug {
         for (name, _) in drug.names() {
             let key = normalize_name(&name);
             if key.is_empty() {
-                problems.push(format!("drug {}: the name \"{name}\" has no letters or digits", drug.slug));
+                problems.push(format!(
+                    "drug {}: the name \"{name}\" has no letters or digits",
+                    drug.slug
+                ));
             } else if let Some(other) = owners.insert(key, &drug.slug) {
                 problems.push(format!(
                     "drug {}: the name \"{name}\" is also a name of {other}",
@@ -68,9 +82,16 @@ pub fn check(source: &str) -> Result<Summary, Vec<String>> {
         for (&field, &code) in &present {
             let pattern = if field == "rxcui" { &*RXCUI } else { &*ATC };
             if !pattern.is_match(code) {
-                problems.push(format!("drug {}: {field} \"{code}\" is not a valid code", drug.slug));
+                problems.push(format!(
+                    "drug {}: {field} \"{code}\" is not a valid code",
+                    drug.slug
+                ));
             }
-            let cited = drug.sources.get(field).map(Vec::as_slice).unwrap_or_default();
+            let cited = drug
+                .sources
+                .get(field)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             match confirmation(cited, &kinds) {
                 Ok(()) => codes += 1,
                 Err(why) => problems.push(format!("drug {}: {field} {code} {why}", drug.slug)),
@@ -78,9 +99,15 @@ pub fn check(source: &str) -> Result<Summary, Vec<String>> {
         }
         for (field, cited) in &drug.sources {
             if !CODE_FIELDS.contains(&field.as_str()) {
-                problems.push(format!("drug {}: sources name an unknown code field `{field}`", drug.slug));
+                problems.push(format!(
+                    "drug {}: sources name an unknown code field `{field}`",
+                    drug.slug
+                ));
             } else if !present.contains_key(field.as_str()) && !cited.is_empty() {
-                problems.push(format!("drug {}: sources are given for {field}, which is empty", drug.slug));
+                problems.push(format!(
+                    "drug {}: sources are given for {field}, which is empty",
+                    drug.slug
+                ));
             }
             for id in cited {
                 if !kinds.contains_key(id.as_str()) {

@@ -44,7 +44,14 @@ impl<C: ConnectionTrait> Deriver<'_, C> {
     /// Writes the search documents of the page, its treatments and the drugs it names.
     pub(super) async fn index(&mut self, doc: &Document) -> Result<(), DbErr> {
         let title = doc.title.as_deref().unwrap_or(&doc.url);
-        index::put(self.db, DocKind::Page, self.at.page_id, title, &doc.main_text).await?;
+        index::put(
+            self.db,
+            DocKind::Page,
+            self.at.page_id,
+            title,
+            &doc.main_text,
+        )
+        .await?;
         for (id, name, category) in std::mem::take(&mut self.treatments) {
             index::put(self.db, DocKind::Treatment, id, &name, &category).await?;
         }
@@ -57,7 +64,14 @@ impl<C: ConnectionTrait> Deriver<'_, C> {
                 .filter(|n| *n != drug.generic_name)
                 .collect();
             body.extend(drug.drug_class.as_deref());
-            index::put(self.db, DocKind::Drug, id, &drug.generic_name, &body.join(", ")).await?;
+            index::put(
+                self.db,
+                DocKind::Drug,
+                id,
+                &drug.generic_name,
+                &body.join(", "),
+            )
+            .await?;
         }
         Ok(())
     }

@@ -265,20 +265,25 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
         // Whether a listing names the drug, and where it was first read, are a listing's to say:
         // a page that only mentions a known drug leaves them as they are.
         let listing_says = drug.from_listing || existing.is_none();
-        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut drugs::ActiveModel| {
-            row.slug = Set(drug.slug.clone());
-            row.generic_name = Set(drug.generic_name.clone());
-            row.drug_class = Set(drug.drug_class.clone());
-            row.atc_code = Set(drug.atc_code.clone());
-            row.atc_code_previous = Set(drug.atc_code_previous.clone());
-            row.rxcui = Set(drug.rxcui.clone());
-            row.withdrawn = Set(drug.withdrawn.clone());
-            row.verified = Set(drug.verified);
-            if listing_says {
-                row.in_trial = Set(drug.in_trial);
-                row.provenance_id = Set(provenance_id);
-            }
-        })
+        let stored = upsert_listed(
+            self.db,
+            existing,
+            self.at.time,
+            |row: &mut drugs::ActiveModel| {
+                row.slug = Set(drug.slug.clone());
+                row.generic_name = Set(drug.generic_name.clone());
+                row.drug_class = Set(drug.drug_class.clone());
+                row.atc_code = Set(drug.atc_code.clone());
+                row.atc_code_previous = Set(drug.atc_code_previous.clone());
+                row.rxcui = Set(drug.rxcui.clone());
+                row.withdrawn = Set(drug.withdrawn.clone());
+                row.verified = Set(drug.verified);
+                if listing_says {
+                    row.in_trial = Set(drug.in_trial);
+                    row.provenance_id = Set(provenance_id);
+                }
+            },
+        )
         .await?;
         for name in &drug.names {
             let normalized = normalize_name(&name.name);
@@ -326,13 +331,18 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(regimens::Column::Slug.eq(&regimen.slug))
             .one(self.db)
             .await?;
-        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut regimens::ActiveModel| {
-            row.slug = Set(regimen.slug.clone());
-            row.name = Set(regimen.name.clone());
-            row.components = Set(regimen.components.clone());
-            row.first_line = Set(regimen.first_line);
-            row.provenance_id = Set(provenance_id);
-        })
+        let stored = upsert_listed(
+            self.db,
+            existing,
+            self.at.time,
+            |row: &mut regimens::ActiveModel| {
+                row.slug = Set(regimen.slug.clone());
+                row.name = Set(regimen.name.clone());
+                row.components = Set(regimen.components.clone());
+                row.first_line = Set(regimen.first_line);
+                row.provenance_id = Set(provenance_id);
+            },
+        )
         .await?;
         self.list(FactKind::Regimen, stored.id, regimen.slug.clone());
         for (position, mention) in regimen.drugs.iter().enumerate() {
@@ -342,13 +352,18 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
                 .filter(regimen_drugs::Column::DrugId.eq(drug_id))
                 .one(self.db)
                 .await?;
-            let link = upsert_listed(self.db, existing, self.at.time, |link: &mut regimen_drugs::ActiveModel| {
-                link.regimen_id = Set(stored.id);
-                link.drug_id = Set(drug_id);
-                link.position = Set(position as i32 + 1);
-                link.name_as_written = Set(mention.name_as_written.clone());
-                link.provenance_id = Set(provenance_id);
-            })
+            let link = upsert_listed(
+                self.db,
+                existing,
+                self.at.time,
+                |link: &mut regimen_drugs::ActiveModel| {
+                    link.regimen_id = Set(stored.id);
+                    link.drug_id = Set(drug_id);
+                    link.position = Set(position as i32 + 1);
+                    link.name_as_written = Set(mention.name_as_written.clone());
+                    link.provenance_id = Set(provenance_id);
+                },
+            )
             .await?;
             self.list(FactKind::RegimenDrug, link.id, "");
         }
@@ -362,15 +377,21 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(treatment_categories::Column::Slug.eq(&category.slug))
             .one(self.db)
             .await?;
-        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut treatment_categories::ActiveModel| {
-            row.slug = Set(category.slug.clone());
-            row.name = Set(category.name.clone());
-            row.description = Set(category.description.clone());
-            row.scope = Set((!category.scope.is_empty()).then(|| serde_json::json!(category.scope)));
-            row.position = Set(category.position);
-            row.page_id = Set(self.at.page_id);
-            row.provenance_id = Set(provenance_id);
-        })
+        let stored = upsert_listed(
+            self.db,
+            existing,
+            self.at.time,
+            |row: &mut treatment_categories::ActiveModel| {
+                row.slug = Set(category.slug.clone());
+                row.name = Set(category.name.clone());
+                row.description = Set(category.description.clone());
+                row.scope =
+                    Set((!category.scope.is_empty()).then(|| serde_json::json!(category.scope)));
+                row.position = Set(category.position);
+                row.page_id = Set(self.at.page_id);
+                row.provenance_id = Set(provenance_id);
+            },
+        )
         .await?;
         self.list(FactKind::Category, stored.id, category.slug.clone());
 
@@ -389,16 +410,21 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
                 .filter(treatments::Column::Slug.eq(&treatment.slug))
                 .one(self.db)
                 .await?;
-            let stored_treatment = upsert_listed(self.db, existing, self.at.time, |row: &mut treatments::ActiveModel| {
-                row.category_id = Set(stored.id);
-                row.slug = Set(treatment.slug.clone());
-                row.name = Set(treatment.name.clone());
-                row.status = Set(treatment.status);
-                row.first_line = Set(treatment.first_line);
-                row.position = Set(treatment.position);
-                row.regimen_id = Set(regimen_id);
-                row.provenance_id = Set(provenance_id);
-            })
+            let stored_treatment = upsert_listed(
+                self.db,
+                existing,
+                self.at.time,
+                |row: &mut treatments::ActiveModel| {
+                    row.category_id = Set(stored.id);
+                    row.slug = Set(treatment.slug.clone());
+                    row.name = Set(treatment.name.clone());
+                    row.status = Set(treatment.status);
+                    row.first_line = Set(treatment.first_line);
+                    row.position = Set(treatment.position);
+                    row.regimen_id = Set(regimen_id);
+                    row.provenance_id = Set(provenance_id);
+                },
+            )
             .await?;
             self.treatments.push((
                 stored_treatment.id,
@@ -431,14 +457,19 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(treatment_drugs::Column::DrugId.eq(drug_id))
             .one(self.db)
             .await?;
-        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut treatment_drugs::ActiveModel| {
-            row.treatment_id = Set(treatment_id);
-            row.drug_id = Set(drug_id);
-            row.position = Set(position as i32 + 1);
-            row.name_as_written = Set(mention.name_as_written.clone());
-            row.route = Set(mention.route);
-            row.provenance_id = Set(provenance_id);
-        })
+        let stored = upsert_listed(
+            self.db,
+            existing,
+            self.at.time,
+            |row: &mut treatment_drugs::ActiveModel| {
+                row.treatment_id = Set(treatment_id);
+                row.drug_id = Set(drug_id);
+                row.position = Set(position as i32 + 1);
+                row.name_as_written = Set(mention.name_as_written.clone());
+                row.route = Set(mention.route);
+                row.provenance_id = Set(provenance_id);
+            },
+        )
         .await?;
         self.list(FactKind::TreatmentDrug, stored.id, "");
         Ok(())
@@ -456,12 +487,17 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(drug_relations::Column::Kind.eq(relation.kind))
             .one(self.db)
             .await?;
-        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut drug_relations::ActiveModel| {
-            row.drug_id = Set(drug_id);
-            row.related_drug_id = Set(related_id);
-            row.kind = Set(relation.kind);
-            row.provenance_id = Set(provenance_id);
-        })
+        let stored = upsert_listed(
+            self.db,
+            existing,
+            self.at.time,
+            |row: &mut drug_relations::ActiveModel| {
+                row.drug_id = Set(drug_id);
+                row.related_drug_id = Set(related_id);
+                row.kind = Set(relation.kind);
+                row.provenance_id = Set(provenance_id);
+            },
+        )
         .await?;
         self.list(FactKind::DrugRelation, stored.id, "");
         Ok(())
@@ -486,15 +522,20 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(warnings::Column::Slug.eq(&warning.slug))
             .one(self.db)
             .await?;
-        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut warnings::ActiveModel| {
-            row.slug = Set(warning.slug.clone());
-            row.kind = Set(warning.kind);
-            row.text = Set(warning.text.clone());
-            row.population = Set(warning.population.clone());
-            row.drug_id = Set(drug_id);
-            row.category_id = Set(category_id);
-            row.provenance_id = Set(provenance_id);
-        })
+        let stored = upsert_listed(
+            self.db,
+            existing,
+            self.at.time,
+            |row: &mut warnings::ActiveModel| {
+                row.slug = Set(warning.slug.clone());
+                row.kind = Set(warning.kind);
+                row.text = Set(warning.text.clone());
+                row.population = Set(warning.population.clone());
+                row.drug_id = Set(drug_id);
+                row.category_id = Set(category_id);
+                row.provenance_id = Set(provenance_id);
+            },
+        )
         .await?;
         self.list(FactKind::Warning, stored.id, warning.slug.clone());
         Ok(())
@@ -517,14 +558,19 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(trial_references::Column::Slug.eq(&trial.slug))
             .one(self.db)
             .await?;
-        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut trial_references::ActiveModel| {
-            row.slug = Set(trial.slug.clone());
-            row.label = Set(trial.label.clone());
-            row.code = Set(trial.code.clone());
-            row.drug_id = Set(drug_id);
-            row.treatment_id = Set(treatment_id);
-            row.provenance_id = Set(provenance_id);
-        })
+        let stored = upsert_listed(
+            self.db,
+            existing,
+            self.at.time,
+            |row: &mut trial_references::ActiveModel| {
+                row.slug = Set(trial.slug.clone());
+                row.label = Set(trial.label.clone());
+                row.code = Set(trial.code.clone());
+                row.drug_id = Set(drug_id);
+                row.treatment_id = Set(treatment_id);
+                row.provenance_id = Set(provenance_id);
+            },
+        )
         .await?;
         self.list(FactKind::TrialReference, stored.id, trial.slug.clone());
         Ok(())
@@ -542,16 +588,21 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             .filter(links::Column::Text.eq(&link.text))
             .one(self.db)
             .await?;
-        let stored = upsert_listed(self.db, existing, self.at.time, |row: &mut links::ActiveModel| {
-            row.page_id = Set(self.at.page_id);
-            row.kind = Set(kind);
-            row.position = Set(position as i32 + 1);
-            row.text = Set(link.text.clone());
-            row.url = Set(link.url.clone());
-            row.external = Set(link.external);
-            row.context = Set(link.context.clone());
-            row.provenance_id = Set(provenance_id);
-        })
+        let stored = upsert_listed(
+            self.db,
+            existing,
+            self.at.time,
+            |row: &mut links::ActiveModel| {
+                row.page_id = Set(self.at.page_id);
+                row.kind = Set(kind);
+                row.position = Set(position as i32 + 1);
+                row.text = Set(link.text.clone());
+                row.url = Set(link.url.clone());
+                row.external = Set(link.external);
+                row.context = Set(link.context.clone());
+                row.provenance_id = Set(provenance_id);
+            },
+        )
         .await?;
         self.list(FactKind::Link, stored.id, "");
         Ok(())
