@@ -29,6 +29,9 @@ const K1: f64 = 1.2;
 const B: f64 = 0.75;
 /// Extra weight of a query word found in a document's title.
 const TITLE_WEIGHT: f64 = 0.5;
+/// Extra weight when every word of the title is matched: the query names the document (a drug's
+/// generic name, a page's title).
+const EXACT_TITLE_WEIGHT: f64 = 1.0;
 
 /// A parsed query: its terms, the last one perhaps a prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,14 +157,23 @@ pub async fn rank(db: &DatabaseConnection, query: &Query) -> Result<Vec<Ranked>,
             let title_terms = terms(&c.title);
             let length = c.term_count.max(1) as f64;
             let mut score = 0.0;
+            let mut idf_sum = 0.0;
             for (index, &df) in frequencies.iter().enumerate() {
                 let idf = ((documents as f64 - df as f64 + 0.5) / (df as f64 + 0.5) + 1.0).ln();
+                idf_sum += idf;
                 let tf = words.iter().filter(|w| query.matches(index, w)).count() as f64;
                 score +=
                     idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * length / average_length));
                 if title_terms.iter().any(|t| query.matches(index, t)) {
                     score += TITLE_WEIGHT * idf;
                 }
+            }
+            let names_it = !title_terms.is_empty()
+                && title_terms
+                    .iter()
+                    .all(|t| (0..query.terms.len()).any(|i| query.matches(i, t)));
+            if names_it {
+                score += EXACT_TITLE_WEIGHT * idf_sum;
             }
             Ranked {
                 doc_id: c.id,
