@@ -60,12 +60,18 @@ pub struct Server {
 impl Server {
     /// Starts `lmsdr serve` on a free port and waits until `/healthz` answers.
     pub async fn start(database_url: &str) -> Server {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// Starts `lmsdr serve` with extra arguments (`--cors-origin …`).
+    pub async fn start_with(database_url: &str, extra: &[&str]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         let bind = format!("127.0.0.1:{port}");
         let child = lmsdr(["serve", "--bind", &bind, "--database-url", database_url])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -21,7 +21,7 @@ async fn migrate_status_on_new_databases() {
             stderr(&output)
         );
         let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
-        assert_eq!(lines.len(), 6, "{}", stdout(&output));
+        assert_eq!(lines.len(), 10, "{}", stdout(&output));
         assert!(lines.iter().all(|l| l.starts_with("pending ")));
         assert!(lines[0].ends_with("m20261129_000001_create_sync_runs"));
 
@@ -183,4 +183,86 @@ async fn no_subcommand_serves_with_every_default() {
     assert!(dir.path().join("lmsdr.db").exists());
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn vocabulary_check_passes_on_the_bundled_file_and_lists_every_problem() {
+    let output = run(["vocabulary", "check"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("ok: the built-in vocabulary: 28 drugs"),
+        "{}",
+        stdout(&output)
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("vocabulary.toml");
+    std::fs::write(
+        &file,
+        r#"
+[[source]]
+id = "blog"
+name = "A blog"
+url = "https://example.org/"
+kind = "reference"
+
+[[category]]
+slug = "chemotherapy"
+name = "Chemotherapy"
+terms = ["chemo"]
+
+[[drug]]
+slug = "x"
+generic = "xumab"
+atc = "L01XX"
+rxcui = "123"
+sources = { rxcui = ["blog"] }
+"#,
+    )
+    .expect("write");
+    let output = run(["vocabulary", "check", "--file", &file.display().to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("error: drug x: atc \"L01XX\" is not a valid code"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: drug x: atc L01XX names no source"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rxcui 123 has a single unconfirmed source"),
+        "{err}"
+    );
+    assert!(err.contains("3 problem(s)"), "{err}");
+}
+
+#[tokio::test]
+async fn import_reports_page_kinds_and_what_to_look_at() {
+    let db = TestDb::sqlite().await;
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ingest/tests/fixtures/site");
+    let output = run([
+        "import",
+        "--database-url",
+        &db.url,
+        &dir.display().to_string(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("page kinds: 1 article, 1 faq, 1 news, 1 events, 1 donation, 1 tribute, 1 contact, 1 index"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "notice     http://www.lmsdr.org/faq.php: possible treatment listing not read as one"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("entities: 0 categories, 0 treatments"),
+        "{out}"
+    );
 }

@@ -1,5 +1,6 @@
 //! The Playground in headless Chromium (Debian's `chromium` and `chromium-driver`): it loads with
-//! no internet access, runs its example query and shows the result.
+//! no internet access, runs its example query and shows the result. And a frontend-like page on
+//! another origin fetches a page's `content.html` over CORS and renders it: its list items show.
 //!
 //! Skipped, with a notice, where `chromedriver` is not installed; `.ci/run` installs it and sets
 //! `LMSDR_REQUIRE_BROWSER=1`, which turns a missing browser into a failure.
@@ -8,7 +9,8 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
+use lmsdr_ingest::testing::site::Site;
 use lmsdr_tests::{Server, TestDb};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -39,19 +41,19 @@ fn browser_available() -> bool {
     present
 }
 
-#[tokio::test]
-async fn the_playground_runs_its_example_query() {
-    if !browser_available() {
-        return;
-    }
-    let db = TestDb::sqlite().await;
-    let server = Server::start(&db.url).await;
+/// A headless Chromium driven through chromedriver, gone when dropped.
+struct Browser {
+    client: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
 
+async fn browser() -> Browser {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -91,6 +93,22 @@ async fn the_playground_runs_its_example_query() {
             }
         }
     };
+    Browser {
+        client,
+        _driver: driver,
+        _profile: profile,
+    }
+}
+
+#[tokio::test]
+async fn the_playground_runs_its_example_query() {
+    if !browser_available() {
+        return;
+    }
+    let db = TestDb::sqlite().await;
+    let server = Server::start(&db.url).await;
+    let browser = browser().await;
+    let client = &browser.client;
 
     client
         .goto(&format!("{}/", server.base))
@@ -153,6 +171,82 @@ async fn the_playground_runs_its_example_query() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    client.close().await.expect("browser closes");
+    browser.client.close().await.expect("browser closes");
+    drop(server);
+}
+
+/// A frontend on its own origin: it asks lmsdr for a page's content and renders its HTML.
+const FRONTEND: &str = r#"<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>loading</title></head>
+<body><main id="page">loading</main>
+<script>
+fetch("LMSDR/graphql", {
+  method: "POST",
+  headers: { "content-type": "application/json", "accept": "application/json" },
+  body: JSON.stringify({ query: '{ page(url: "http://www.lmsdr.org/treatments.php") { title content { html } } }' })
+}).then(r => r.json()).then(d => {
+  document.getElementById("page").innerHTML = d.data.page.content.html;
+  document.title = "ready";
+}).catch(e => { document.title = "failed: " + e; });
+</script></body></html>"#;
+
+#[tokio::test]
+async fn a_frontend_renders_a_pages_content_html() {
+    if !browser_available() {
+        return;
+    }
+    let frontend = Site::start().await;
+    let db = TestDb::sqlite().await;
+    let server = Server::start_with(&db.url, &["--cors-origin", &frontend.base]).await;
+    frontend.page("/", &FRONTEND.replace("LMSDR", &server.base));
+    let browser = browser().await;
+    let client = &browser.client;
+    client
+        .goto(&format!("{}/", frontend.base))
+        .await
+        .expect("the frontend loads");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.title().await.unwrap_or_default() != "ready" {
+        assert!(
+            Instant::now() < deadline,
+            "the frontend never rendered: {}",
+            client.title().await.unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let items = client
+        .find_all(Locator::Css("main#page li"))
+        .await
+        .expect("list items");
+    assert_eq!(items.len(), 39, "every treatment renders as a list item");
+    let mut texts = Vec::new();
+    for item in &items {
+        texts.push(item.text().await.expect("item text"));
+    }
+    assert!(
+        texts.contains(&"Gem/Tax (Gemzar + Taxotere)".to_owned()),
+        "{texts:?}"
+    );
+    let lists = client
+        .find_all(Locator::Css("main#page ul"))
+        .await
+        .expect("lists");
+    assert_eq!(lists.len(), 8, "one list per lead-in");
+    let scripts = client
+        .find_all(Locator::Css(
+            "main#page script, main#page font, main#page table",
+        ))
+        .await
+        .expect("query");
+    assert!(scripts.is_empty(), "nothing unsanitized renders");
+    let link = client
+        .find(Locator::Css("main#page a"))
+        .await
+        .expect("the content link");
+    assert_eq!(
+        link.attr("href").await.expect("href").as_deref(),
+        Some("http://www.leiomyosarcoma.info/")
+    );
+    browser.client.close().await.expect("browser closes");
     drop(server);
 }
