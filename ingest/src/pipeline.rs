@@ -142,7 +142,9 @@ pub async fn stored_input(
     db: &DatabaseConnection,
     revision_id: i32,
 ) -> Result<Option<Input>, StoredError> {
-    let row: Option<(Vec<u8>, Option<String>, Option<i32>, String)> =
+    /// Raw body, content type, HTTP status and the page's URL.
+    type StoredRow = (Vec<u8>, Option<String>, Option<i32>, String);
+    let row: Option<StoredRow> =
         page_revisions::Entity::find_by_id(revision_id)
             .select_only()
             .column(page_revisions::Column::RawBodyZstd)

@@ -116,10 +116,10 @@ pub fn check(source: &str) -> Result<Summary, Vec<String>> {
             }
         }
     }
-    if let Err(parse) = Vocabulary::parse(source) {
-        if problems.is_empty() {
-            problems.push(parse);
-        }
+    if let Err(parse) = Vocabulary::parse(source)
+        && problems.is_empty()
+    {
+        problems.push(parse);
     }
     if problems.is_empty() {
         Ok(Summary {
