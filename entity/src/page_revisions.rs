@@ -35,8 +35,6 @@ pub struct Model {
     pub kind_reasons: Option<Json>,
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub content_blocks: Option<Json>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub content_html: Option<String>,
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub notices: Option<Json>,
 }

@@ -144,17 +144,16 @@ pub async fn stored_input(
 ) -> Result<Option<Input>, StoredError> {
     /// Raw body, content type, HTTP status and the page's URL.
     type StoredRow = (Vec<u8>, Option<String>, Option<i32>, String);
-    let row: Option<StoredRow> =
-        page_revisions::Entity::find_by_id(revision_id)
-            .select_only()
-            .column(page_revisions::Column::RawBodyZstd)
-            .column(page_revisions::Column::ContentType)
-            .column(page_revisions::Column::HttpStatus)
-            .column(pages::Column::Url)
-            .inner_join(pages::Entity)
-            .into_tuple()
-            .one(db)
-            .await?;
+    let row: Option<StoredRow> = page_revisions::Entity::find_by_id(revision_id)
+        .select_only()
+        .column(page_revisions::Column::RawBodyZstd)
+        .column(page_revisions::Column::ContentType)
+        .column(page_revisions::Column::HttpStatus)
+        .column(pages::Column::Url)
+        .inner_join(pages::Entity)
+        .into_tuple()
+        .one(db)
+        .await?;
     let Some((raw, content_type, http_status, url)) = row else {
         return Ok(None);
     };

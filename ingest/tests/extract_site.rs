@@ -81,7 +81,7 @@ fn other_pages_are_classified_and_state_no_treatment_facts() {
         assert!(doc.drug_relations.is_empty(), "{name}: relations");
         assert!(doc.drugs.iter().all(|d| !d.from_listing), "{name}: drugs");
         assert!(!doc.content.blocks.is_empty(), "{name}: blocks");
-        assert!(!doc.content.html.is_empty(), "{name}: html");
+        assert!(!doc.content.html().is_empty(), "{name}: html");
         assert_eq!(doc.navigation.len(), 7, "{name}: navigation");
     }
 }
@@ -202,7 +202,7 @@ fn legacy_markup_comes_out_as_headings_paragraphs_and_lists() {
     assert!(table.header_row);
     assert_eq!(table.rows[0], ["Date", "Event", "Raised"]);
     assert_eq!(table.rows.len(), 3);
-    assert!(events.content.html.contains("<th>Date</th>"));
+    assert!(events.content.html().contains("<th>Date</th>"));
     let tribute = fixture("memorials.php");
     assert!(kinds(&tribute).contains(&BlockKind::Quote));
 }
@@ -225,7 +225,7 @@ fn links_are_absolute_and_mentions_name_their_sentence() {
     );
     assert!(
         doc.content
-            .html
+            .html()
             .contains("<a href=\"http://www.lmsdr.org/treatments.php\" rel=\"noopener noreferrer\">treatments page</a>")
     );
     assert_eq!(doc.mentions.len(), 1);
@@ -290,7 +290,7 @@ fn hostile_markup_is_sanitized() {
         <p><a href="data:text/html,boom">data</a> <a href="mailto:info@lmsdr.org">mail</a></p>
         </td></tr></table></body></html>"#,
     );
-    let html = &doc.content.html;
+    let html = &doc.content.html();
     for banned in [
         "<script",
         "<style",

@@ -1,5 +1,5 @@
-//! Page kinds with their reasons, each revision's content (blocks and sanitized HTML, the kind it
-//! was read as, and what the extractor reported), a page's excerpt and current revision, and a
+//! Page kinds with their reasons, each revision's content (its blocks, the kind it was read as,
+//! and what the extractor reported), a page's excerpt and current revision, and a
 //! drug's withdrawal note.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -32,7 +32,6 @@ impl MigrationTrait for Migration {
             string_len_null(PageRevisions::Kind, 32),
             json_binary_null(PageRevisions::KindReasons),
             json_binary_null(PageRevisions::ContentBlocks),
-            text_null(PageRevisions::ContentHtml),
             json_binary_null(PageRevisions::Notices),
         ] {
             add_column(manager, PageRevisions::Table, column).await?;
@@ -45,7 +44,6 @@ impl MigrationTrait for Migration {
         drop_column(manager, Drugs::Table, Drugs::Withdrawn).await?;
         for column in [
             PageRevisions::Notices,
-            PageRevisions::ContentHtml,
             PageRevisions::ContentBlocks,
             PageRevisions::KindReasons,
             PageRevisions::Kind,
@@ -87,7 +85,6 @@ enum PageRevisions {
     Kind,
     KindReasons,
     ContentBlocks,
-    ContentHtml,
     Notices,
 }
 

@@ -3,7 +3,7 @@
 //! before content was kept is read again from its raw bytes, through the one ingestion path.
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
-use lmsdr_ingest::extract::{Block, BlockKind as StoredKind};
+use lmsdr_ingest::extract::{Block, BlockKind as StoredKind, Content};
 use lmsdr_ingest::pipeline;
 
 use super::context::{db, load_one, loaders};
@@ -55,8 +55,7 @@ pub struct ContentLink {
 #[derive(Debug, Clone)]
 pub struct PageContent {
     text: String,
-    html: String,
-    blocks: Vec<Block>,
+    content: Content,
 }
 
 /// A page's main content: plain text, sanitized HTML and blocks, the same content three ways.
@@ -68,19 +67,25 @@ impl PageContent {
     }
     /// The content as HTML, sanitized: only headings, paragraphs, lists, quotations, figures,
     /// data tables and links with absolute URLs; no scripts, styles, `<font>` or event handlers.
-    async fn html(&self) -> &str {
-        &self.html
+    async fn html(&self) -> String {
+        self.content.html()
     }
     /// The content as ordered blocks.
     async fn blocks(&self) -> Vec<ContentBlock> {
-        self.blocks.iter().cloned().map(ContentBlock).collect()
+        self.content
+            .blocks
+            .iter()
+            .cloned()
+            .map(ContentBlock)
+            .collect()
     }
 }
 
 impl PageContent {
     /// The images among the blocks.
     pub fn images(&self) -> impl Iterator<Item = &Block> {
-        self.blocks
+        self.content
+            .blocks
             .iter()
             .filter(|b| b.kind == StoredKind::Image && b.src.is_some())
     }
@@ -154,12 +159,11 @@ pub async fn of_revision(ctx: &Context<'_>, revision_id: i32) -> Result<Option<P
     let Some(reading) = reading(ctx, revision_id).await? else {
         return Ok(None);
     };
-    if let (Some(blocks), Some(html)) = (reading.content_blocks, reading.content_html) {
+    if let Some(blocks) = reading.content_blocks {
         let blocks: Vec<Block> = serde_json::from_value(blocks).map_err(internal)?;
         return Ok(Some(PageContent {
             text: reading.normalized_text,
-            html,
-            blocks,
+            content: Content { blocks },
         }));
     }
     read_again(ctx, revision_id).await
@@ -175,7 +179,6 @@ async fn read_again(ctx: &Context<'_>, revision_id: i32) -> Result<Option<PageCo
     let read = pipeline::read(input).await.map_err(internal)?;
     Ok(Some(PageContent {
         text: read.document.main_text,
-        html: read.document.content.html,
-        blocks: read.document.content.blocks,
+        content: read.document.content,
     }))
 }

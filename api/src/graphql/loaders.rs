@@ -189,8 +189,6 @@ pub struct RevisionReading {
     pub kind_reasons: Option<serde_json::Value>,
     /// The content blocks, as JSON.
     pub content_blocks: Option<serde_json::Value>,
-    /// The sanitized HTML.
-    pub content_html: Option<String>,
     /// The extractor's notices, as JSON.
     pub notices: Option<serde_json::Value>,
 }
@@ -214,7 +212,6 @@ impl Loader<i32> for ReadingById {
                 C::Kind,
                 C::KindReasons,
                 C::ContentBlocks,
-                C::ContentHtml,
                 C::Notices,
             ])
             .filter(C::Id.is_in(keys.iter().copied()))

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 use lmsdr_entity::sea_orm_active_enums::PageKind;
-use regex::Regex;
+use regex::RegexSet;
 
 use super::content::{RawCategory, Sections};
 use super::document::{Block, BlockKind};
@@ -83,6 +83,32 @@ const LEAD_IN_WORDS: &[&str] = &[
 ];
 
 static TREATMENT_TERMS: LazyLock<AhoCorasick> = LazyLock::new(|| words(TREATMENT_WORDS));
+/// Words of giving (the first three) and of tribute (the rest).
+const GIVING_AND_TRIBUTE: &[&str] = &[
+    "donat",
+    "gift",
+    "tax-deductible",
+    "in memory of",
+    "in honor of",
+    "in honour of",
+    "tribute",
+    "memorial",
+];
+static GIVING_AND_TRIBUTE_TERMS: LazyLock<AhoCorasick> =
+    LazyLock::new(|| words(GIVING_AND_TRIBUTE));
+
+/// Whether a text speaks of gifts, and whether of tributes, in one pass.
+fn speaks_of(text: &str) -> (bool, bool) {
+    let mut found = (false, false);
+    for m in GIVING_AND_TRIBUTE_TERMS.find_overlapping_iter(text) {
+        if m.pattern().as_usize() < 3 {
+            found.0 = true;
+        } else {
+            found.1 = true;
+        }
+    }
+    found
+}
 static LEAD_IN_TERMS: LazyLock<AhoCorasick> = LazyLock::new(|| words(LEAD_IN_WORDS));
 
 fn words(list: &[&str]) -> AhoCorasick {
@@ -98,23 +124,46 @@ fn says_any(terms: &AhoCorasick, text: &str) -> bool {
         .any(|m| stands_alone(text, m.start(), m.end()))
 }
 
-static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})(?-u:\b)")
-        .expect("valid")
+/// What a line may say besides treatments, all looked for in one pass: a date, a weekday or a
+/// time of day, an amount of money, a statistic, contact details.
+static SIGNALS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)(?-u:\b)(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})(?-u:\b)",
+        r"(?i)(?-u:\b)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}:\d{2}\s*(?:a\.?m|p\.?m))",
+        r"[$€£]\s?\d",
+        r"(?i)\d\s?%|(?-u:\b)(?:survival|rate|percent|median|incidence)(?-u:\b)",
+        r"(?i)[\w.+-]+@[\w-]+\.[a-z]{2,}|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|(?-u:\b)p\.?\s?o\.? box(?-u:\b)",
+    ])
+    .expect("valid")
 });
-static WEEKDAY_OR_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}:\d{2}\s*(?:a\.?m|p\.?m))")
-        .expect("valid")
-});
-static MONEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[$€£]\s?\d").expect("valid"));
-static STATISTIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d\s?%|(?-u:\b)(?:survival|rate|percent|median|incidence)(?-u:\b)")
-        .expect("valid")
-});
-static CONTACT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[\w.+-]+@[\w-]+\.[a-z]{2,}|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|(?-u:\b)p\.?\s?o\.? box(?-u:\b)")
-        .expect("valid")
-});
+
+/// What [`SIGNALS`] found in one line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Signals {
+    date: bool,
+    weekday_or_time: bool,
+    money: bool,
+    statistic: bool,
+    contact: bool,
+}
+
+impl Signals {
+    fn of(text: &str) -> Self {
+        let found = SIGNALS.matches(text);
+        Self {
+            date: found.matched(0),
+            weekday_or_time: found.matched(1),
+            money: found.matched(2),
+            statistic: found.matched(3),
+            contact: found.matched(4),
+        }
+    }
+
+    /// Whether a list item reads as something other than a treatment.
+    fn other_than_treatment(self) -> bool {
+        self.date || self.money || self.statistic
+    }
+}
 
 /// A page's kind, why, and which of its sections are treatment categories.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,12 +201,7 @@ fn read_section(category: &RawCategory<'_>) -> SectionReading {
         .count();
     let other = items
         .iter()
-        .filter(|item| {
-            STATISTIC.is_match(item)
-                || MONEY.is_match(item)
-                || DATE.is_match(item)
-                || item.trim_end().ends_with('?')
-        })
+        .filter(|item| item.trim_end().ends_with('?') || Signals::of(item).other_than_treatment())
         .count();
     let n = items.len();
     let share = |k: usize| if n == 0 { 0.0 } else { k as f32 / n as f32 };
@@ -268,7 +312,8 @@ pub fn classify(title: Option<&str>, sections: &Sections<'_>, blocks: &[Block]) 
             }
         })
         .collect();
-    let count = |pattern: &Regex| texts.iter().filter(|t| pattern.is_match(t)).count();
+    let signals: Vec<Signals> = texts.iter().map(|t| Signals::of(t)).collect();
+    let count = |signal: fn(&Signals) -> bool| signals.iter().filter(|s| signal(s)).count();
     let mut evidence = Scores::default();
     if let Some(title) = title {
         for (kind, words) in TITLE_WORDS {
@@ -322,8 +367,8 @@ pub fn classify(title: Option<&str>, sections: &Sections<'_>, blocks: &[Block]) 
             format!("{questions} headings or paragraphs are questions"),
         );
     }
-    let dates = count(&DATE);
-    let weekdays = count(&WEEKDAY_OR_TIME);
+    let dates = count(|s| s.date);
+    let weekdays = count(|s| s.weekday_or_time);
     if weekdays >= 2 {
         evidence.of(PageKind::Events).add(
             1.0 + weekdays as f32,
@@ -334,46 +379,31 @@ pub fn classify(title: Option<&str>, sections: &Sections<'_>, blocks: &[Block]) 
             .of(PageKind::News)
             .add(dates as f32, format!("{dates} lines are dated"));
     }
-    let money = count(&MONEY);
+    let money = count(|s| s.money);
     if money >= 2 {
         evidence
             .of(PageKind::Donation)
             .add(money as f32, format!("{money} lines give amounts of money"));
     }
-    let giving = texts
-        .iter()
-        .filter(|t| {
-            ["donat", "gift", "tax-deductible"]
-                .iter()
-                .any(|w| contains_ignore_case(t, w))
-        })
-        .count();
+    let mut giving = 0;
+    let mut tributes = 0;
+    for text in &texts {
+        let (gift, tribute) = speaks_of(text);
+        giving += usize::from(gift);
+        tributes += usize::from(tribute);
+    }
     if giving >= 2 {
         evidence
             .of(PageKind::Donation)
             .add(1.0, format!("{giving} lines speak of gifts or donations"));
     }
-    let tributes = texts
-        .iter()
-        .filter(|t| {
-            [
-                "in memory of",
-                "in honor of",
-                "in honour of",
-                "tribute",
-                "memorial",
-            ]
-            .iter()
-            .any(|w| contains_ignore_case(t, w))
-        })
-        .count();
     if tributes >= 1 {
         evidence.of(PageKind::Tribute).add(
             tributes as f32,
             format!("{tributes} lines speak of tributes or memory"),
         );
     }
-    let contact = count(&CONTACT);
+    let contact = count(|s| s.contact);
     let words: usize = texts.iter().map(|t| word_count(t)).sum();
     if contact >= 1 && words <= 300 {
         evidence.of(PageKind::Contact).add(
@@ -408,7 +438,13 @@ pub fn classify(title: Option<&str>, sections: &Sections<'_>, blocks: &[Block]) 
 
 /// Letters inside links and letters in all, over the blocks.
 fn link_letters(blocks: &[Block]) -> (usize, usize) {
-    let letters = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count();
+    let letters = |s: &str| {
+        if s.is_ascii() {
+            s.bytes().filter(u8::is_ascii_alphanumeric).count()
+        } else {
+            s.chars().filter(|c| c.is_alphanumeric()).count()
+        }
+    };
     let total = blocks.iter().map(|b| letters(&b.text)).sum();
     let linked = blocks
         .iter()

@@ -54,6 +54,8 @@ pub struct Group<'a> {
     pub lead_in: Cow<'a, str>,
     /// The items, as written.
     pub items: Vec<&'a str>,
+    /// The index of each item's line.
+    pub item_lines: Vec<usize>,
 }
 
 static SUBGROUP: LazyLock<Regex> = LazyLock::new(|| {
@@ -156,6 +158,7 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
             match current.as_mut().and_then(|c| c.groups.last_mut()) {
                 Some(group) => {
                     group.items.push(text);
+                    group.item_lines.push(index);
                     out.item_lines[index] = true;
                 }
                 None if out.categories.is_empty() => out.intro.push(text),
@@ -174,6 +177,7 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
                     groups: vec![Group {
                         lead_in: Cow::Borrowed(text),
                         items: Vec::new(),
+                        item_lines: Vec::new(),
                     }],
                     warnings: Vec::new(),
                 });
@@ -183,6 +187,7 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
                     category.groups.push(Group {
                         lead_in: Cow::Borrowed(text),
                         items: Vec::new(),
+                        item_lines: Vec::new(),
                     });
                 }
             }
@@ -199,6 +204,7 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
                 match open_group {
                     Some(group) if !marked && item_like(text) => {
                         group.items.push(text);
+                        group.item_lines.push(index);
                         out.item_lines[index] = true;
                     }
                     _ => {

@@ -35,7 +35,7 @@ pub struct Document {
     pub kind: PageKind,
     /// Why it was given that kind, one plain sentence each.
     pub kind_reasons: Vec<String>,
-    /// The main content as blocks and as sanitized HTML.
+    /// The main content as blocks (and, rendered from them, sanitized HTML).
     pub content: Content,
     /// The images of the main content.
     pub images: Vec<Image>,
@@ -239,14 +239,19 @@ pub struct TrialReference {
     pub source: String,
 }
 
-/// The main content, for frontends: an ordered list of blocks and the same as sanitized HTML.
+/// The main content, for frontends: an ordered list of blocks, which render to sanitized HTML.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Content {
     /// The blocks, in page order.
     pub blocks: Vec<Block>,
+}
+
+impl Content {
     /// The blocks as HTML, sanitized: no scripts, styles, event handlers or layout tables; links
-    /// absolute.
-    pub html: String,
+    /// absolute. Rendered when asked for: the blocks are the one stored form of the content.
+    pub fn html(&self) -> String {
+        super::html::render(&self.blocks)
+    }
 }
 
 /// What a block is.

@@ -242,13 +242,13 @@ pub fn is_data_table(table: NodeRef<'_, Node>) -> bool {
             }
             "th" => header_cells = true,
             "td" => {
-                let words: usize = node
-                    .descendants()
-                    .filter_map(|n| n.value().as_text())
-                    .map(|t| t.split_whitespace().count())
-                    .sum();
-                if words > 40 {
-                    return false;
+                // Stop counting as soon as the cell is too long for data.
+                let mut words = 0;
+                for text in node.descendants().filter_map(|n| n.value().as_text()) {
+                    words += text.split_whitespace().count();
+                    if words > 40 {
+                        return false;
+                    }
                 }
             }
             _ => {}

@@ -3,12 +3,8 @@
 //! the form of a drug's international non-proprietary name (a WHO INN stem such as `-mab`,
 //! `-tinib` or `-platin`), so that "Robert Lee (oncologist)" is never a drug.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::items::{DrugRef, group_names};
-use super::text::{sentences, slugify};
+use super::text::{has_several_sentences, sentences, slugify};
 use super::vocabulary::VOCABULARY;
 
 /// WHO INN stems of medicines an LMS page may name (antineoplastics, hormones and their kin).
@@ -50,12 +46,6 @@ const INN_STEMS: &[&str] = &[
 /// Words that end like a stem but are not drugs.
 const NOT_DRUGS: &[&str] = &["globulin", "immunoglobulin"];
 
-/// A single word standing for a drug's generic name, with what stands in brackets after it.
-static GENERIC_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)([A-Za-z][a-z]{5,}(?:-[a-z]+)?)(?:\s*\(\s*([A-Z][A-Za-z0-9-]{2,}(?:[ /][A-Z0-9][A-Za-z0-9-]*)?)\s*\))?")
-        .expect("valid")
-});
-
 /// One drug named in one sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
@@ -69,8 +59,17 @@ pub struct Found {
 
 /// Every drug a text names, sentence by sentence.
 pub fn in_text(text: &str) -> Vec<Found> {
+    // Most lines name no drug: find that out before splitting them into sentences.
+    if VOCABULARY.find_names(text).next().is_none() && stem_words(text).next().is_none() {
+        return Vec::new();
+    }
     let mut found = Vec::new();
-    for sentence in sentences(text) {
+    let split = if has_several_sentences(text) {
+        sentences(text)
+    } else {
+        vec![text.to_owned()]
+    };
+    for sentence in split {
         let groups = group_names(&sentence);
         for group in &groups {
             found.push(Found {
@@ -79,25 +78,18 @@ pub fn in_text(text: &str) -> Vec<Found> {
                 sentence: sentence.clone(),
             });
         }
-        for m in GENERIC_WORD.captures_iter(&sentence) {
-            let (Some(whole), Some(word)) = (m.get(0), m.get(1)) else {
-                continue;
-            };
-            let inside_known = groups
-                .iter()
-                .any(|g| g.start <= whole.start() && whole.start() < g.end);
-            if inside_known || !has_inn_stem(word.as_str()) {
+        for (start, end) in stem_words(&sentence) {
+            let inside_known = groups.iter().any(|g| g.start <= start && start < g.end);
+            let word = &sentence[start..end];
+            if inside_known || VOCABULARY.lookup(word).is_some() {
                 continue;
             }
-            if VOCABULARY.lookup(word.as_str()).is_some() {
-                continue;
-            }
-            let generic = word.as_str().to_lowercase();
-            let bracket = m.get(2).map(|b| b.as_str().to_owned());
+            let (bracket, whole_end) = bracket_after(&sentence, end).unzip();
             let (brand, code) = match bracket {
-                Some(b) if b.chars().any(|c| c.is_ascii_digit()) => (None, Some(b)),
-                other => (other, None),
+                Some(b) if b.chars().any(|c| c.is_ascii_digit()) => (None, Some(b.to_owned())),
+                other => (other.map(str::to_owned), None),
             };
+            let generic = word.to_ascii_lowercase();
             found.push(Found {
                 drug: DrugRef::Unknown {
                     slug: slugify(&generic, 120),
@@ -105,7 +97,7 @@ pub fn in_text(text: &str) -> Vec<Found> {
                     brand,
                     code,
                 },
-                name_as_written: whole.as_str().trim().to_owned(),
+                name_as_written: sentence[start..whole_end.unwrap_or(end)].to_owned(),
                 sentence: sentence.clone(),
             });
         }
@@ -113,13 +105,62 @@ pub fn in_text(text: &str) -> Vec<Found> {
     found
 }
 
+/// The words of a text that have the form of a drug's generic name: ASCII letters (perhaps a
+/// hyphenated part), capitalised at most on the first letter, ending with an INN stem.
+fn stem_words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let start = at;
+            while at < bytes.len() && (bytes[at].is_ascii_alphabetic() || bytes[at] == b'-') {
+                at += 1;
+            }
+            let end = at;
+            at += 1;
+            let word = text.get(start..end)?;
+            let before_ok = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+            let after_ok = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+            let shaped = word.len() >= 6
+                && !word.starts_with('-')
+                && !word.ends_with('-')
+                && word.bytes().skip(1).all(|b| !b.is_ascii_uppercase());
+            if before_ok && after_ok && shaped && has_inn_stem(word) {
+                return Some((start, end));
+            }
+        }
+        None
+    })
+}
+
+/// What stands alone in brackets right after `end` ("(AVE8062)", "(Zorvex)"), and where the
+/// closing bracket ends.
+fn bracket_after(text: &str, end: usize) -> Option<(&str, usize)> {
+    let rest = &text[end..];
+    let open = rest.len() - rest.trim_start().len();
+    if !rest[open..].starts_with('(') {
+        return None;
+    }
+    let close = rest[open..].find(')')? + open;
+    let inside = rest[open + 1..close].trim();
+    let named = (3..=30).contains(&inside.len())
+        && inside.starts_with(|c: char| c.is_ascii_uppercase())
+        && inside
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ' ' | '/'));
+    named.then_some((inside, end + close + 1))
+}
+
 /// Whether a word ends with an INN stem and is long enough to be a drug's name.
 pub fn has_inn_stem(word: &str) -> bool {
-    let lower = word.to_ascii_lowercase();
-    !NOT_DRUGS.contains(&lower.as_str())
-        && INN_STEMS
-            .iter()
-            .any(|stem| lower.len() >= stem.len() + 4 && lower.ends_with(stem))
+    let ends_with = |stem: &str| {
+        word.len() >= stem.len() + 4
+            && word
+                .get(word.len() - stem.len()..)
+                .is_some_and(|tail| tail.eq_ignore_ascii_case(stem))
+    };
+    !NOT_DRUGS.iter().any(|w| word.eq_ignore_ascii_case(w))
+        && INN_STEMS.iter().any(|s| ends_with(s))
 }
 
 #[cfg(test)]

@@ -107,7 +107,8 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
         .collect::<Vec<_>>();
 
     let mut builder = Builder::with_categories(classification.treatment_sections.len());
-    if classification.kind == PageKind::TreatmentListing {
+    let listing = classification.kind == PageKind::TreatmentListing;
+    if listing {
         for (position, &index) in classification.treatment_sections.iter().enumerate() {
             builder.category(&sections.categories[index], position);
         }
@@ -115,7 +116,21 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
             builder.warning(warning, None);
         }
     }
-    for line in &frame.content {
+    // The treatments' own items gave their mentions already.
+    let mut read_as_treatments = vec![false; frame.content.len()];
+    for &index in &classification.treatment_sections {
+        for group in &sections.categories[index].groups {
+            for &line in &group.item_lines {
+                read_as_treatments[line] = true;
+            }
+        }
+    }
+    for (line, _) in frame
+        .content
+        .iter()
+        .zip(&read_as_treatments)
+        .filter(|(_, read)| !**read)
+    {
         for found in mentions::in_text(&line.text) {
             builder.mention(&found);
         }
@@ -127,7 +142,6 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
         .iter()
         .map(|(_, image)| image.clone())
         .collect();
-    let html = html::render(&blocks);
     Ok(Document {
         url: input.url.to_string(),
         title: frame.title,
@@ -142,7 +156,7 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
         kind: classification.kind,
         kind_reasons: classification.reasons,
         excerpt: blocks::excerpt(&blocks),
-        content: Content { blocks, html },
+        content: Content { blocks },
         images,
         mentions: facts.mentions,
         notices: classification.notices,

@@ -277,7 +277,6 @@ fn set_revision_reading(
     revision.kind = Set(Some(doc.kind));
     revision.kind_reasons = Set(Some(json(&doc.kind_reasons)?));
     revision.content_blocks = Set(Some(json(&doc.content.blocks)?));
-    revision.content_html = Set(Some(doc.content.html.clone()));
     revision.notices = Set(Some(json(&doc.notices)?));
     Ok(())
 }
