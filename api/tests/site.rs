@@ -225,7 +225,7 @@ async fn any_revision_says_what_the_page_said_then() {
             .conn
             .execute_raw(Statement::from_string(
                 app.db.conn.get_database_backend(),
-                "UPDATE page_revisions SET content_blocks = NULL, content_html = NULL",
+                "UPDATE page_revisions SET content_blocks = NULL",
             ))
             .await
             .expect("update");
