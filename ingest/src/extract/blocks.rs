@@ -12,7 +12,7 @@ use url::Url;
 use super::content::is_warning;
 use super::document::{Block, BlockKind, Image, Link};
 use super::lines::Line;
-use super::page::{is_external, resolve_content_link};
+use super::page::{link, resolve_content_link};
 use super::text::word_count;
 
 /// Longest line, in words, read as a heading when only its style says so.
@@ -177,15 +177,7 @@ fn heading_level(line: &Line, base_font: i8) -> Option<u8> {
 fn links_of(line: &Line, base: &Url) -> Vec<Link> {
     line.links
         .iter()
-        .filter_map(|link| {
-            let url = resolve_content_link(base, &link.href)?;
-            Some(Link {
-                text: link.text.clone(),
-                external: is_external(base, &url),
-                url: url.to_string(),
-                context: None,
-            })
-        })
+        .filter_map(|l| link(base, l, None, resolve_content_link))
         .collect()
 }
 

@@ -87,15 +87,7 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
         .content
         .iter()
         .flat_map(|line| line.links.iter().map(move |link| (line, link)))
-        .filter_map(|(line, link)| {
-            let url = page::resolve(input.url, &link.href)?;
-            Some(Link {
-                text: link.text.clone(),
-                external: page::is_external(input.url, &url),
-                url: url.to_string(),
-                context: Some(line.text.clone()),
-            })
-        })
+        .filter_map(|(line, link)| page::link(input.url, link, Some(&line.text), page::resolve))
         .collect();
 
     let disclaimer = sections

@@ -9,7 +9,7 @@ use scraper::{Html, Selector};
 use url::Url;
 
 use super::document::{Image, Link, Stamp};
-use super::lines::{Line, Lines, Zone};
+use super::lines::{Line, LineLink, Lines, Zone};
 use super::text::{collapse_whitespace, contains_ignore_case, word_count};
 
 /// A page split into its frame and its main content.
@@ -53,16 +53,8 @@ pub fn frame(html: &Html, page: Lines, base: &Url) -> Frame {
             lines[run]
                 .iter()
                 .flat_map(|line| &line.links)
-                .filter(|link| !link.href.starts_with('#'))
-                .filter_map(|link| {
-                    let url = resolve(base, &link.href)?;
-                    Some(Link {
-                        text: link.text.clone(),
-                        external: is_external(base, &url),
-                        url: url.to_string(),
-                        context: None,
-                    })
-                })
+                .filter(|l| !l.href.starts_with('#'))
+                .filter_map(|l| link(base, l, None, resolve))
                 .collect()
         })
         .unwrap_or_default();
@@ -118,6 +110,24 @@ pub fn frame(html: &Html, page: Lines, base: &Url) -> Frame {
         content,
         images,
     }
+}
+
+/// A line's link as a [`Link`] with an absolute URL, through a resolver (`resolve` for the
+/// site's web links, `resolve_content_link` for what readers may follow); `None` when it does
+/// not resolve.
+pub fn link(
+    base: &Url,
+    link: &LineLink,
+    context: Option<&str>,
+    resolver: fn(&Url, &str) -> Option<Url>,
+) -> Option<Link> {
+    let url = resolver(base, &link.href)?;
+    Some(Link {
+        text: link.text.clone(),
+        external: is_external(base, &url),
+        url: url.to_string(),
+        context: context.map(str::to_owned),
+    })
 }
 
 /// Resolves a link against the page's URL; `None` for fragments, mail and script links.

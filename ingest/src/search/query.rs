@@ -255,40 +255,48 @@ async fn listed(
             .collect()
     };
     let mut listed = HashSet::new();
-    for chunk in ids(DocKind::Page).chunks(500) {
-        let found: Vec<i32> = pages::Entity::find()
-            .select_only()
-            .column(pages::Column::Id)
-            .filter(pages::Column::Id.is_in(chunk.iter().copied()))
-            .filter(pages::Column::Status.eq(PageStatus::Active))
-            .into_tuple()
-            .all(db)
-            .await?;
-        listed.extend(found.into_iter().map(|id| (DocKind::Page, id)));
-    }
-    for chunk in ids(DocKind::Treatment).chunks(500) {
-        let found: Vec<i32> = treatments::Entity::find()
-            .select_only()
-            .column(treatments::Column::Id)
-            .filter(treatments::Column::Id.is_in(chunk.iter().copied()))
-            .filter(treatments::Column::DelistedAt.is_null())
-            .into_tuple()
-            .all(db)
-            .await?;
-        listed.extend(found.into_iter().map(|id| (DocKind::Treatment, id)));
-    }
-    for chunk in ids(DocKind::Drug).chunks(500) {
-        let found: Vec<i32> = drugs::Entity::find()
-            .select_only()
-            .column(drugs::Column::Id)
-            .filter(drugs::Column::Id.is_in(chunk.iter().copied()))
-            .filter(drugs::Column::DelistedAt.is_null())
-            .into_tuple()
-            .all(db)
-            .await?;
-        listed.extend(found.into_iter().map(|id| (DocKind::Drug, id)));
-    }
+    let page_ids = ids(DocKind::Page);
+    let found = listed_ids::<pages::Entity>(db, &page_ids, pages::Column::Id, || {
+        pages::Column::Status.eq(PageStatus::Active)
+    })
+    .await?;
+    listed.extend(found.into_iter().map(|id| (DocKind::Page, id)));
+    let treatment_ids = ids(DocKind::Treatment);
+    let found =
+        listed_ids::<treatments::Entity>(db, &treatment_ids, treatments::Column::Id, || {
+            treatments::Column::DelistedAt.is_null()
+        })
+        .await?;
+    listed.extend(found.into_iter().map(|id| (DocKind::Treatment, id)));
+    let drug_ids = ids(DocKind::Drug);
+    let found = listed_ids::<drugs::Entity>(db, &drug_ids, drugs::Column::Id, || {
+        drugs::Column::DelistedAt.is_null()
+    })
+    .await?;
+    listed.extend(found.into_iter().map(|id| (DocKind::Drug, id)));
     Ok(listed)
+}
+
+/// Which of the IDs name rows of `E` that meet the condition, 500 IDs a query.
+async fn listed_ids<E: EntityTrait>(
+    db: &DatabaseConnection,
+    ids: &[i32],
+    id: E::Column,
+    condition: impl Fn() -> sea_orm::sea_query::SimpleExpr,
+) -> Result<Vec<i32>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<i32> = E::find()
+            .select_only()
+            .column(id)
+            .filter(id.is_in(chunk.iter().copied()))
+            .filter(condition())
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
 }
 
 /// Snippets for the given documents: the stretch of each document's text with the most matched

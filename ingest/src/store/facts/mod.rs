@@ -621,30 +621,14 @@ async fn labels_of<C: ConnectionTrait>(
     let ids = ids.to_vec();
     Ok(match kind {
         FactKind::Drug => {
-            drugs::Entity::find()
-                .select_only()
-                .column(drugs::Column::Slug)
-                .filter(drugs::Column::Id.is_in(ids))
-                .into_tuple::<String>()
-                .all(db)
-                .await?
+            slugs_of::<_, drugs::Entity>(db, drugs::Column::Slug, drugs::Column::Id, ids).await?
         }
         FactKind::Regimen => {
-            regimens::Entity::find()
-                .select_only()
-                .column(regimens::Column::Slug)
-                .filter(regimens::Column::Id.is_in(ids))
-                .into_tuple::<String>()
-                .all(db)
+            slugs_of::<_, regimens::Entity>(db, regimens::Column::Slug, regimens::Column::Id, ids)
                 .await?
         }
         FactKind::Warning => {
-            warnings::Entity::find()
-                .select_only()
-                .column(warnings::Column::Slug)
-                .filter(warnings::Column::Id.is_in(ids))
-                .into_tuple::<String>()
-                .all(db)
+            slugs_of::<_, warnings::Entity>(db, warnings::Column::Slug, warnings::Column::Id, ids)
                 .await?
         }
         FactKind::Treatment => treatments::Entity::find()
@@ -657,4 +641,20 @@ async fn labels_of<C: ConnectionTrait>(
             .collect(),
         _ => Vec::new(),
     })
+}
+
+/// The slugs of rows of one table, by ID.
+async fn slugs_of<C: ConnectionTrait, E: EntityTrait>(
+    db: &C,
+    slug: E::Column,
+    id: E::Column,
+    ids: Vec<i32>,
+) -> Result<Vec<String>, DbErr> {
+    E::find()
+        .select_only()
+        .column(slug)
+        .filter(id.is_in(ids))
+        .into_tuple::<String>()
+        .all(db)
+        .await
 }
