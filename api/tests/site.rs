@@ -526,3 +526,23 @@ async fn cursors_hold_still_while_a_sync_inserts() {
         assert_eq!(top["drugs"]["edges"][0]["node"]["slug"], "aaronumab");
     }
 }
+
+#[tokio::test]
+async fn page_fields_load_through_dataloaders() {
+    for app in site_apps().await {
+        let query = "{ pages(first: 20) { edges { node { url kind excerpt
+            content { text blocks { kind } } images { src }
+            links { url targetStored broken target { url kind } page { url } }
+            linkedFrom { text page { url } } } } } }";
+        app.take_statement_count();
+        let data = app.graphql(query, json!({})).await.data();
+        let statements = app.take_statement_count();
+        assert_eq!(data["pages"]["edges"].as_array().map(Vec::len), Some(9));
+        // Nine pages and hundreds of links: the statements follow the query's levels.
+        assert!(
+            statements <= 12,
+            "{}: {statements} statements",
+            app.db.backend()
+        );
+    }
+}

@@ -85,10 +85,18 @@ pub fn in_text(text: &str) -> Vec<Found> {
                 continue;
             }
             let (bracket, whole_end) = bracket_after(&sentence, end).unzip();
-            let (brand, code) = match bracket {
+            let (mut brand, code) = match bracket {
                 Some(b) if b.chars().any(|c| c.is_ascii_digit()) => (None, Some(b.to_owned())),
                 other => (other.map(str::to_owned), None),
             };
+            // "Brand (generic)": the name before the bracket the generic stands alone in.
+            let (mut whole_start, mut whole_end) = (start, whole_end.unwrap_or(end));
+            if brand.is_none()
+                && let Some((brand_start, named, close)) = brand_before(&sentence, start, end)
+            {
+                brand = Some(named.to_owned());
+                (whole_start, whole_end) = (brand_start, close);
+            }
             let generic = word.to_ascii_lowercase();
             found.push(Found {
                 drug: DrugRef::Unknown {
@@ -97,7 +105,7 @@ pub fn in_text(text: &str) -> Vec<Found> {
                     brand,
                     code,
                 },
-                name_as_written: sentence[start..whole_end.unwrap_or(end)].to_owned(),
+                name_as_written: sentence[whole_start..whole_end].to_owned(),
                 sentence: sentence.clone(),
             });
         }
@@ -151,6 +159,23 @@ fn bracket_after(text: &str, end: usize) -> Option<(&str, usize)> {
     named.then_some((inside, end + close + 1))
 }
 
+/// The capitalised name right before a bracket that holds only `text[start..end]`, with where
+/// it starts and where the bracket closes: "Zorvex" in "Zorvex (zorvexamab)".
+fn brand_before(text: &str, start: usize, end: usize) -> Option<(usize, &str, usize)> {
+    let before = text[..start].trim_end().strip_suffix('(')?.trim_end();
+    let after = &text[end..];
+    let close = end + (after.len() - after.trim_start().len());
+    if !text[close..].starts_with(')') {
+        return None;
+    }
+    let brand_start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .map_or(0, |i| i + 1);
+    let brand = &before[brand_start..];
+    let named = brand.len() >= 3 && brand.starts_with(|c: char| c.is_ascii_uppercase());
+    named.then_some((brand_start, brand, close + 1))
+}
+
 /// Whether a word ends with an INN stem and is long enough to be a drug's name.
 pub fn has_inn_stem(word: &str) -> bool {
     let ends_with = |stem: &str| {
@@ -198,6 +223,13 @@ mod tests {
             DrugRef::Unknown { generic, code: Some(code), .. } if generic == "ombrabulin" && code == "AVE8062"
         ));
         assert!(in_text("Robert Lee (oncologist), 1948-2010").is_empty());
+        let found = in_text("Results for Zorvex (zorvexamab) were presented.");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].name_as_written, "Zorvex (zorvexamab)");
+        assert!(matches!(
+            &found[0].drug,
+            DrugRef::Unknown { generic, brand: Some(brand), .. } if generic == "zorvexamab" && brand == "Zorvex"
+        ));
         assert!(in_text("Tax deductible gifts are a gem.").is_empty());
         assert!(in_text("Visit the Mayo Clinic (Rochester) or Boston.").is_empty());
     }
