@@ -37,10 +37,15 @@ bench:
 bench-sync:
     cargo bench -p lmsdr-ingest --bench sync
 
-# Formatting and lints, as CI runs them
+# Formatting and lints, as CI runs them (the schema lint needs npm)
 lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cd tests/schema-lint && npm ci --no-audit --no-fund --loglevel=error && npm run --silent lint
+
+# Check the drug vocabulary: unique names, well-formed codes, every code confirmed
+vocabulary:
+    cargo run --release -- vocabulary check
 
 # Rewrite api/schema.graphql from the served schema
 schema:
