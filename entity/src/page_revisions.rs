@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use super::sea_orm_active_enums::{PageKind, RevisionOrigin};
+use super::sea_orm_active_enums::{PageKind, RevisionOrigin, RevisionReview};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Eq)]
 #[sea_orm(table_name = "page_revisions")]
@@ -37,6 +37,11 @@ pub struct Model {
     pub content_blocks: Option<Json>,
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub notices: Option<Json>,
+    pub quarantined: bool,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub quarantine_reason: Option<String>,
+    pub review: Option<RevisionReview>,
+    pub reviewed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -231,3 +231,18 @@ pub enum PageKind {
     #[sea_orm(string_value = "other")]
     Other,
 }
+
+/// What a person decided about a quarantined revision, or what became of it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum RevisionReview {
+    #[sea_orm(string_value = "accepted")]
+    Accepted,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+    #[sea_orm(string_value = "superseded")]
+    Superseded,
+}

@@ -21,6 +21,7 @@ pub struct Model {
     pub pages_changed: i32,
     pub pages_not_modified: i32,
     pub pages_failed: i32,
+    pub pages_quarantined: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

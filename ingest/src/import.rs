@@ -102,6 +102,13 @@ pub struct ImportReport {
     pub pages_unchanged: usize,
     /// Files that could not be imported.
     pub pages_failed: usize,
+    /// Captures older than the page's current revision, written into its history only.
+    pub pages_past: usize,
+    /// Pages whose content was held in quarantine: stored as a revision that applies nothing
+    /// until a person accepts it.
+    pub pages_quarantined: usize,
+    /// Why each held page was held.
+    pub quarantined: Vec<Notice>,
     /// Facts found in the imported pages.
     pub entities: EntityCounts,
     /// Drug-like names missing from the vocabulary.
@@ -145,6 +152,8 @@ impl ImportReport {
             Some(PageChange::New) => self.pages_new += 1,
             Some(PageChange::Changed | PageChange::Rederived) => self.pages_changed += 1,
             Some(PageChange::Unchanged) => self.pages_unchanged += 1,
+            Some(PageChange::Quarantined) => self.pages_quarantined += 1,
+            Some(PageChange::Past) => self.pages_past += 1,
             None => self.pages_failed += 1,
         }
         self.files.push(FileReport {
@@ -183,9 +192,10 @@ pub async fn import_paths(
     replay_archives(db, &archives, run.id, &mut report).await?;
     let counts = RunCounts {
         fetched: (report.files.len() - report.pages_failed) as i32,
-        changed: (report.pages_new + report.pages_changed) as i32,
+        changed: (report.pages_new + report.pages_changed + report.pages_past) as i32,
         not_modified: 0,
         failed: report.pages_failed as i32,
+        quarantined: report.pages_quarantined as i32,
     };
     runs::finish(db, run, counts).await?;
     Ok(report)
@@ -255,6 +265,18 @@ async fn ingest(
         report.notices.push(Notice {
             url: document.url.clone(),
             notice: notice.clone(),
+        });
+    }
+    if let Some(reason) = &ingested.stored.quarantine_reason {
+        if let Some(run_id) = run_id {
+            let error = format!("held in quarantine: {reason}");
+            runs::record_error(db, run_id, &document.url, &error)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        report.quarantined.push(Notice {
+            url: document.url.clone(),
+            notice: reason.clone(),
         });
     }
     Ok(ingested.stored.change)

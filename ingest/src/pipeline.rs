@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use url::Url;
 
 use crate::extract::{self, Document, ExtractError, MAX_PAGE_BYTES, PageInput};
+use crate::store::review::{self, ReviewError};
 use crate::store::{self, Observation, StoreError, Stored};
 
 /// A page as it arrived, with where and when it was read.
@@ -165,6 +166,33 @@ pub async fn stored_input(
         http_status: http_status.and_then(|s| u16::try_from(s).ok()),
         ..Input::new(url, bytes, RevisionOrigin::Reread)
     }))
+}
+
+/// Why a quarantined revision could not be accepted. Nothing is written.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    /// The stored revision could not be read back.
+    #[error(transparent)]
+    Stored(#[from] StoredError),
+    /// Its bytes could not be read again.
+    #[error(transparent)]
+    Read(#[from] PipelineError),
+    /// It is not one to accept, or could not be applied.
+    #[error(transparent)]
+    Review(#[from] ReviewError),
+}
+
+/// Accepts a quarantined revision on purpose: its stored bytes are read again, by the same
+/// extractor every page goes through, and applied as if accepted when they were fetched.
+pub async fn accept(
+    db: &DatabaseConnection,
+    revision_id: i32,
+) -> Result<page_revisions::Model, AcceptError> {
+    let input = stored_input(db, revision_id)
+        .await?
+        .ok_or(ReviewError::NotFound(revision_id))?;
+    let read = read(input).await?;
+    Ok(review::accept(db, revision_id, &read.document, Utc::now()).await?)
 }
 
 /// What [`reread_stale`] did.

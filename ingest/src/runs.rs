@@ -17,6 +17,8 @@ pub struct RunCounts {
     pub not_modified: i32,
     /// Pages that failed.
     pub failed: i32,
+    /// Pages whose new content was held in quarantine (read, but not applied).
+    pub quarantined: i32,
 }
 
 /// Opens a run.
@@ -39,6 +41,7 @@ pub async fn start<C: ConnectionTrait>(
         pages_changed: Set(0),
         pages_not_modified: Set(0),
         pages_failed: Set(0),
+        pages_quarantined: Set(0),
         ..Default::default()
     }
     .insert(db)
@@ -78,15 +81,17 @@ pub async fn finish<C: ConnectionTrait>(
     row.pages_changed = Set(counts.changed);
     row.pages_not_modified = Set(counts.not_modified);
     row.pages_failed = Set(counts.failed);
+    row.pages_quarantined = Set(counts.quarantined);
     row.update(db).await
 }
 
-/// Ok when nothing failed, failed when nothing succeeded, partial otherwise.
+/// Ok when nothing failed and nothing was held in quarantine, failed when nothing succeeded,
+/// partial otherwise.
 pub fn status_for(counts: RunCounts) -> SyncRunStatus {
     let succeeded = counts.fetched + counts.not_modified;
-    match (counts.failed, succeeded) {
-        (0, _) => SyncRunStatus::Ok,
-        (_, 0) => SyncRunStatus::Failed,
+    match (counts.failed, counts.quarantined, succeeded) {
+        (0, 0, _) => SyncRunStatus::Ok,
+        (_, _, 0) if counts.quarantined == 0 => SyncRunStatus::Failed,
         _ => SyncRunStatus::Partial,
     }
 }
@@ -124,6 +129,10 @@ pub async fn heartbeat<C: ConnectionTrait>(
             Expr::value(counts.not_modified),
         )
         .col_expr(sync_runs::Column::PagesFailed, Expr::value(counts.failed))
+        .col_expr(
+            sync_runs::Column::PagesQuarantined,
+            Expr::value(counts.quarantined),
+        )
         .filter(sync_runs::Column::Id.eq(run_id))
         .exec(db)
         .await?;

@@ -14,6 +14,7 @@ mod m20261202_000001_add_page_kinds_and_content;
 mod m20261202_000002_create_drug_mentions;
 mod m20261202_000003_create_link_targets;
 mod m20261202_000004_create_search_documents;
+mod m20261202_000005_add_revision_quarantine;
 
 /// The ordered list of lmsdr's migrations.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_create_drug_mentions::Migration),
             Box::new(m20261202_000003_create_link_targets::Migration),
             Box::new(m20261202_000004_create_search_documents::Migration),
+            Box::new(m20261202_000005_add_revision_quarantine::Migration),
         ]
     }
 }

@@ -21,7 +21,7 @@ async fn migrate_status_on_new_databases() {
             stderr(&output)
         );
         let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
-        assert_eq!(lines.len(), 10, "{}", stdout(&output));
+        assert_eq!(lines.len(), 11, "{}", stdout(&output));
         assert!(lines.iter().all(|l| l.starts_with("pending ")));
         assert!(lines[0].ends_with("m20261129_000001_create_sync_runs"));
 
@@ -113,7 +113,9 @@ async fn import_reports_per_file_and_keeps_going() {
     let again = run(["import", "--database-url", &db.url, &dir_arg]);
     let text = stdout(&again);
     assert!(
-        text.contains("pages: 0 new, 0 changed, 1 unchanged, 1 failed"),
+        text.contains(
+            "pages: 0 new, 0 changed, 1 unchanged, 0 older (history only), 0 held in quarantine, 1 failed"
+        ),
         "{text}"
     );
 }

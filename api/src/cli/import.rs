@@ -34,8 +34,9 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         print_summary(&report);
     }
     Ok(match (report.pages_failed, report.files.len()) {
+        (failed, total) if failed == total && total > 0 => ExitCode::from(exit::FAILED),
+        _ if report.pages_quarantined > 0 => ExitCode::from(exit::QUARANTINED),
         (0, _) => ExitCode::SUCCESS,
-        (failed, total) if failed == total => ExitCode::from(exit::FAILED),
         _ => ExitCode::from(exit::PARTIAL),
     })
 }
@@ -49,6 +50,8 @@ fn print_summary(report: &ImportReport) {
                     PageChange::Changed => "changed",
                     PageChange::Unchanged => "unchanged",
                     PageChange::Rederived => "re-read",
+                    PageChange::Quarantined => "held",
+                    PageChange::Past => "history",
                 };
                 println!("{what:<10} {} ({})", file.url, file.path.display());
             }
@@ -58,8 +61,13 @@ fn print_summary(report: &ImportReport) {
     }
     let e = &report.entities;
     println!(
-        "pages: {} new, {} changed, {} unchanged, {} failed",
-        report.pages_new, report.pages_changed, report.pages_unchanged, report.pages_failed
+        "pages: {} new, {} changed, {} unchanged, {} older (history only), {} held in quarantine, {} failed",
+        report.pages_new,
+        report.pages_changed,
+        report.pages_unchanged,
+        report.pages_past,
+        report.pages_quarantined,
+        report.pages_failed
     );
     println!(
         "entities: {} categories, {} treatments, {} drugs, {} regimens, {} warnings, {} trial references",
@@ -94,5 +102,8 @@ fn print_summary(report: &ImportReport) {
     );
     for notice in &report.notices {
         println!("notice     {}: {}", notice.url, notice.notice);
+    }
+    for held in &report.quarantined {
+        println!("held       {}: {}", held.url, held.notice);
     }
 }

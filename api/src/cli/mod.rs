@@ -19,6 +19,9 @@ pub mod exit {
     pub const PARTIAL: u8 = 2;
     /// Another sync holds the database.
     pub const BUSY: u8 = 3;
+    /// At least one page's new content was held in quarantine: it applies nothing until a person
+    /// accepts it (`acceptRevision`) or rejects it (`rejectRevision`).
+    pub const QUARANTINED: u8 = 4;
 }
 
 /// lmsdr: normalized, traceable LMS treatment data from the LMSdr foundation's pages.

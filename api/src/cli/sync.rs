@@ -1,5 +1,6 @@
 //! `lmsdr sync [--source URL]`: one-shot, for cron, systemd timers and Kubernetes CronJobs.
-//! Exit codes: 0 ok, 2 partial, 1 failed, 3 busy (another sync holds the database).
+//! Exit codes: 0 ok, 2 partial, 1 failed, 3 busy (another sync holds the database), 4 some page
+//! held in quarantine for a person to review (whatever else failed).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -100,12 +101,16 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
             ""
         };
         println!(
-            "{prefix}status {:?}: {} fetched, {} changed, {} not modified, {} failed",
-            report.status, c.fetched, c.changed, c.not_modified, c.failed
+            "{prefix}status {:?}: {} fetched, {} changed, {} not modified, {} held in quarantine, {} failed",
+            report.status, c.fetched, c.changed, c.not_modified, c.quarantined, c.failed
         );
         for page in &report.pages {
-            if let sync::PageOutcome::Failed(reason) = &page.outcome {
-                println!("failed  {}: {reason}", page.url);
+            match &page.outcome {
+                sync::PageOutcome::Failed(reason) => println!("failed  {}: {reason}", page.url),
+                sync::PageOutcome::Quarantined(reason) => {
+                    println!("held    {}: {reason}", page.url);
+                }
+                _ => {}
             }
             for notice in &page.notices {
                 println!("notice  {}: {notice}", page.url);
@@ -116,6 +121,8 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(match report.status {
+        SyncRunStatus::Failed => ExitCode::from(exit::FAILED),
+        _ if report.counts.quarantined > 0 => ExitCode::from(exit::QUARANTINED),
         SyncRunStatus::Ok => ExitCode::SUCCESS,
         SyncRunStatus::Partial => ExitCode::from(exit::PARTIAL),
         _ => ExitCode::from(exit::FAILED),

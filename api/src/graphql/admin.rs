@@ -2,17 +2,22 @@
 //! configured token, mutations are off and say so.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::Utc;
+use lmsdr_entity::page_revisions;
 use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
-use lmsdr_ingest::pipeline::{self, Input, PipelineError};
+use lmsdr_ingest::pipeline::{self, AcceptError, Input, PipelineError};
 use lmsdr_ingest::store::PageChange;
-use sea_orm::EntityTrait;
+use lmsdr_ingest::store::review::{self, ReviewError};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use url::Url;
 
 use super::context::db;
 use super::enums::PageKind;
 use super::error::{Result, bad_input, code, coded, internal};
-use super::ids::{NodeType, encode};
+use super::ids::{NodeType, decode, encode};
+use super::loaders::{RevisionRow, revision_select};
 use super::page::Page;
+use super::revision::Revision;
 use crate::jobs::{StartError, SyncJob};
 
 /// What the request's credentials allow, decided by the HTTP layer.
@@ -55,6 +60,11 @@ pub enum ImportChange {
     Unchanged,
     /// Same content, read again by a newer extractor: its facts were re-derived.
     Rederived,
+    /// The content would wipe or gut what the page states: stored as a quarantined revision
+    /// that applies nothing until `acceptRevision`.
+    Quarantined,
+    /// Older than the page's current revision: written into its history only.
+    Past,
 }
 
 /// The result of `importPage`.
@@ -127,10 +137,76 @@ impl MutationRoot {
                 PageChange::Changed => ImportChange::Changed,
                 PageChange::Unchanged => ImportChange::Unchanged,
                 PageChange::Rederived => ImportChange::Rederived,
+                PageChange::Quarantined => ImportChange::Quarantined,
+                PageChange::Past => ImportChange::Past,
             },
             unverified_names: document.unverified_names,
             kind: document.kind.into(),
             notices: document.notices,
         })
     }
+
+    /// Accepts a revision held in quarantine, on purpose (admin only): its stored bytes are read
+    /// again and applied as if accepted when fetched — as the page's current revision when
+    /// nothing newer was accepted, otherwise into the page's history before the next accepted
+    /// capture. Fails with `BAD_USER_INPUT` for a revision that is not held or was rejected.
+    async fn accept_revision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The held revision's ID.")] id: ID,
+    ) -> Result<Revision> {
+        require_admin(ctx)?;
+        let revision_id = revision_id(&id)?;
+        let db = db(ctx)?;
+        pipeline::accept(db, revision_id)
+            .await
+            .map_err(|e| match e {
+                AcceptError::Review(ReviewError::Store(e)) => internal(e),
+                AcceptError::Review(e) => bad_input(e.to_string()),
+                other => internal(other),
+            })?;
+        reviewed(db, revision_id).await
+    }
+
+    /// Rejects a revision held in quarantine (admin only): it stays in the page's history, held
+    /// and out of consideration; repetition of the same content stays held too.
+    async fn reject_revision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The held revision's ID.")] id: ID,
+    ) -> Result<Revision> {
+        require_admin(ctx)?;
+        let revision_id = revision_id(&id)?;
+        let db = db(ctx)?;
+        review::reject(db, revision_id, Utc::now())
+            .await
+            .map_err(|e| match e {
+                ReviewError::Store(e) => internal(e),
+                e => bad_input(e.to_string()),
+            })?;
+        reviewed(db, revision_id).await
+    }
+}
+
+/// The row ID of a revision's global ID.
+fn revision_id(id: &ID) -> Result<i32> {
+    match decode(id)? {
+        (NodeType::Revision, id) => Ok(id),
+        _ => Err(bad_input(format!(
+            "`{}` is not a revision's ID",
+            id.as_str()
+        ))),
+    }
+}
+
+/// A revision as stored after a review.
+async fn reviewed(db: &DatabaseConnection, revision_id: i32) -> Result<Revision> {
+    revision_select()
+        .filter(page_revisions::Column::Id.eq(revision_id))
+        .into_model::<RevisionRow>()
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map(Revision)
+        .ok_or_else(|| internal(format!("revision {revision_id} vanished after its review")))
 }

@@ -154,14 +154,28 @@ mirror!(
     RevisionOrigin from RevisionOrigin {
         /// The page shipped in the binary.
         Bundled,
-        /// `lmsdr import` of a saved file.
+        /// `lmsdr import` of a saved file (captured at the file's modification time) or
+        /// `importPage` (captured when posted).
         Import,
-        /// Fetched by a sync.
+        /// Fetched by a sync (captured when fetched).
         Sync,
-        /// Replayed from a web archive.
+        /// Replayed from a web archive (captured at the archive record's date).
         Archive,
         /// Stored bytes read again by a newer extractor.
         Reread,
+    }
+);
+
+mirror!(
+    /// What became of a revision held in quarantine.
+    RevisionReview from RevisionReview {
+        /// An admin accepted it: it applies as of when it was fetched.
+        Accepted,
+        /// An admin rejected it: it stays held, out of consideration.
+        Rejected,
+        /// The page returned to normal or changed again before anyone decided: still held, and
+        /// an admin may still accept it into the history.
+        Superseded,
     }
 );
 

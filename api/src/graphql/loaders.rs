@@ -136,6 +136,14 @@ pub struct RevisionRow {
     pub diff: Option<String>,
     /// What it added and removed.
     pub summary: Option<serde_json::Value>,
+    /// Held in quarantine: stored, applying nothing.
+    pub quarantined: bool,
+    /// Why it was held.
+    pub quarantine_reason: Option<String>,
+    /// What a person decided about it, or what became of it.
+    pub review: Option<lmsdr_entity::sea_orm_active_enums::RevisionReview>,
+    /// When that was.
+    pub reviewed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Revisions without their raw body; finish with `.into_model::<RevisionRow>()`.
@@ -154,6 +162,10 @@ pub fn revision_select() -> Select<page_revisions::Entity> {
         C::Origin,
         C::Diff,
         C::Summary,
+        C::Quarantined,
+        C::QuarantineReason,
+        C::Review,
+        C::ReviewedAt,
     ])
 }
 

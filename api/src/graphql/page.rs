@@ -25,10 +25,11 @@ impl Page {
         match self.0.current_revision_id {
             Some(id) => content::of_revision(ctx, id).await,
             None => {
-                // Stored before pages kept their current revision: the latest one.
+                // Stored before pages kept their current revision: the newest one not held.
                 let latest = page_revisions::Entity::find()
                     .filter(page_revisions::Column::PageId.eq(self.0.id))
-                    .order_by_desc(page_revisions::Column::Number)
+                    .filter(page_revisions::Column::Quarantined.eq(false))
+                    .order_by_desc(page_revisions::Column::FetchedAt)
                     .one(db(ctx)?)
                     .await
                     .map_err(internal)?;
@@ -160,7 +161,8 @@ impl Page {
             })
             .collect())
     }
-    /// The page's revisions, newest first.
+    /// The page's revisions, newest capture first (by `fetchedAt`, then by number), held ones
+    /// included.
     async fn revisions(
         &self,
         ctx: &Context<'_>,
@@ -171,7 +173,11 @@ impl Page {
         use page_revisions::Column as C;
         let query = revision_select().filter(C::PageId.eq(self.0.id));
         let keyset = Keyset {
-            key: vec![C::Number.into_simple_expr(), C::Id.into_simple_expr()],
+            key: vec![
+                C::FetchedAt.into_simple_expr(),
+                C::Number.into_simple_expr(),
+                C::Id.into_simple_expr(),
+            ],
             descending: true,
             id: C::Id,
             id_of: |r: &RevisionRow| r.id,

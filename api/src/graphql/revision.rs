@@ -6,7 +6,7 @@ use lmsdr_entity::provenance;
 
 use super::content::{self, PageContent};
 use super::context::{load_one, loaders};
-use super::enums::{PageKind, RevisionOrigin};
+use super::enums::{PageKind, RevisionOrigin, RevisionReview};
 use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::loaders::RevisionRow;
@@ -47,7 +47,8 @@ impl Revision {
     pub(crate) async fn id(&self) -> ID {
         encode(NodeType::Revision, self.0.id)
     }
-    /// 1 for the first revision lmsdr saw, then 2, 3 …
+    /// 1 for the first revision lmsdr stored, then 2, 3 … in the order stored (an archive
+    /// replayed later gets higher numbers for older captures); never changes once given.
     async fn number(&self) -> i32 {
         self.0.number
     }
@@ -59,7 +60,8 @@ impl Revision {
     async fn last_edited_text(&self) -> Option<&str> {
         self.0.last_edited_text.as_deref()
     }
-    /// When it was fetched or captured.
+    /// When it was captured — its place in the page's history: the fetch time, the web archive
+    /// record's date, or the saved file's modification time (see `origin`).
     async fn fetched_at(&self) -> DateTime<Utc> {
         self.0.fetched_at
     }
@@ -75,11 +77,30 @@ impl Revision {
     async fn origin(&self) -> RevisionOrigin {
         self.0.origin.into()
     }
-    /// Unified diff of the normalized text against the previous revision (none for the first).
+    /// Whether it is held in quarantine: stored and visible, but applying nothing, because it
+    /// would wipe or gut what the page states (a maintenance page, a page cut short, a "moved"
+    /// notice). False once an admin accepts it.
+    async fn quarantined(&self) -> bool {
+        self.0.quarantined
+    }
+    /// Why it was held in quarantine.
+    async fn quarantine_reason(&self) -> Option<&str> {
+        self.0.quarantine_reason.as_deref()
+    }
+    /// What became of it, if it was held: none while it waits for an admin.
+    async fn review(&self) -> Option<RevisionReview> {
+        self.0.review.map(Into::into)
+    }
+    /// When it was accepted, rejected or superseded.
+    async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.reviewed_at
+    }
+    /// Unified diff of the normalized text against the accepted capture just before it in time
+    /// (none for the earliest).
     async fn diff(&self) -> Option<&str> {
         self.0.diff.as_deref()
     }
-    /// What this revision added and removed.
+    /// What this revision added and removed against the accepted capture just before it in time.
     async fn summary(&self) -> Option<RevisionSummary> {
         self.0
             .summary

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::PageStatus;
-use lmsdr_entity::{link_targets, links, pages};
+use lmsdr_entity::{link_targets, links, page_revisions, pages};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -27,7 +27,9 @@ pub struct KnownPage {
     pub status: PageStatus,
 }
 
-/// Every stored page by URL, read in one query before a crawl (a few hundred bytes a page).
+/// Every stored page by URL, read in one query before a crawl (a few hundred bytes a page). A
+/// page with a capture held in quarantine is known without its validators: it is fetched in
+/// full until it is back to normal, since a 304 would only confirm the content held before.
 pub async fn known_pages(db: &DatabaseConnection) -> Result<HashMap<String, KnownPage>, DbErr> {
     type Row = (
         i32,
@@ -50,14 +52,25 @@ pub async fn known_pages(db: &DatabaseConnection) -> Result<HashMap<String, Know
         .into_tuple()
         .all(db)
         .await?;
+    let held: HashSet<i32> = page_revisions::Entity::find()
+        .select_only()
+        .column(page_revisions::Column::PageId)
+        .filter(page_revisions::Column::Quarantined.eq(true))
+        .filter(page_revisions::Column::Review.is_null())
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     Ok(rows
         .into_iter()
         .map(|(id, url, content_hash, etag, last_modified, status)| {
+            let validated = !held.contains(&id);
             let page = KnownPage {
                 id,
                 content_hash,
-                etag,
-                last_modified,
+                etag: etag.filter(|_| validated),
+                last_modified: last_modified.filter(|_| validated),
                 status,
             };
             (url, page)

@@ -8,21 +8,23 @@
 
 mod crawl;
 mod facts;
+mod history;
 pub mod listing;
+pub mod review;
 
 pub use crawl::*;
 
 use chrono::{DateTime, Utc};
-use lmsdr_entity::sea_orm_active_enums::{PageStatus, RevisionOrigin};
+use lmsdr_entity::sea_orm_active_enums::{PageStatus, RevisionOrigin, RevisionReview};
 use lmsdr_entity::{page_revisions, pages};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
 
 use facts::Deriver;
-pub use facts::{ChangeSummary, Delta};
+pub use facts::{ChangeSummary, Delta, Derived, Place};
 use listing::At;
 
 use crate::extract::Document;
@@ -77,6 +79,11 @@ pub enum PageChange {
     /// Same content, read again by a newer extractor: the facts were re-derived from the same
     /// revision.
     Rederived,
+    /// Content that would wipe or gut what the page states: kept as a quarantined revision,
+    /// applied to nothing until a person accepts it.
+    Quarantined,
+    /// A capture older than the page's current revision: written into the page's history only.
+    Past,
 }
 
 /// The result of storing a page.
@@ -90,136 +97,194 @@ pub struct Stored {
     pub change: PageChange,
     /// What was added and removed (empty when unchanged).
     pub summary: ChangeSummary,
+    /// Why the new content is held in quarantine, when it is.
+    pub quarantine_reason: Option<String>,
 }
 
 /// Stores one observed page in a single transaction.
+///
+/// Where the capture stands in the page's history decides what it may change. A capture older
+/// than the page's current revision is history only ([`history`]). A newer one is compared with
+/// the current revision: the same content writes nothing (the page is seen again); content that
+/// would wipe or gut what the page states is kept as a quarantined revision that applies
+/// nothing ([`review`]); other content becomes the page's current revision and its facts are
+/// re-derived.
 pub async fn store_page(
     db: &DatabaseConnection,
     obs: Observation<'_>,
 ) -> Result<Stored, StoreError> {
     let raw_zstd = zstd::encode_all(obs.raw, ZSTD_LEVEL).map_err(StoreError::Compress)?;
-    let doc = obs.document;
-    // Stored bytes read again say nothing new about the page's life on the site.
-    let observed = obs.origin != RevisionOrigin::Reread;
     let txn = db.begin().await?;
     let existing = pages::Entity::find()
-        .filter(pages::Column::Url.eq(&doc.url))
+        .filter(pages::Column::Url.eq(&obs.document.url))
         .one(&txn)
         .await?;
-    let previous = match &existing {
-        Some(page) => {
-            page_revisions::Entity::find()
-                .filter(page_revisions::Column::PageId.eq(page.id))
-                .order_by_desc(page_revisions::Column::Number)
-                .one(&txn)
-                .await?
-        }
-        None => None,
+    let stored = match existing {
+        None => store_first(&txn, &obs, raw_zstd).await?,
+        Some(page) => match current_revision(&txn, &page).await? {
+            Some(current) if obs.fetched_at < current.fetched_at => {
+                history::store_past(&txn, &page, &obs, raw_zstd).await?
+            }
+            current => store_newest(&txn, page, current, &obs, raw_zstd).await?,
+        },
     };
+    txn.commit().await?;
+    Ok(stored)
+}
 
-    if let (Some(page), Some(latest)) = (&existing, &previous)
-        && latest.content_hash == doc.content_hash
-    {
-        let page_id = page.id;
-        let rederive = latest.content_blocks.is_none();
-        let seen =
-            observed && (obs.origin == RevisionOrigin::Sync || page.status == PageStatus::Gone);
-        if rederive || seen {
-            let mut row = page.clone().into_active_model();
-            if seen {
-                row.last_seen_at = Set(obs.fetched_at.max(page.last_seen_at));
-                row.fetched_at = Set(obs.fetched_at);
-                row.status = Set(PageStatus::Active);
-                row.gone_at = Set(None);
-                if obs.etag.is_some() || obs.last_modified.is_some() {
-                    row.etag = Set(obs.etag.map(str::to_owned));
-                    row.last_modified = Set(obs.last_modified.map(str::to_owned));
-                }
-            }
-            if rederive {
-                set_page_reading(&mut row, doc)?;
-                row.current_revision_id = Set(Some(latest.id));
-            }
-            row.update(&txn).await?;
+/// A page seen for the first time.
+async fn store_first<C: ConnectionTrait>(
+    txn: &C,
+    obs: &Observation<'_>,
+    raw_zstd: Vec<u8>,
+) -> Result<Stored, StoreError> {
+    let mut page = pages::ActiveModel {
+        url: Set(obs.document.url.clone()),
+        first_seen_at: Set(obs.fetched_at),
+        last_seen_at: Set(obs.fetched_at),
+        fetched_at: Set(obs.fetched_at),
+        status: Set(PageStatus::Active),
+        ..Default::default()
+    };
+    set_page_stated(&mut page, obs.document)?;
+    set_page_observed(&mut page, obs);
+    let page = page.insert(txn).await?;
+    let revision = new_revision(obs, raw_zstd, 1, None)?;
+    let revision = insert_revision(txn, page.id, revision).await?;
+    let summary = apply_newest(txn, page.clone(), &revision, obs.document, None).await?;
+    Ok(Stored::applied(&page, &revision, PageChange::New, summary))
+}
+
+/// A capture at least as new as the page's current revision.
+async fn store_newest<C: ConnectionTrait>(
+    txn: &C,
+    page: pages::Model,
+    current: Option<page_revisions::Model>,
+    obs: &Observation<'_>,
+    raw_zstd: Vec<u8>,
+) -> Result<Stored, StoreError> {
+    let doc = obs.document;
+    let latest = latest_capture(txn, page.id).await?;
+    let held = latest
+        .as_ref()
+        .filter(|latest| latest.quarantined && latest.review != Some(RevisionReview::Accepted));
+    let same_as_current = current
+        .as_ref()
+        .is_some_and(|current| current.content_hash == doc.content_hash);
+    if let Some(current) = current.as_ref().filter(|_| same_as_current) {
+        let pending = held.is_some_and(|held| held.review.is_none());
+        if !pending || obs.origin == RevisionOrigin::Reread {
+            return seen_again(txn, &page, current, obs).await;
         }
-        let mut summary = ChangeSummary::default();
-        if rederive {
-            let mut revision = latest.clone().into_active_model();
-            set_revision_reading(&mut revision, doc)?;
-            revision.update(&txn).await?;
-            let at = At {
-                page_id,
-                revision_id: latest.id,
-                time: obs.fetched_at,
-            };
-            summary = Deriver::resume(&txn, at).await?.derive(doc).await?;
-        }
-        txn.commit().await?;
+        // Back to normal after a held capture: a capture of its own, so that the history shows
+        // when the page returned (its facts stay listed throughout).
+    } else if let Some(held) = held.filter(|held| held.content_hash == doc.content_hash) {
+        // The same suspicious content again: still held. Repetition never accepts it.
         return Ok(Stored {
-            page_id,
-            revision_id: rederive.then_some(latest.id),
-            change: if rederive {
-                PageChange::Rederived
-            } else {
-                PageChange::Unchanged
-            },
-            summary,
+            page_id: page.id,
+            revision_id: Some(held.id),
+            change: PageChange::Quarantined,
+            summary: ChangeSummary::default(),
+            quarantine_reason: held.quarantine_reason.clone(),
         });
     }
-
-    let change = if existing.is_some() {
-        PageChange::Changed
-    } else {
-        PageChange::New
+    // Stored bytes read again by today's extractor are the page as it was: what they state now
+    // is a correction of how it was read, not a change on the site to hold back.
+    let compared = current
+        .as_ref()
+        .filter(|_| !same_as_current && obs.origin != RevisionOrigin::Reread);
+    let suspicion = match compared {
+        Some(current) => review::suspicion(&review::standing(txn, page.kind, current).await?, doc),
+        None => None,
     };
-    let stamp_text = doc.last_edited.as_ref().map(|s| s.text.clone());
-    let stamp_at = doc.last_edited.as_ref().and_then(|s| s.at);
-    let mut page = existing.clone().map_or_else(
-        || pages::ActiveModel {
-            url: Set(doc.url.clone()),
-            first_seen_at: Set(obs.fetched_at),
-            ..Default::default()
-        },
-        IntoActiveModel::into_active_model,
-    );
-    page.title = Set(doc.title.clone());
-    page.last_edited_text = Set(stamp_text.clone());
-    page.last_edited_at = Set(stamp_at);
-    page.content_hash = Set(doc.content_hash.clone());
-    page.disclaimer = Set(doc.disclaimer.clone());
-    page.origin_note = Set(doc.origin_note.clone());
-    if observed || existing.is_none() {
-        page.etag = Set(obs.etag.map(str::to_owned));
-        page.last_modified = Set(obs.last_modified.map(str::to_owned));
-        page.status = Set(PageStatus::Active);
-        page.last_seen_at = Set(obs.fetched_at);
-        page.fetched_at = Set(obs.fetched_at);
-        page.gone_at = Set(None);
+    let number = next_number(txn, page.id).await?;
+    let mut revision = new_revision(obs, raw_zstd, number, current.as_ref())?;
+    if let Some(reason) = suspicion {
+        // Kept and visible, applying nothing: the page, its facts and intervals stay as they are.
+        revision.quarantined = Set(true);
+        revision.quarantine_reason = Set(Some(reason.clone()));
+        let revision = insert_revision(txn, page.id, revision).await?;
+        return Ok(Stored {
+            page_id: page.id,
+            revision_id: Some(revision.id),
+            change: PageChange::Quarantined,
+            summary: ChangeSummary::default(),
+            quarantine_reason: Some(reason),
+        });
     }
-    set_page_reading(&mut page, doc)?;
-    let page = if existing.is_some() {
-        page.update(&txn).await?
-    } else {
-        page.insert(&txn).await?
-    };
+    let revision = insert_revision(txn, page.id, revision).await?;
+    let summary = apply_newest(txn, page.clone(), &revision, doc, Some(obs)).await?;
+    Ok(Stored::applied(
+        &page,
+        &revision,
+        PageChange::Changed,
+        summary,
+    ))
+}
 
-    let number = previous.as_ref().map_or(1, |p| p.number + 1);
-    let diff = previous.as_ref().map(|p| {
-        similar::TextDiff::from_lines(&p.normalized_text, &doc.main_text)
-            .unified_diff()
-            .context_radius(2)
-            .header(
-                &format!("revision {}", p.number),
-                &format!("revision {number}"),
-            )
-            .to_string()
-    });
+impl Stored {
+    /// A revision that was applied.
+    fn applied(
+        page: &pages::Model,
+        revision: &page_revisions::Model,
+        change: PageChange,
+        summary: ChangeSummary,
+    ) -> Self {
+        Self {
+            page_id: page.id,
+            revision_id: Some(revision.id),
+            change,
+            summary,
+            quarantine_reason: None,
+        }
+    }
+}
+
+/// Makes a stored revision the page's current one, as of its capture time: the page's fields
+/// follow it (and, when it was just observed, the page's life on the site), its facts are
+/// derived, and the quarantined revisions still waiting before it are superseded. Returns what
+/// it added and removed, also stored as the revision's summary.
+pub(crate) async fn apply_newest<C: ConnectionTrait>(
+    txn: &C,
+    page: pages::Model,
+    revision: &page_revisions::Model,
+    doc: &Document,
+    observed: Option<&Observation<'_>>,
+) -> Result<ChangeSummary, StoreError> {
+    let page_id = page.id;
+    let mut row = page.into_active_model();
+    set_page_stated(&mut row, doc)?;
+    if let Some(obs) = observed {
+        set_page_observed(&mut row, obs);
+    }
+    row.current_revision_id = Set(Some(revision.id));
+    row.update(txn).await?;
+    review::supersede_pending(txn, page_id, revision.fetched_at).await?;
+    let at = At {
+        page_id,
+        revision_id: revision.id,
+        time: revision.fetched_at,
+    };
+    let summary = Deriver::new(txn, at).derive(doc).await?.summary;
+    let mut revision = revision.clone().into_active_model();
+    revision.summary = Set(Some(json(&summary)?));
+    revision.update(txn).await?;
+    Ok(summary)
+}
+
+/// A new revision of an observed page, numbered `number`, its diff against `previous`.
+fn new_revision(
+    obs: &Observation<'_>,
+    raw_zstd: Vec<u8>,
+    number: i32,
+    previous: Option<&page_revisions::Model>,
+) -> Result<page_revisions::ActiveModel, DbErr> {
+    let doc = obs.document;
     let mut revision = page_revisions::ActiveModel {
-        page_id: Set(page.id),
         number: Set(number),
         content_hash: Set(doc.content_hash.clone()),
-        last_edited_text: Set(stamp_text),
-        last_edited_at: Set(stamp_at),
+        last_edited_text: Set(doc.last_edited.as_ref().map(|s| s.text.clone())),
+        last_edited_at: Set(doc.last_edited.as_ref().and_then(|s| s.at)),
         fetched_at: Set(obs.fetched_at),
         http_status: Set(obs.http_status.map(i32::from)),
         sync_run_id: Set(obs.sync_run_id),
@@ -228,32 +293,159 @@ pub async fn store_page(
         encoding: Set(doc.encoding.clone()),
         raw_body_zstd: Set(raw_zstd),
         normalized_text: Set(doc.main_text.clone()),
-        diff: Set(diff),
+        diff: Set(previous.map(|p| diff(p, &doc.main_text, number))),
         summary: Set(None),
+        quarantined: Set(false),
+        quarantine_reason: Set(None),
         ..Default::default()
     };
     set_revision_reading(&mut revision, doc)?;
-    let revision = revision.insert(&txn).await?;
-    let mut current = page.clone().into_active_model();
-    current.current_revision_id = Set(Some(revision.id));
-    current.update(&txn).await?;
+    Ok(revision)
+}
 
-    let at = At {
-        page_id: page.id,
-        revision_id: revision.id,
-        time: obs.fetched_at,
-    };
-    let summary = Deriver::new(&txn, at).derive(doc).await?;
-    let mut revision = revision.into_active_model();
-    revision.summary = Set(Some(json(&summary)?));
-    let revision = revision.update(&txn).await?;
-    txn.commit().await?;
+async fn insert_revision<C: ConnectionTrait>(
+    txn: &C,
+    page_id: i32,
+    mut revision: page_revisions::ActiveModel,
+) -> Result<page_revisions::Model, DbErr> {
+    revision.page_id = Set(page_id);
+    revision.insert(txn).await
+}
+
+/// The unified diff of `text` (revision `number`) against the `previous` revision's text.
+fn diff(previous: &page_revisions::Model, text: &str, number: i32) -> String {
+    similar::TextDiff::from_lines(&previous.normalized_text, text)
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &format!("revision {}", previous.number),
+            &format!("revision {number}"),
+        )
+        .to_string()
+}
+
+/// The number the page's next revision gets: numbers are given once, in the order revisions are
+/// stored, and never change.
+async fn next_number<C: ConnectionTrait>(db: &C, page_id: i32) -> Result<i32, DbErr> {
+    let latest = page_revisions::Entity::find()
+        .filter(page_revisions::Column::PageId.eq(page_id))
+        .order_by_desc(page_revisions::Column::Number)
+        .one(db)
+        .await?;
+    Ok(latest.map_or(1, |r| r.number + 1))
+}
+
+/// The page's newest capture, whatever became of it.
+async fn latest_capture<C: ConnectionTrait>(
+    db: &C,
+    page_id: i32,
+) -> Result<Option<page_revisions::Model>, DbErr> {
+    page_revisions::Entity::find()
+        .filter(page_revisions::Column::PageId.eq(page_id))
+        .order_by_desc(page_revisions::Column::FetchedAt)
+        .order_by_desc(page_revisions::Column::Id)
+        .one(db)
+        .await
+}
+
+/// The page's current accepted revision: the one its facts come from.
+async fn current_revision<C: ConnectionTrait>(
+    db: &C,
+    page: &pages::Model,
+) -> Result<Option<page_revisions::Model>, DbErr> {
+    match page.current_revision_id {
+        Some(id) => page_revisions::Entity::find_by_id(id).one(db).await,
+        // Stored before pages kept their current revision: the newest one not held back.
+        None => {
+            page_revisions::Entity::find()
+                .filter(page_revisions::Column::PageId.eq(page.id))
+                .filter(page_revisions::Column::Quarantined.eq(false))
+                .order_by_desc(page_revisions::Column::FetchedAt)
+                .order_by_desc(page_revisions::Column::Id)
+                .one(db)
+                .await
+        }
+    }
+}
+
+/// The page's accepted content seen again: it is still there; a revision read by an older
+/// extractor has its facts re-derived from it.
+async fn seen_again<C: ConnectionTrait>(
+    txn: &C,
+    page: &pages::Model,
+    current: &page_revisions::Model,
+    obs: &Observation<'_>,
+) -> Result<Stored, StoreError> {
+    let doc = obs.document;
+    let observed = obs.origin != RevisionOrigin::Reread;
+    let rederive = current.content_blocks.is_none();
+    let seen = observed && (obs.origin == RevisionOrigin::Sync || page.status == PageStatus::Gone);
+    if rederive || seen {
+        let mut row = page.clone().into_active_model();
+        if seen {
+            row.last_seen_at = Set(obs.fetched_at.max(page.last_seen_at));
+            row.fetched_at = Set(obs.fetched_at);
+            row.status = Set(PageStatus::Active);
+            row.gone_at = Set(None);
+            if obs.etag.is_some() || obs.last_modified.is_some() {
+                row.etag = Set(obs.etag.map(str::to_owned));
+                row.last_modified = Set(obs.last_modified.map(str::to_owned));
+            }
+        }
+        if rederive {
+            set_page_reading(&mut row, doc)?;
+            row.current_revision_id = Set(Some(current.id));
+        }
+        row.update(txn).await?;
+    }
+    let mut summary = ChangeSummary::default();
+    if rederive {
+        let mut revision = current.clone().into_active_model();
+        set_revision_reading(&mut revision, doc)?;
+        revision.update(txn).await?;
+        let at = At {
+            page_id: page.id,
+            revision_id: current.id,
+            time: obs.fetched_at,
+        };
+        summary = Deriver::resume(txn, at).await?.derive(doc).await?.summary;
+    }
     Ok(Stored {
         page_id: page.id,
-        revision_id: Some(revision.id),
-        change,
+        revision_id: rederive.then_some(current.id),
+        change: if rederive {
+            PageChange::Rederived
+        } else {
+            PageChange::Unchanged
+        },
         summary,
+        quarantine_reason: None,
     })
+}
+
+/// The page's fields its current revision states.
+fn set_page_stated(page: &mut pages::ActiveModel, doc: &Document) -> Result<(), DbErr> {
+    page.title = Set(doc.title.clone());
+    page.last_edited_text = Set(doc.last_edited.as_ref().map(|s| s.text.clone()));
+    page.last_edited_at = Set(doc.last_edited.as_ref().and_then(|s| s.at));
+    page.content_hash = Set(doc.content_hash.clone());
+    page.disclaimer = Set(doc.disclaimer.clone());
+    page.origin_note = Set(doc.origin_note.clone());
+    set_page_reading(page, doc)
+}
+
+/// The page's life on the site, from a capture just observed. Stored bytes read again say
+/// nothing new about it.
+fn set_page_observed(page: &mut pages::ActiveModel, obs: &Observation<'_>) {
+    if obs.origin == RevisionOrigin::Reread {
+        return;
+    }
+    page.etag = Set(obs.etag.map(str::to_owned));
+    page.last_modified = Set(obs.last_modified.map(str::to_owned));
+    page.status = Set(PageStatus::Active);
+    page.last_seen_at = Set(obs.fetched_at);
+    page.fetched_at = Set(obs.fetched_at);
+    page.gone_at = Set(None);
 }
 
 /// A value as JSON for a JSON column.

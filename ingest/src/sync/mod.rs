@@ -76,6 +76,9 @@ pub enum PageOutcome {
     Gone,
     /// Not an HTML page; not stored.
     Skipped(String),
+    /// Fetched, but the new content would wipe or gut what the page states: stored as a
+    /// quarantined revision that applies nothing, for the reason given.
+    Quarantined(String),
     /// Failed; the stored page, if any, is untouched.
     Failed(String),
 }
@@ -305,6 +308,14 @@ async fn crawl(
                 PageOutcome::Unchanged | PageOutcome::Skipped(_) => counts.fetched += 1,
                 PageOutcome::NotModified => counts.not_modified += 1,
                 PageOutcome::Gone => {}
+                PageOutcome::Quarantined(reason) => {
+                    counts.fetched += 1;
+                    counts.quarantined += 1;
+                    if let Some(run_id) = run_id {
+                        let error = format!("held in quarantine: {reason}");
+                        runs::record_error(db, run_id, url.as_str(), &error).await?;
+                    }
+                }
                 PageOutcome::Failed(reason) => {
                     counts.failed += 1;
                     if let Some(run_id) = run_id {
@@ -470,8 +481,18 @@ async fn handle(
             }
             let outcome = match ingested.stored.change {
                 PageChange::New => PageOutcome::New,
-                PageChange::Changed | PageChange::Rederived => PageOutcome::Changed,
+                // A fetch is newer than what is stored, unless the clock went back.
+                PageChange::Changed | PageChange::Rederived | PageChange::Past => {
+                    PageOutcome::Changed
+                }
                 PageChange::Unchanged => PageOutcome::Unchanged,
+                PageChange::Quarantined => PageOutcome::Quarantined(
+                    ingested
+                        .stored
+                        .quarantine_reason
+                        .clone()
+                        .unwrap_or_default(),
+                ),
             };
             *notices = ingested.document.notices;
             Ok(outcome)

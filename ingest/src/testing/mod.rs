@@ -1,6 +1,7 @@
 //! Isolated databases for tests: a fresh SQLite file per test, and a fresh PostgreSQL database per
 //! test when `TEST_DATABASE_URL` names a server (dropped again when the test ends).
 
+pub mod archive;
 pub mod site;
 
 use std::sync::atomic::{AtomicU32, Ordering};

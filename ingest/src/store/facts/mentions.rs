@@ -6,7 +6,7 @@ use lmsdr_entity::sea_orm_active_enums::FactKind;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
-use super::{Deriver, upsert_listed};
+use super::Deriver;
 use crate::extract::{Document, PageMention};
 use crate::search::{DocKind, index};
 
@@ -23,20 +23,16 @@ impl<C: ConnectionTrait> Deriver<'_, C> {
             .one(self.db)
             .await?;
         let page_id = self.at.page_id;
-        let stored = upsert_listed(
-            self.db,
-            existing,
-            self.at.time,
-            |row: &mut drug_mentions::ActiveModel| {
+        let stored = self
+            .upsert(existing, |row: &mut drug_mentions::ActiveModel| {
                 row.drug_id = Set(drug_id);
                 row.page_id = Set(page_id);
                 row.name_as_written = Set(mention.name_as_written.clone());
                 row.sentence = Set(mention.sentence.clone());
                 row.sentence_hash = Set(hash);
                 row.provenance_id = Set(provenance_id);
-            },
-        )
-        .await?;
+            })
+            .await?;
         self.list(FactKind::DrugMention, stored.id, "");
         Ok(())
     }
