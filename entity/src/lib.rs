@@ -8,6 +8,7 @@ pub mod drug_names;
 pub mod drug_relations;
 pub mod drugs;
 pub mod fact_listings;
+pub mod fact_versions;
 pub mod link_targets;
 pub mod links;
 pub mod page_revisions;

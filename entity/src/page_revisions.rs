@@ -62,6 +62,8 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     SyncRuns,
+    #[sea_orm(has_many = "super::fact_versions::Entity")]
+    FactVersions,
     #[sea_orm(has_many = "super::provenance::Entity")]
     Provenance,
 }
@@ -75,6 +77,12 @@ impl Related<super::pages::Entity> for Entity {
 impl Related<super::sync_runs::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::SyncRuns.def()
+    }
+}
+
+impl Related<super::fact_versions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::FactVersions.def()
     }
 }
 

@@ -5,6 +5,7 @@ pub use super::drug_names::Entity as DrugNames;
 pub use super::drug_relations::Entity as DrugRelations;
 pub use super::drugs::Entity as Drugs;
 pub use super::fact_listings::Entity as FactListings;
+pub use super::fact_versions::Entity as FactVersions;
 pub use super::link_targets::Entity as LinkTargets;
 pub use super::links::Entity as Links;
 pub use super::page_revisions::Entity as PageRevisions;

@@ -15,6 +15,7 @@ mod m20261202_000002_create_drug_mentions;
 mod m20261202_000003_create_link_targets;
 mod m20261202_000004_create_search_documents;
 mod m20261202_000005_add_revision_quarantine;
+mod m20261202_000006_create_fact_versions;
 
 /// The ordered list of lmsdr's migrations.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_create_link_targets::Migration),
             Box::new(m20261202_000004_create_search_documents::Migration),
             Box::new(m20261202_000005_add_revision_quarantine::Migration),
+            Box::new(m20261202_000006_create_fact_versions::Migration),
         ]
     }
 }

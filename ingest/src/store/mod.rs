@@ -11,6 +11,7 @@ mod facts;
 mod history;
 pub mod listing;
 pub mod review;
+pub mod versions;
 
 pub use crawl::*;
 

@@ -1,13 +1,50 @@
 //! Drugs as the page names them: the drug, its names, and how drugs relate.
 
-use lmsdr_entity::sea_orm_active_enums::FactKind;
-use lmsdr_entity::{drug_names, drug_relations, drugs};
+use std::collections::{BTreeSet, HashMap};
+
+use lmsdr_entity::sea_orm_active_enums::{DrugNameKind, FactKind, Route};
+use lmsdr_entity::{drug_names, drug_relations, drugs, treatment_drugs};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
+use serde_json::json;
 
 use super::Deriver;
 use crate::extract::text::normalize_name;
+use crate::extract::{Document, DrugName};
+use crate::store::versions;
+
+/// The routes each drug is given by, as a document's treatments state them.
+pub(super) fn routes_by_drug(doc: &Document) -> HashMap<String, Vec<Route>> {
+    let mut routes: HashMap<String, Vec<Route>> = HashMap::new();
+    let mentions = doc
+        .categories
+        .iter()
+        .flat_map(|c| &c.treatments)
+        .flat_map(|t| &t.drugs);
+    for mention in mentions {
+        if let Some(route) = mention.route {
+            routes.entry(mention.drug.clone()).or_default().push(route);
+        }
+    }
+    routes
+}
+
+fn doc_routes<'r>(
+    routes: &'r HashMap<String, Vec<Route>>,
+    slug: &str,
+) -> impl Iterator<Item = Route> + 'r {
+    routes.get(slug).into_iter().flatten().copied()
+}
+
+/// Routes in one order whatever order they were read in, each once.
+fn routes_of(routes: impl Iterator<Item = Route>) -> Vec<Route> {
+    let mut seen = BTreeSet::new();
+    let mut all: Vec<Route> = routes.filter(|r| seen.insert(format!("{r:?}"))).collect();
+    all.sort_by_key(|r| format!("{r:?}"));
+    all
+}
 
 impl<C: ConnectionTrait> Deriver<'_, C> {
     pub(super) async fn drug(&mut self, drug: &crate::extract::Drug) -> Result<(), DbErr> {
@@ -19,6 +56,7 @@ impl<C: ConnectionTrait> Deriver<'_, C> {
         // Whether a listing names the drug, and where it was first read, are a listing's to say:
         // a page that only mentions a known drug leaves them as they are.
         let listing_says = drug.from_listing || existing.is_none();
+        let existing_id = existing.as_ref().map(|d| d.id);
         // An older capture adds no name to a drug newer captures state.
         let names_stated = self.writes_current() || existing.is_none();
         let stored = self
@@ -65,9 +103,53 @@ impl<C: ConnectionTrait> Deriver<'_, C> {
                 }
             }
         }
+        if drug.from_listing {
+            // What a listing calls the drug and how it gives it, as of this revision.
+            let stated = [
+                ("names", json!(drug.names)),
+                (
+                    "routes",
+                    json!(routes_of(doc_routes(&self.routes, &drug.slug))),
+                ),
+            ];
+            let before = match (names_stated, existing_id) {
+                (true, Some(id)) => Some(self.drug_as_stored(id).await?),
+                _ => None,
+            };
+            self.restate(&stored, before.as_deref(), &stated).await?;
+        }
         self.drug_ids.insert(drug.slug.clone(), stored.id);
         self.list(FactKind::Drug, stored.id, drug.slug.clone());
         Ok(())
+    }
+
+    /// A stored drug's names and the routes its listed treatments give, as the stored rows hold
+    /// them (for a drug stored before its attribute history was kept).
+    async fn drug_as_stored(&self, drug_id: i32) -> Result<Vec<versions::Field>, DbErr> {
+        let names: Vec<(String, DrugNameKind)> = drug_names::Entity::find()
+            .select_only()
+            .columns([drug_names::Column::Name, drug_names::Column::Kind])
+            .filter(drug_names::Column::DrugId.eq(drug_id))
+            .order_by_asc(drug_names::Column::Id)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let routes: Vec<Option<Route>> = treatment_drugs::Entity::find()
+            .select_only()
+            .column(treatment_drugs::Column::Route)
+            .filter(treatment_drugs::Column::DrugId.eq(drug_id))
+            .filter(treatment_drugs::Column::DelistedAt.is_null())
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let names: Vec<DrugName> = names
+            .into_iter()
+            .map(|(name, kind)| DrugName { name, kind })
+            .collect();
+        Ok(vec![
+            ("names", json!(names)),
+            ("routes", json!(routes_of(routes.into_iter().flatten()))),
+        ])
     }
 
     pub(super) fn drug_id(&self, slug: &str) -> Result<i32, DbErr> {

@@ -14,12 +14,13 @@ use lmsdr_entity::sea_orm_active_enums::{FactKind, LinkKind};
 use lmsdr_entity::{drugs, provenance, regimens, treatment_categories, treatments, warnings};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, Set,
+    IntoActiveModel, QueryFilter, QuerySelect, Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::listing::{At, ListingChange, relist, relist_past};
+use super::versions::{self, Stated};
 use crate::extract::Document;
 
 /// What a revision added to and removed from its page, by kind.
@@ -100,7 +101,12 @@ pub struct Deriver<'a, C> {
     labels: HashMap<(FactKindKey, i32), String>,
     /// The treatments written, for the search index: ID, name and category name.
     treatments: Vec<(i32, String, String)>,
+    /// The routes the document gives each drug by, by slug.
+    routes: HashMap<String, Vec<lmsdr_entity::sea_orm_active_enums::Route>>,
 }
+
+/// The model an active model writes.
+type Model<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
 /// `FactKind` as an ordered map key.
 type FactKindKey = u8;
@@ -140,6 +146,7 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
             listed: BTreeMap::new(),
             labels: HashMap::new(),
             treatments: Vec::new(),
+            routes: HashMap::new(),
         }
     }
 
@@ -161,41 +168,89 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
     }
 
     /// The one upsert shape of a listed fact: the stored row (or a new one, first listed now), its
-    /// fields set by `fill`, seen listed now and not delisted; inserted or updated. At an older
-    /// capture a stored row is left as newer captures state it (its listing times are widened
-    /// with its intervals), and a new one is delisted from the next capture on.
+    /// fields set by `fill`, seen listed now and not delisted; inserted or updated, and what it
+    /// states recorded in its attribute history. At an older capture a stored row is left as
+    /// newer captures state it (its listing times are widened with its intervals, what the
+    /// capture states goes into the history only), and a new one is delisted from the next
+    /// capture on.
     async fn upsert<A>(
         &self,
         existing: Option<<A::Entity as EntityTrait>::Model>,
         fill: impl FnOnce(&mut A),
     ) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
     where
-        A: ActiveModelTrait + ActiveModelBehavior + Send,
-        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+        A: ActiveModelTrait
+            + ActiveModelBehavior
+            + TryIntoModel<<A::Entity as EntityTrait>::Model>
+            + Send,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + Stated,
     {
         let column = |name: &str| {
             <<A::Entity as EntityTrait>::Column as std::str::FromStr>::from_str(name)
                 .map_err(|_| DbErr::Custom(format!("a listed fact has no column {name}")))
         };
         let now = self.at.time;
-        let delisted = match (self.place, existing) {
-            (Place::Before(_), Some(model)) => return Ok(model),
+        match (self.place, existing) {
+            (Place::Before(next), Some(model)) => {
+                let mut row = model.clone().into_active_model();
+                fill(&mut row);
+                let stated = row.try_into_model()?.stated();
+                versions::record_past(
+                    self.db,
+                    Model::<A>::KIND,
+                    model.fact_id(),
+                    &stated,
+                    self.at,
+                    next,
+                )
+                .await?;
+                Ok(model)
+            }
             (Place::Newest, Some(model)) => {
+                let before = model.stated();
                 let mut row = model.into_active_model();
                 fill(&mut row);
                 row.try_set(column("last_listed_at")?, now.into())?;
                 row.try_set(column("delisted_at")?, Option::<DateTime<Utc>>::None.into())?;
-                return row.update(self.db).await;
+                let stored = row.update(self.db).await?;
+                self.restate(&stored, Some(&before), &stored.stated())
+                    .await?;
+                Ok(stored)
             }
-            (Place::Newest, None) => None,
-            (Place::Before(next), None) => Some(next.time),
-        };
-        let mut row = A::default();
-        fill(&mut row);
-        row.try_set(column("first_listed_at")?, now.into())?;
-        row.try_set(column("last_listed_at")?, now.into())?;
-        row.try_set(column("delisted_at")?, delisted.into())?;
-        row.insert(self.db).await
+            (place, None) => {
+                let delisted = match place {
+                    Place::Newest => None,
+                    Place::Before(next) => Some(next.time),
+                };
+                let mut row = A::default();
+                fill(&mut row);
+                row.try_set(column("first_listed_at")?, now.into())?;
+                row.try_set(column("last_listed_at")?, now.into())?;
+                row.try_set(column("delisted_at")?, delisted.into())?;
+                let stored = row.insert(self.db).await?;
+                self.restate(&stored, None, &stored.stated()).await?;
+                Ok(stored)
+            }
+        }
+    }
+
+    /// Records what this revision states of a fact in its attribute history; `before` is what
+    /// the stored row held, none for a fact first listed now.
+    async fn restate<M: Stated>(
+        &self,
+        fact: &M,
+        before: Option<&[versions::Field]>,
+        stated: &[versions::Field],
+    ) -> Result<(), DbErr> {
+        match self.place {
+            Place::Newest => {
+                let fact = (fact.fact_id(), fact.first_listed_at());
+                versions::record_newest(self.db, M::KIND, fact, before, stated, self.at).await
+            }
+            Place::Before(next) => {
+                versions::record_past(self.db, M::KIND, fact.fact_id(), stated, self.at, next).await
+            }
+        }
     }
 
     /// Whether this deriver writes what is current (not a capture in the past).
@@ -245,6 +300,7 @@ impl<'a, C: ConnectionTrait> Deriver<'a, C> {
                 self.source(Some(&category.name), &warning.source).await?;
             }
         }
+        self.routes = drug_facts::routes_by_drug(doc);
         for drug in &doc.drugs {
             self.drug(drug).await?;
         }
