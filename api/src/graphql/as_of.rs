@@ -1,11 +1,18 @@
 //! `asOf`: what the site listed at a moment, read from the listing intervals (`fact_listings`),
-//! never by re-parsing. Without `asOf`, lists show what is listed now.
+//! and what it stated of each fact then, read from the attribute history (`fact_versions`);
+//! never by re-parsing. Without `asOf`, lists show what is listed now, as it is stated now.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use lmsdr_entity::fact_listings;
 use lmsdr_entity::sea_orm_active_enums::FactKind;
+use lmsdr_ingest::store::versions::{self, Stated};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, IntoSimpleExpr};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, IntoSimpleExpr};
+use serde_json::Value;
+
+use super::error::{Result, internal};
 
 /// Fact IDs of a kind listed at `at`: `listed_from <= at < listed_until`.
 pub fn listed_at(kind: FactKind, at: DateTime<Utc>) -> SelectStatement {
@@ -30,5 +37,22 @@ where
     match as_of {
         None => Condition::all().add(delisted_at.is_null()),
         Some(at) => Condition::all().add(id.in_subquery(listed_at(kind, at))),
+    }
+}
+
+/// What each fact's page stated of it then, by fact and field.
+pub type StatedThen = HashMap<i32, HashMap<String, Value>>;
+
+/// Sets the rows' stated fields (names, statuses, descriptions, texts …) to what the page stated
+/// at `as_of`; without it the rows stay as stored. Returns the values found, for fields kept
+/// apart from the rows (a drug's names and routes).
+pub async fn stated_at<'r, M: Stated + 'r>(
+    db: &DatabaseConnection,
+    rows: impl IntoIterator<Item = &'r mut M>,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<StatedThen> {
+    match as_of {
+        None => Ok(StatedThen::new()),
+        Some(at) => versions::overlay(db, rows, at).await.map_err(internal),
     }
 }

@@ -6,7 +6,7 @@ use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{treatment_categories, treatments};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::as_of::listed;
+use super::as_of::{listed, stated_at};
 use super::context::{db, load_many, loaders};
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
@@ -73,7 +73,8 @@ impl TreatmentCategory {
         if let Some(at) = self.1 {
             // As the site stood then: one query per category is fine here, asOf being a
             // historical view over at most a page's categories.
-            let rows = treatments::Entity::find()
+            let db = db(ctx)?;
+            let mut rows = treatments::Entity::find()
                 .filter(treatments::Column::CategoryId.eq(self.0.id))
                 .filter(listed(
                     treatments::Column::Id,
@@ -82,9 +83,10 @@ impl TreatmentCategory {
                     Some(at),
                 ))
                 .order_by_asc(treatments::Column::Position)
-                .all(db(ctx)?)
+                .all(db)
                 .await
                 .map_err(internal)?;
+            stated_at(db, &mut rows, Some(at)).await?;
             return Ok(rows.into_iter().map(Treatment).collect());
         }
         let loaders = loaders(ctx)?;
@@ -111,7 +113,8 @@ pub struct CategoryQuery;
 
 #[Object]
 impl CategoryQuery {
-    /// The treatment categories the site lists (or listed at `asOf`), in page order.
+    /// The treatment categories the site lists (or listed at `asOf`, named and described as the
+    /// page did then, with the treatments listed then), in page order.
     async fn treatment_categories(
         &self,
         ctx: &Context<'_>,
@@ -120,7 +123,8 @@ impl CategoryQuery {
         )]
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Vec<TreatmentCategory>> {
-        let rows = treatment_categories::Entity::find()
+        let db = db(ctx)?;
+        let mut rows = treatment_categories::Entity::find()
             .filter(listed(
                 treatment_categories::Column::Id,
                 treatment_categories::Column::DelistedAt,
@@ -129,9 +133,10 @@ impl CategoryQuery {
             ))
             .order_by_asc(treatment_categories::Column::PageId)
             .order_by_asc(treatment_categories::Column::Position)
-            .all(db(ctx)?)
+            .all(db)
             .await
             .map_err(internal)?;
+        stated_at(db, &mut rows, as_of).await?;
         Ok(rows
             .into_iter()
             .map(|row| TreatmentCategory(row, as_of))

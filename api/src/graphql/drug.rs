@@ -1,16 +1,19 @@
 //! Drugs with their names and codes, and how treatments mention them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use lmsdr_entity::sea_orm_active_enums::{DrugNameKind as StoredKind, FactKind};
+use lmsdr_entity::sea_orm_active_enums::{
+    DrugNameKind as StoredKind, FactKind, Route as StoredRoute,
+};
 use lmsdr_entity::{drug_mentions, drug_names, drugs, treatment_drugs};
 use lmsdr_ingest::extract::text::normalize_name;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, IntoSimpleExpr, QueryFilter};
+use serde_json::Value;
 
-use super::as_of::listed;
+use super::as_of::{listed, stated_at};
 use super::context::{db, load_many, load_one, load_ordered, loaders};
 use super::enums::{DrugNameKind, Route};
 use super::error::{Result, internal};
@@ -22,9 +25,27 @@ use super::revision::{Provenance, source};
 use super::treatment::Treatment;
 use super::warning::Warning;
 
-/// A drug.
+/// A drug, as stored, or as a listing stated it at an `asOf` moment.
 #[derive(Debug, Clone)]
-pub struct Drug(pub drugs::Model);
+pub struct Drug(pub drugs::Model, pub Option<NamedThen>);
+
+/// What a listing called a drug and the routes it gave, at an `asOf` moment.
+#[derive(Debug, Clone, Default)]
+pub struct NamedThen {
+    names: Option<Vec<lmsdr_ingest::extract::DrugName>>,
+    routes: Option<Vec<StoredRoute>>,
+}
+
+impl NamedThen {
+    /// Reads a drug's `names` and `routes` fields from its attribute history.
+    fn read(fields: Option<&HashMap<String, Value>>) -> Self {
+        let field = |name: &str| fields.and_then(|f| f.get(name)).cloned();
+        Self {
+            names: field("names").and_then(|v| serde_json::from_value(v).ok()),
+            routes: field("routes").and_then(|v| serde_json::from_value(v).ok()),
+        }
+    }
+}
 
 /// One name of a drug.
 #[derive(Debug, Clone, SimpleObject)]
@@ -36,12 +57,27 @@ pub struct DrugName {
 }
 
 impl Drug {
-    async fn names_of(&self, ctx: &Context<'_>, kinds: &[StoredKind]) -> Result<Vec<String>> {
+    /// A drug as stored now.
+    pub fn now(row: drugs::Model) -> Self {
+        Self(row, None)
+    }
+
+    /// Its names with their kinds: as stated at the `asOf` moment, else as stored.
+    async fn all_names(&self, ctx: &Context<'_>) -> Result<Vec<(String, StoredKind)>> {
+        if let Some(names) = self.1.as_ref().and_then(|then| then.names.as_ref()) {
+            return Ok(names.iter().map(|n| (n.name.clone(), n.kind)).collect());
+        }
         let names = load_many(&loaders(ctx)?.names_by_drug, self.0.id).await?;
-        Ok(names
+        Ok(names.into_iter().map(|n| (n.name, n.kind)).collect())
+    }
+
+    async fn names_of(&self, ctx: &Context<'_>, kinds: &[StoredKind]) -> Result<Vec<String>> {
+        Ok(self
+            .all_names(ctx)
+            .await?
             .into_iter()
-            .filter(|n| kinds.contains(&n.kind))
-            .map(|n| n.name)
+            .filter(|(_, kind)| kinds.contains(kind))
+            .map(|(name, _)| name)
             .collect())
     }
 }
@@ -73,12 +109,13 @@ impl Drug {
     }
     /// Every name with its kind.
     async fn names(&self, ctx: &Context<'_>) -> Result<Vec<DrugName>> {
-        let names = load_many(&loaders(ctx)?.names_by_drug, self.0.id).await?;
-        Ok(names
+        Ok(self
+            .all_names(ctx)
+            .await?
             .into_iter()
-            .map(|n| DrugName {
-                name: n.name,
-                kind: n.kind.into(),
+            .map(|(name, kind)| DrugName {
+                name,
+                kind: kind.into(),
             })
             .collect())
     }
@@ -88,6 +125,9 @@ impl Drug {
     }
     /// Routes of administration the site gives for it.
     async fn routes(&self, ctx: &Context<'_>) -> Result<Vec<Route>> {
+        if let Some(routes) = self.1.as_ref().and_then(|then| then.routes.as_ref()) {
+            return Ok(routes.iter().copied().map(Route::from).collect());
+        }
         let mentions = load_many(&loaders(ctx)?.mentions_by_drug, self.0.id).await?;
         let mut routes = Vec::new();
         for route in mentions
@@ -190,7 +230,7 @@ impl Drug {
         Ok(load_ordered(&loaders.drug, ids.into_iter().collect())
             .await?
             .into_iter()
-            .map(Drug)
+            .map(Drug::now)
             .collect())
     }
     /// Where it was first read.
@@ -255,7 +295,7 @@ impl DrugMention {
             Mentioned::Treatment(m) => m.drug_id,
             Mentioned::Sentence(m) => m.drug_id,
         };
-        Ok(load_one(&loaders(ctx)?.drug, id).await?.map(Drug))
+        Ok(load_one(&loaders(ctx)?.drug, id).await?.map(Drug::now))
     }
     /// The words the page used, e.g. "Adriamycin (doxorubicin)".
     async fn name_as_written(&self) -> &str {
@@ -310,7 +350,8 @@ pub struct DrugQuery;
 
 #[Object]
 impl DrugQuery {
-    /// Drugs by slug; with `asOf`, those the site listed then.
+    /// Drugs by slug; with `asOf`, those the site listed then, with the names, routes and
+    /// class the page gave them then.
     #[allow(clippy::too_many_arguments, reason = "each is a GraphQL argument")]
     async fn drugs(
         &self,
@@ -369,9 +410,15 @@ impl DrugQuery {
             id_of: |d: &drugs::Model| d.id,
             base: drugs::Entity::find(),
         };
-        pagination::paginate(db(ctx)?, query, keyset, args, Drug)
-            .await
-            .map(Into::into)
+        let db = db(ctx)?;
+        let mut slice = pagination::paginate(db, query, keyset, args, |d| d).await?;
+        let then = stated_at(db, slice.items.iter_mut().map(|(_, d)| d), as_of).await?;
+        Ok(slice
+            .map(|d| {
+                let named = as_of.map(|_| NamedThen::read(then.get(&d.id)));
+                Drug(d, named)
+            })
+            .into())
     }
 
     /// A drug by slug (its generic name, e.g. `doxorubicin`).
@@ -386,6 +433,6 @@ impl DrugQuery {
             .one(db(ctx)?)
             .await
             .map_err(internal)?;
-        Ok(row.map(Drug))
+        Ok(row.map(Drug::now))
     }
 }

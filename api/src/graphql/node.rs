@@ -61,7 +61,7 @@ impl NodeQuery {
                 .map(|m| Node::Treatment(Treatment(m))),
             NodeType::Drug => load_one(&loaders.drug, id)
                 .await?
-                .map(|m| Node::Drug(Drug(m))),
+                .map(|m| Node::Drug(Drug::now(m))),
             NodeType::Regimen => load_one(&loaders.regimen, id)
                 .await?
                 .map(|m| Node::Regimen(Regimen(m))),

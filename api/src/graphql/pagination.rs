@@ -63,6 +63,19 @@ impl<T> Slice<T> {
             total,
         }
     }
+
+    /// The same page with each item made into another.
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Slice<U> {
+        Slice {
+            items: self
+                .items
+                .into_iter()
+                .map(|(c, item)| (c, f(item)))
+                .collect(),
+            page_info: self.page_info,
+            total: self.total,
+        }
+    }
 }
 
 /// Declares a Relay connection type and its edge type for one kind of node.

@@ -6,7 +6,7 @@ use lmsdr_entity::regimens;
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
-use super::as_of::listed;
+use super::as_of::{listed, stated_at};
 use super::context::{db, load_many, load_ordered, loaders};
 use super::drug::Drug;
 use super::error::{Result, internal};
@@ -55,7 +55,7 @@ impl Regimen {
         Ok(load_ordered(&loaders.drug, ids)
             .await?
             .into_iter()
-            .map(Drug)
+            .map(Drug::now)
             .collect())
     }
     /// Where it was read.
@@ -70,7 +70,8 @@ pub struct RegimenQuery;
 
 #[Object]
 impl RegimenQuery {
-    /// The regimens the site lists (or listed at `asOf`), first-line first.
+    /// The regimens the site lists (or listed at `asOf`, as the page stated them then),
+    /// first-line first.
     async fn regimens(
         &self,
         ctx: &Context<'_>,
@@ -79,7 +80,8 @@ impl RegimenQuery {
         )]
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Vec<Regimen>> {
-        let rows = regimens::Entity::find()
+        let db = db(ctx)?;
+        let mut rows = regimens::Entity::find()
             .filter(listed(
                 regimens::Column::Id,
                 regimens::Column::DelistedAt,
@@ -88,9 +90,10 @@ impl RegimenQuery {
             ))
             .order_by_desc(regimens::Column::FirstLine)
             .order_by_asc(regimens::Column::Id)
-            .all(db(ctx)?)
+            .all(db)
             .await
             .map_err(internal)?;
+        stated_at(db, &mut rows, as_of).await?;
         Ok(rows.into_iter().map(Regimen).collect())
     }
 }

@@ -170,7 +170,10 @@ async fn load_nodes(
         );
     }
     for drug in load_ordered(&loaders.drug, ids(DocKind::Drug)).await? {
-        nodes.insert((DocKind::Drug, drug.id), SearchResult::Drug(Drug(drug)));
+        nodes.insert(
+            (DocKind::Drug, drug.id),
+            SearchResult::Drug(Drug::now(drug)),
+        );
     }
     Ok(nodes)
 }

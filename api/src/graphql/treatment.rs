@@ -9,12 +9,12 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, IntoSimpleExpr, QueryFilter, QuerySelect, RelationTrait,
 };
 
-use super::as_of::listed;
+use super::as_of::{listed, stated_at};
 use super::category::TreatmentCategory;
 use super::context::{db, load_many, load_one, load_ordered, loaders};
 use super::drug::{Drug, DrugMention, Mentioned};
 use super::enums::TreatmentStatus;
-use super::error::Result;
+use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
 use super::pagination::{self, Args, Keyset, TreatmentConnection};
 use super::regimen::Regimen;
@@ -81,7 +81,7 @@ impl Treatment {
         Ok(load_ordered(&loaders.drug, ids)
             .await?
             .into_iter()
-            .map(Drug)
+            .map(Drug::now)
             .collect())
     }
     /// How it names each drug: the words used and the route given.
@@ -122,7 +122,8 @@ pub struct TreatmentQuery;
 
 #[Object]
 impl TreatmentQuery {
-    /// Treatments in page order (category, then position); with `asOf`, those listed then.
+    /// Treatments in page order (category, then position); with `asOf`, those listed then, with
+    /// the names and statuses the page gave them then.
     #[allow(clippy::too_many_arguments, reason = "each is a GraphQL argument")]
     async fn treatments(
         &self,
@@ -164,10 +165,32 @@ impl TreatmentQuery {
                     ),
             );
         }
+        let db = db(ctx)?;
         if let Some(status) = filter.status {
-            query = query.filter(treatments::Column::Status.eq(
-                lmsdr_entity::sea_orm_active_enums::TreatmentStatus::from(status),
-            ));
+            let wanted = lmsdr_entity::sea_orm_active_enums::TreatmentStatus::from(status);
+            query = match as_of {
+                None => query.filter(treatments::Column::Status.eq(wanted)),
+                Some(at) => {
+                    // The status the page gave then, which the stored row may no longer hold.
+                    let mut then = treatments::Entity::find()
+                        .filter(listed(
+                            treatments::Column::Id,
+                            treatments::Column::DelistedAt,
+                            FactKind::Treatment,
+                            Some(at),
+                        ))
+                        .all(db)
+                        .await
+                        .map_err(internal)?;
+                    stated_at(db, &mut then, Some(at)).await?;
+                    let ids: Vec<i32> = then
+                        .iter()
+                        .filter(|t| t.status == wanted)
+                        .map(|t| t.id)
+                        .collect();
+                    query.filter(treatments::Column::Id.is_in(ids))
+                }
+            };
         }
         if as_of.is_some() || !filter.include_delisted.unwrap_or(false) {
             query = query.filter(listed(
@@ -209,8 +232,8 @@ impl TreatmentQuery {
             id_of: |t: &treatments::Model| t.id,
             base: joined(),
         };
-        pagination::paginate(db(ctx)?, query, keyset, args, Treatment)
-            .await
-            .map(Into::into)
+        let mut slice = pagination::paginate(db, query, keyset, args, |t| t).await?;
+        stated_at(db, slice.items.iter_mut().map(|(_, t)| t), as_of).await?;
+        Ok(slice.map(Treatment).into())
     }
 }

@@ -1,8 +1,12 @@
 //! Warnings ("Tamoxifen has been contra-indicated for uterine LMS").
 
 use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::warnings;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+
+use super::as_of::{listed, stated_at};
 
 use super::category::TreatmentCategory;
 use super::context::{db, load_one, loaders};
@@ -42,7 +46,7 @@ impl Warning {
     /// The drug it is about.
     async fn drug(&self, ctx: &Context<'_>) -> Result<Option<Drug>> {
         match self.0.drug_id {
-            Some(id) => Ok(load_one(&loaders(ctx)?.drug, id).await?.map(Drug)),
+            Some(id) => Ok(load_one(&loaders(ctx)?.drug, id).await?.map(Drug::now)),
             None => Ok(None),
         }
     }
@@ -71,14 +75,29 @@ pub struct WarningQuery;
 
 #[Object]
 impl WarningQuery {
-    /// The warnings the site gives.
-    async fn warnings(&self, ctx: &Context<'_>) -> Result<Vec<Warning>> {
-        let rows = warnings::Entity::find()
-            .filter(warnings::Column::DelistedAt.is_null())
+    /// The warnings the site gives (or gave at `asOf`, in the words and for the populations it
+    /// gave then).
+    async fn warnings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals and the attribute history every fact keeps."
+        )]
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Warning>> {
+        let db = db(ctx)?;
+        let mut rows = warnings::Entity::find()
+            .filter(listed(
+                warnings::Column::Id,
+                warnings::Column::DelistedAt,
+                FactKind::Warning,
+                as_of,
+            ))
             .order_by_asc(warnings::Column::Id)
-            .all(db(ctx)?)
+            .all(db)
             .await
             .map_err(internal)?;
+        stated_at(db, &mut rows, as_of).await?;
         Ok(rows.into_iter().map(Warning).collect())
     }
 }

@@ -165,7 +165,7 @@ pub struct Drug {
 }
 
 /// One name of a drug.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrugName {
     /// The name.
     pub name: String,

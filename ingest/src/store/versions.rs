@@ -256,14 +256,15 @@ pub async fn at_moment<C: ConnectionTrait>(
 /// Sets each row's stated fields to what they were at a moment; a fact with no version then
 /// keeps its stored fields. Returns every value found, by fact, for fields kept elsewhere (a
 /// drug's names and routes).
-pub async fn overlay<C: ConnectionTrait, M: Stated>(
+pub async fn overlay<'r, C: ConnectionTrait, M: Stated + 'r>(
     db: &C,
-    rows: &mut [M],
+    rows: impl IntoIterator<Item = &'r mut M>,
     moment: DateTime<Utc>,
 ) -> Result<HashMap<i32, HashMap<String, Value>>, DbErr> {
-    let ids: Vec<i32> = rows.iter().map(Stated::fact_id).collect();
+    let mut rows: Vec<&mut M> = rows.into_iter().collect();
+    let ids: Vec<i32> = rows.iter().map(|row| row.fact_id()).collect();
     let then = at_moment(db, M::KIND, &ids, moment).await?;
-    for row in rows.iter_mut() {
+    for row in &mut rows {
         if let Some(fields) = then.get(&row.fact_id()) {
             for (field, value) in fields {
                 row.restate(field, value);
