@@ -352,10 +352,14 @@ async fn as_of_answers_with_what_the_page_stated_then() {
         let stored = capture(&app, page_later.clone(), later).await;
         assert_eq!(stored.stored.change, PageChange::Changed, "{backend}");
         let hormonal = |data: &Value| {
-            of(&data["treatmentCategories"], "hormonal-therapy", "description")
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
+            of(
+                &data["treatmentCategories"],
+                "hormonal-therapy",
+                "description",
+            )
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
         };
         let between = app
             .graphql(query, at(loaded + Duration::minutes(30)))

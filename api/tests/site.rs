@@ -23,7 +23,7 @@ async fn site_apps() -> Vec<TestApp> {
     let base = Url::parse(SITE).expect("URL");
     let mut apps = TestApp::all().await;
     for app in &mut apps {
-        let report = import_paths(&app.db.conn, std::slice::from_ref(&dir), &base)
+        let report = import_paths(&app.db.conn, &app.db.url, std::slice::from_ref(&dir), &base)
             .await
             .expect("the fixture site imports");
         assert_eq!(report.pages_failed, 0, "{:?}", report.files);

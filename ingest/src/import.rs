@@ -19,8 +19,9 @@ use url::Url;
 use crate::archive;
 use crate::extract::{Document, MAX_PAGE_BYTES};
 use crate::pipeline::{self, Input};
-use crate::runs::{self, RunCounts};
+use crate::runs::{self, Pulse, RunCounts};
 use crate::store::PageChange;
+use crate::sync::lock::{self, LockError, SyncLock};
 
 /// The foundation's site, the default base for imported pages' URLs.
 pub const DEFAULT_BASE_URL: &str = "http://www.lmsdr.org/";
@@ -39,6 +40,9 @@ pub enum ImportError {
         /// The cause.
         source: std::io::Error,
     },
+    /// Another sync or import holds the database.
+    #[error("{0}")]
+    Busy(String),
     /// The database failed outside any one page.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
@@ -94,6 +98,8 @@ impl EntityCounts {
 pub struct ImportReport {
     /// The sync run recording this import.
     pub run_id: i32,
+    /// Runs found abandoned (their process died) and marked aborted.
+    pub aborted_runs: u64,
     /// Pages seen for the first time.
     pub pages_new: usize,
     /// Pages whose content changed.
@@ -132,6 +138,17 @@ pub struct Notice {
 }
 
 impl ImportReport {
+    /// The run's counts so far.
+    fn counts(&self) -> RunCounts {
+        RunCounts {
+            fetched: (self.files.len() - self.pages_failed) as i32,
+            changed: (self.pages_new + self.pages_changed + self.pages_past) as i32,
+            not_modified: 0,
+            failed: self.pages_failed as i32,
+            quarantined: self.pages_quarantined as i32,
+        }
+    }
+
     /// Counts one page's outcome, recording a failure on the run.
     async fn record(
         &mut self,
@@ -166,9 +183,11 @@ impl ImportReport {
     }
 }
 
-/// Imports files and directories of saved pages.
+/// Imports files and directories of saved pages, as one run under the sync lock (one sync or
+/// import at a time per database; `database_url` is where PostgreSQL's lock session connects).
 pub async fn import_paths(
     db: &DatabaseConnection,
+    database_url: &str,
     paths: &[PathBuf],
     base_url: &Url,
 ) -> Result<ImportReport, ImportError> {
@@ -176,28 +195,40 @@ pub async fn import_paths(
     for path in paths {
         collect(path, base_url, &mut targets)?;
     }
+    let lock = lock::acquire(db, database_url).await.map_err(|e| match e {
+        busy @ LockError::Busy(_) => ImportError::Busy(busy.to_string()),
+        LockError::Db(err) => ImportError::Db(err),
+    })?;
+    let result = import_locked(db, targets, base_url, &lock).await;
+    lock.release_or_expire(db).await;
+    result
+}
+
+async fn import_locked(
+    db: &DatabaseConnection,
+    targets: Vec<(PathBuf, Url)>,
+    base_url: &Url,
+    lock: &SyncLock,
+) -> Result<ImportReport, ImportError> {
     let (archives, targets): (Vec<_>, Vec<_>) = targets
         .into_iter()
         .partition(|(path, _)| archive::is_warc(path));
+    let aborted_runs = runs::abort_abandoned(db).await?;
     pipeline::reread_stale(db).await?;
     let run = runs::start(db, SyncRunKind::Import, base_url.as_str(), false).await?;
+    let mut pulse = Pulse::new(run.id, Some(lock));
     let mut report = ImportReport {
         run_id: run.id,
+        aborted_runs,
         ..Default::default()
     };
     for (path, url) in targets {
         let outcome = import_file(db, &path, &url, run.id, &mut report).await;
         report.record(db, run.id, path, &url, outcome).await?;
+        pulse.beat(db, report.counts()).await?;
     }
-    replay_archives(db, &archives, run.id, &mut report).await?;
-    let counts = RunCounts {
-        fetched: (report.files.len() - report.pages_failed) as i32,
-        changed: (report.pages_new + report.pages_changed + report.pages_past) as i32,
-        not_modified: 0,
-        failed: report.pages_failed as i32,
-        quarantined: report.pages_quarantined as i32,
-    };
-    runs::finish(db, run, counts).await?;
+    replay_archives(db, &archives, run.id, &mut report, &mut pulse).await?;
+    runs::finish(db, run, report.counts()).await?;
     Ok(report)
 }
 
@@ -208,6 +239,7 @@ async fn replay_archives(
     archives: &[(PathBuf, Url)],
     run_id: i32,
     report: &mut ImportReport,
+    pulse: &mut Pulse<'_>,
 ) -> Result<(), ImportError> {
     let mut captures = Vec::new();
     for (path, url) in archives {
@@ -235,6 +267,7 @@ async fn replay_archives(
         };
         let outcome = ingest(db, input, report).await;
         report.record(db, run_id, path, &url, outcome).await?;
+        pulse.beat(db, report.counts()).await?;
     }
     Ok(())
 }

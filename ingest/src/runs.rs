@@ -1,10 +1,17 @@
 //! Sync runs: one row per `lmsdr sync` or `lmsdr import`, with its counts and per-URL errors.
 
+use std::time::{Duration, Instant};
+
 use chrono::Utc;
 use lmsdr_entity::sea_orm_active_enums::{SyncRunKind, SyncRunStatus};
 use lmsdr_entity::{sync_errors, sync_runs};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, IntoActiveModel, Set};
 use serde::Serialize;
+
+use crate::sync::lock::SyncLock;
+
+/// How often a live run records its counts and renews its lock.
+const PULSE_EVERY: Duration = Duration::from_secs(10);
 
 /// Page counts of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -96,8 +103,8 @@ pub fn status_for(counts: RunCounts) -> SyncRunStatus {
     }
 }
 
-/// Marks runs left `running` by a process that died as aborted. Call while holding the sync lock:
-/// then no other run can be live.
+/// Marks runs (syncs and imports) left `running` by a process that died as aborted. Call while
+/// holding the sync lock, which every writing run holds: then no other run can be live.
 pub async fn abort_abandoned<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
     let result = sync_runs::Entity::update_many()
@@ -107,7 +114,6 @@ pub async fn abort_abandoned<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
         )
         .col_expr(sync_runs::Column::FinishedAt, Expr::value(Utc::now()))
         .filter(sync_runs::Column::Status.eq(SyncRunStatus::Running))
-        .filter(sync_runs::Column::Kind.eq(SyncRunKind::Sync))
         .exec(db)
         .await?;
     Ok(result.rows_affected)
@@ -137,4 +143,40 @@ pub async fn heartbeat<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// A live run's pulse: every [`PULSE_EVERY`], its counts so far and a renewed lock, so that the
+/// run is seen alive and its lease does not expire under it.
+pub struct Pulse<'l> {
+    run_id: i32,
+    lock: Option<&'l SyncLock>,
+    last: Instant,
+}
+
+impl<'l> Pulse<'l> {
+    /// The pulse of a run just started.
+    pub fn new(run_id: i32, lock: Option<&'l SyncLock>) -> Self {
+        Self {
+            run_id,
+            lock,
+            last: Instant::now(),
+        }
+    }
+
+    /// Records the counts and renews the lock, when the last beat is old enough.
+    pub async fn beat<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        counts: RunCounts,
+    ) -> Result<(), DbErr> {
+        if self.last.elapsed() < PULSE_EVERY {
+            return Ok(());
+        }
+        heartbeat(db, self.run_id, counts).await?;
+        if let Some(lock) = self.lock {
+            lock.renew(db).await?;
+        }
+        self.last = Instant::now();
+        Ok(())
+    }
 }

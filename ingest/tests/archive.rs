@@ -100,7 +100,7 @@ async fn captures_replay_in_date_order() {
     }
     for (archive, db) in runs {
         let base = Url::parse("http://ignored.example/").expect("url");
-        let report = import_paths(&db.conn, &[archive], &base)
+        let report = import_paths(&db.conn, &db.url, &[archive], &base)
             .await
             .expect("imports");
         assert_eq!(

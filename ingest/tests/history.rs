@@ -135,7 +135,7 @@ async fn archived_captures_fill_the_history_in_either_order() {
                     }],
                 );
                 let base = Url::parse("http://ignored.example/").expect("url");
-                let report = import_paths(&db.conn, &[path], &base)
+                let report = import_paths(&db.conn, &db.url, &[path], &base)
                     .await
                     .expect("imports");
                 assert_eq!(
@@ -266,11 +266,11 @@ async fn the_same_capture_replayed_twice_adds_nothing() {
             }],
         );
         let base = Url::parse("http://ignored.example/").expect("url");
-        import_paths(&db.conn, std::slice::from_ref(&path), &base)
+        import_paths(&db.conn, &db.url, std::slice::from_ref(&path), &base)
             .await
             .expect("imports");
         let once = intervals(&db.conn).await;
-        let report = import_paths(&db.conn, &[path], &base)
+        let report = import_paths(&db.conn, &db.url, &[path], &base)
             .await
             .expect("imports");
         assert_eq!(report.pages_unchanged, 1, "{}", db.backend());

@@ -1,14 +1,14 @@
-//! `lmsdr sync` as schedulers run it: exit codes, one sync at a time, and a run killed with
-//! SIGKILL that the next run completes after.
+//! `lmsdr sync` and `lmsdr import` as schedulers run them: exit codes, one run at a time, and a
+//! run killed with SIGKILL that the next run marks aborted and completes after.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use lmsdr_entity::sea_orm_active_enums::SyncRunStatus;
+use lmsdr_entity::sea_orm_active_enums::{SyncRunKind, SyncRunStatus};
 use lmsdr_entity::sync_runs;
 use lmsdr_ingest::testing::site::{Route, Site};
 use lmsdr_tests::{TestDb, lmsdr, run};
-use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 async fn site() -> Site {
     let site = Site::start().await;
@@ -145,5 +145,95 @@ async fn a_killed_sync_leaves_the_database_consistent_and_busy_meanwhile() {
             .await
             .expect("count");
         assert_eq!(pages, 2);
+    }
+}
+
+#[tokio::test]
+async fn an_import_holds_the_sync_lock_and_a_killed_one_is_marked_aborted() {
+    for db in TestDb::all().await {
+        let backend = db.backend();
+        // Enough pages that the import is still going when it is killed.
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for i in 0..2000 {
+            let html = format!(
+                "<html><head><title>Note {i}</title></head>\
+                 <body><p>Note number {i} of the foundation's archive.</p></body></html>"
+            );
+            std::fs::write(dir.path().join(format!("note-{i}.html")), html).expect("written");
+        }
+        let dir_arg = dir.path().to_string_lossy().into_owned();
+        let mut import = lmsdr(["import", &dir_arg, "--json", "--database-url", &db.url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the import starts");
+        // Wait until its run is recorded and under way.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let running = sync_runs::Entity::find()
+                .filter(sync_runs::Column::Kind.eq(SyncRunKind::Import))
+                .filter(sync_runs::Column::Status.eq(SyncRunStatus::Running))
+                .count(&db.conn)
+                .await
+                .expect("count");
+            if running == 1 {
+                break;
+            }
+            assert!(
+                import.try_wait().expect("polls").is_none(),
+                "{backend}: the import ended before it could be seen running"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "{backend}: no import run appeared"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        // A sync meanwhile finds the database busy, and records no run.
+        let site = site().await;
+        let busy = sync_in_background(&site.url("/"), &db.url).await;
+        assert_eq!(busy.status.code(), Some(3), "{backend}: busy");
+        assert!(
+            import.try_wait().expect("polls").is_none(),
+            "{backend}: the import ended before it could be killed"
+        );
+        import.kill().expect("SIGKILL");
+        import.wait().expect("reaped");
+
+        // The next import runs, and marks the killed one aborted.
+        let one = tempfile::tempdir().expect("a temporary directory");
+        let page = one.path().join("after.html");
+        std::fs::write(&page, "<html><body><p>After the kill.</p></body></html>").expect("written");
+        let (page, url) = (page.to_string_lossy().into_owned(), db.url.clone());
+        let next = tokio::task::spawn_blocking(move || {
+            run(["import", &page, "--json", "--database-url", &url])
+        })
+        .await
+        .expect("joins");
+        assert_eq!(
+            next.status.code(),
+            Some(0),
+            "{backend}: {}",
+            String::from_utf8_lossy(&next.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&next.stdout).expect("JSON");
+        assert_eq!(report["aborted_runs"], 1, "{backend}");
+        let runs: Vec<(SyncRunKind, SyncRunStatus)> = sync_runs::Entity::find()
+            .order_by_asc(sync_runs::Column::Id)
+            .all(&db.conn)
+            .await
+            .expect("runs")
+            .into_iter()
+            .map(|r| (r.kind, r.status))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                (SyncRunKind::Import, SyncRunStatus::Aborted),
+                (SyncRunKind::Import, SyncRunStatus::Ok)
+            ],
+            "{backend}"
+        );
     }
 }

@@ -1,10 +1,12 @@
-//! `lmsdr import [--base-url URL] [--json] PATH...`.
+//! `lmsdr import [--base-url URL] [--json] PATH...`: one run, under the same lock as `lmsdr sync`.
+//! Exit codes: 0 ok, 2 some files failed, 1 every file failed, 3 busy (a sync or import holds the
+//! database), 4 some page held in quarantine for a person to review.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use lmsdr_ingest::import::{self, DEFAULT_BASE_URL, ImportReport};
+use lmsdr_ingest::import::{self, DEFAULT_BASE_URL, ImportError, ImportReport};
 use lmsdr_ingest::{db, store::PageChange};
 use url::Url;
 
@@ -27,7 +29,16 @@ pub struct ImportArgs {
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let conn = db::connect_and_migrate(&args.db.database_url).await?;
-    let report = import::import_paths(&conn, &args.paths, &args.base_url).await?;
+    let outcome =
+        import::import_paths(&conn, &args.db.database_url, &args.paths, &args.base_url).await;
+    let report = match outcome {
+        Ok(report) => report,
+        Err(ImportError::Busy(message)) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(exit::BUSY));
+        }
+        Err(err) => return Err(err.into()),
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -73,6 +84,9 @@ fn print_summary(report: &ImportReport) {
         "entities: {} categories, {} treatments, {} drugs, {} regimens, {} warnings, {} trial references",
         e.categories, e.treatments, e.drugs, e.regimens, e.warnings, e.trials
     );
+    if report.aborted_runs > 0 {
+        println!("marked {} abandoned run(s) aborted", report.aborted_runs);
+    }
     if report.unverified_names.is_empty() {
         println!("unverified names: none");
     } else {

@@ -17,7 +17,7 @@ pub mod exit {
     pub const FAILED: u8 = 1;
     /// Some pages failed; the rest were stored.
     pub const PARTIAL: u8 = 2;
-    /// Another sync holds the database.
+    /// Another sync or import holds the database.
     pub const BUSY: u8 = 3;
     /// At least one page's new content was held in quarantine: it applies nothing until a person
     /// accepts it (`acceptRevision`) or rejects it (`rejectRevision`).

@@ -1,5 +1,5 @@
 //! `lmsdr sync [--source URL]`: one-shot, for cron, systemd timers and Kubernetes CronJobs.
-//! Exit codes: 0 ok, 2 partial, 1 failed, 3 busy (another sync holds the database), 4 some page
+//! Exit codes: 0 ok, 2 partial, 1 failed, 3 busy (a sync or import holds the database), 4 some page
 //! held in quarantine for a person to review (whatever else failed).
 
 use std::io::IsTerminal;

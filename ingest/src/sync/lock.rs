@@ -1,6 +1,7 @@
-//! One sync at a time per database: a PostgreSQL advisory lock held on a connection of its own
-//! (released by the server if the process dies), or on SQLite a lease row with an expiry, renewed
-//! while the sync runs and taken over at once when its holder's process is gone.
+//! One writing run at a time per database — a sync or an import: a PostgreSQL advisory lock held
+//! on a connection of its own (released by the server if the process dies), or on SQLite a lease
+//! row with an expiry, renewed while the run goes and taken over at once when its holder's
+//! process is gone.
 
 use std::time::Duration;
 
@@ -22,8 +23,8 @@ pub const LEASE_TTL: Duration = Duration::from_secs(60);
 /// Why the lock could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    /// Another sync holds it.
-    #[error("another sync is running on this database (held by {0})")]
+    /// Another sync or import holds it.
+    #[error("the database is busy: another sync or import is running (held by {0})")]
     Busy(String),
     /// The database failed.
     #[error("database error: {0}")]
@@ -68,7 +69,7 @@ fn holder_is_dead(holder: &str) -> bool {
     host == our_host && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// Takes the sync lock, or says who holds it.
+/// Takes the lock, or says who holds it.
 pub async fn acquire(db: &DatabaseConnection, url: &str) -> Result<SyncLock, LockError> {
     match db.get_database_backend() {
         DbBackend::Postgres => {
@@ -142,6 +143,13 @@ impl SyncLock {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Releases the lock; one that cannot be released is left to expire, with a warning.
+    pub async fn release_or_expire(self, db: &impl ConnectionTrait) {
+        if let Err(err) = self.release(db).await {
+            tracing::warn!(error = %err, "could not release the sync lock; it will expire");
+        }
     }
 
     /// Releases the lock.

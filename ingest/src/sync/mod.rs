@@ -154,17 +154,13 @@ pub async fn run(
         None
     } else {
         Some(lock::acquire(db, database_url).await.map_err(|e| match e {
-            lock::LockError::Busy(holder) => SyncError::Busy(format!(
-                "the database is busy: another sync is running (held by {holder})"
-            )),
+            busy @ lock::LockError::Busy(_) => SyncError::Busy(busy.to_string()),
             lock::LockError::Db(err) => SyncError::Db(err),
         })?)
     };
     let result = crawl(db, options, progress, lock.as_ref()).await;
-    if let Some(lock) = lock
-        && let Err(err) = lock.release(db).await
-    {
-        tracing::warn!(error = %err, "could not release the sync lock; it will expire");
+    if let Some(lock) = lock {
+        lock.release_or_expire(db).await;
     }
     result
 }
@@ -244,7 +240,7 @@ async fn crawl(
     let mut known_pages = store::known_pages(db).await?;
     let mut known_links = store::internal_links(db).await?;
     let mut dead_targets = store::dead_link_targets(db).await?;
-    let mut last_heartbeat = Instant::now();
+    let mut pulse = run_id.map(|id| runs::Pulse::new(id, lock));
     while !frontier.is_empty() {
         let batch = frontier.take(options.concurrency.max(1), &robots);
         if batch.is_empty() {
@@ -334,12 +330,8 @@ async fn crawl(
         if frontier.confirmed.len() >= 500 {
             store::touch_pages(db, &std::mem::take(&mut frontier.confirmed), Utc::now()).await?;
         }
-        if let (Some(run_id), true) = (run_id, last_heartbeat.elapsed() > Duration::from_secs(10)) {
-            runs::heartbeat(db, run_id, counts).await?;
-            if let Some(lock) = lock {
-                lock.renew(db).await?;
-            }
-            last_heartbeat = Instant::now();
+        if let Some(pulse) = pulse.as_mut() {
+            pulse.beat(db, counts).await?;
         }
     }
     store::touch_pages(db, &frontier.confirmed, Utc::now()).await?;
