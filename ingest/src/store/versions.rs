@@ -96,6 +96,9 @@ pub async fn record_newest<C: ConnectionTrait>(
     after: &[Field],
     at: At,
 ) -> Result<(), DbErr> {
+    if after.is_empty() {
+        return Ok(());
+    }
     let (fact_id, first_listed_at) = fact;
     let open: HashMap<String, fact_versions::Model> = versions(db, kind, fact_id)
         .await?
@@ -152,6 +155,9 @@ pub async fn record_past<C: ConnectionTrait>(
     at: At,
     next: At,
 ) -> Result<(), DbErr> {
+    if stated.is_empty() {
+        return Ok(());
+    }
     let all = versions(db, kind, fact_id).await?;
     for (field, value) in stated {
         let of_field: Vec<&fact_versions::Model> =
