@@ -7,6 +7,7 @@ mod category;
 mod content;
 mod context;
 mod drug;
+mod drug_mention;
 mod enums;
 mod error;
 mod ids;

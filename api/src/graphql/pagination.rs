@@ -12,7 +12,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 
-use super::drug::{Drug, DrugMention};
+use super::drug::Drug;
+use super::drug_mention::DrugMention;
 use super::error::{Result, bad_input, code, coded, internal};
 use super::page::Page;
 use super::revision::Revision;

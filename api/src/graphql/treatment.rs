@@ -12,7 +12,8 @@ use sea_orm::{
 use super::as_of::{listed, stated_at};
 use super::category::TreatmentCategory;
 use super::context::{db, load_many, load_one, load_ordered, loaders};
-use super::drug::{Drug, DrugMention, Mentioned};
+use super::drug::Drug;
+use super::drug_mention::{DrugMention, Mentioned};
 use super::enums::TreatmentStatus;
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};

@@ -11,6 +11,7 @@ mod facts;
 mod history;
 pub mod listing;
 pub mod review;
+mod revisions;
 pub mod versions;
 
 pub use crawl::*;
@@ -20,13 +21,16 @@ use lmsdr_entity::sea_orm_active_enums::{PageStatus, RevisionOrigin, RevisionRev
 use lmsdr_entity::{page_revisions, pages};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
 use serde::Serialize;
 
 use facts::Deriver;
 pub use facts::{ChangeSummary, Delta, Derived, Place};
 use listing::At;
+use revisions::{
+    current_revision, diff, insert_revision, latest_capture, new_revision, next_number,
+};
 
 use crate::extract::Document;
 
@@ -271,102 +275,6 @@ pub(crate) async fn apply_newest<C: ConnectionTrait>(
     revision.summary = Set(Some(json(&summary)?));
     revision.update(txn).await?;
     Ok(summary)
-}
-
-/// A new revision of an observed page, numbered `number`, its diff against `previous`.
-fn new_revision(
-    obs: &Observation<'_>,
-    raw_zstd: Vec<u8>,
-    number: i32,
-    previous: Option<&page_revisions::Model>,
-) -> Result<page_revisions::ActiveModel, DbErr> {
-    let doc = obs.document;
-    let mut revision = page_revisions::ActiveModel {
-        number: Set(number),
-        content_hash: Set(doc.content_hash.clone()),
-        last_edited_text: Set(doc.last_edited.as_ref().map(|s| s.text.clone())),
-        last_edited_at: Set(doc.last_edited.as_ref().and_then(|s| s.at)),
-        fetched_at: Set(obs.fetched_at),
-        http_status: Set(obs.http_status.map(i32::from)),
-        sync_run_id: Set(obs.sync_run_id),
-        origin: Set(obs.origin),
-        content_type: Set(obs.content_type.map(str::to_owned)),
-        encoding: Set(doc.encoding.clone()),
-        raw_body_zstd: Set(raw_zstd),
-        normalized_text: Set(doc.main_text.clone()),
-        diff: Set(previous.map(|p| diff(p, &doc.main_text, number))),
-        summary: Set(None),
-        quarantined: Set(false),
-        quarantine_reason: Set(None),
-        ..Default::default()
-    };
-    set_revision_reading(&mut revision, doc)?;
-    Ok(revision)
-}
-
-async fn insert_revision<C: ConnectionTrait>(
-    txn: &C,
-    page_id: i32,
-    mut revision: page_revisions::ActiveModel,
-) -> Result<page_revisions::Model, DbErr> {
-    revision.page_id = Set(page_id);
-    revision.insert(txn).await
-}
-
-/// The unified diff of `text` (revision `number`) against the `previous` revision's text.
-fn diff(previous: &page_revisions::Model, text: &str, number: i32) -> String {
-    similar::TextDiff::from_lines(&previous.normalized_text, text)
-        .unified_diff()
-        .context_radius(2)
-        .header(
-            &format!("revision {}", previous.number),
-            &format!("revision {number}"),
-        )
-        .to_string()
-}
-
-/// The number the page's next revision gets: numbers are given once, in the order revisions are
-/// stored, and never change.
-async fn next_number<C: ConnectionTrait>(db: &C, page_id: i32) -> Result<i32, DbErr> {
-    let latest = page_revisions::Entity::find()
-        .filter(page_revisions::Column::PageId.eq(page_id))
-        .order_by_desc(page_revisions::Column::Number)
-        .one(db)
-        .await?;
-    Ok(latest.map_or(1, |r| r.number + 1))
-}
-
-/// The page's newest capture, whatever became of it.
-async fn latest_capture<C: ConnectionTrait>(
-    db: &C,
-    page_id: i32,
-) -> Result<Option<page_revisions::Model>, DbErr> {
-    page_revisions::Entity::find()
-        .filter(page_revisions::Column::PageId.eq(page_id))
-        .order_by_desc(page_revisions::Column::FetchedAt)
-        .order_by_desc(page_revisions::Column::Id)
-        .one(db)
-        .await
-}
-
-/// The page's current accepted revision: the one its facts come from.
-async fn current_revision<C: ConnectionTrait>(
-    db: &C,
-    page: &pages::Model,
-) -> Result<Option<page_revisions::Model>, DbErr> {
-    match page.current_revision_id {
-        Some(id) => page_revisions::Entity::find_by_id(id).one(db).await,
-        // Stored before pages kept their current revision: the newest one not held back.
-        None => {
-            page_revisions::Entity::find()
-                .filter(page_revisions::Column::PageId.eq(page.id))
-                .filter(page_revisions::Column::Quarantined.eq(false))
-                .order_by_desc(page_revisions::Column::FetchedAt)
-                .order_by_desc(page_revisions::Column::Id)
-                .one(db)
-                .await
-        }
-    }
 }
 
 /// The page's accepted content seen again: it is still there; a revision read by an older
