@@ -2,14 +2,16 @@
 //! responses they captured, with their capture dates, ready to replay in date order.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
-
 use chrono::{DateTime, Utc};
+use flate2::read::MultiGzDecoder;
 use url::Url;
-use warc::{RecordType, WarcHeader, WarcReader};
+use warc::{EmptyBody, RawRecordHeader, Record, RecordType, WarcHeader};
+
+use crate::extract::MAX_PAGE_BYTES;
 
 /// One captured HTTP response.
 #[derive(Debug, Clone)]
@@ -35,27 +37,155 @@ pub fn is_warc(path: &Path) -> bool {
     name.ends_with(".warc") || name.ends_with(".warc.gz")
 }
 
-/// Reads every response record of a WARC file (gzip members too, for `.warc.gz`).
-pub fn read(path: &Path) -> Result<Vec<Capture>, String> {
+/// The most a record's header block may take.
+const MAX_HEADER_BYTES: u64 = 64 * 1024;
+/// The largest record body read: a page at the page cap, with its HTTP headers.
+const MAX_RECORD_BYTES: u64 = MAX_PAGE_BYTES as u64 + 64 * 1024;
+/// How many times its size a compressed archive may decode to, at the least
+/// [`MIN_DECODED_CAP`]: HTML compresses about tenfold, a decompression bomb a thousandfold.
+const MAX_DECODE_RATIO: u64 = 100;
+/// The decoded size every compressed archive may reach, whatever its own size.
+const MIN_DECODED_CAP: u64 = 64 * 1024 * 1024;
+
+/// What a WARC file held: its HTML-bearing responses, and the records it skipped.
+#[derive(Debug, Default)]
+pub struct Archive {
+    /// The captured responses, in file order.
+    pub captures: Vec<Capture>,
+    /// Why records were skipped (too large), one line each.
+    pub skipped: Vec<String>,
+}
+
+/// Reads the response records of a WARC file (gzip members too, for `.warc.gz`), one record at a
+/// time: a record over the page cap is skipped without being read into memory, a compressed file
+/// may not decode to more than [`MAX_DECODE_RATIO`] times its size, and any failure of the
+/// reader — a malformed or truncated record, a panic inside a crate — is an error for the file.
+pub fn read(path: &Path) -> Result<Archive, String> {
     let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or_default();
     let gzip = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
-    if gzip {
-        captures(WarcReader::new(BufReader::new(MultiGzDecoder::new(file))))
+    let reader: Box<dyn Read> = if gzip {
+        let cap = size.saturating_mul(MAX_DECODE_RATIO).max(MIN_DECODED_CAP);
+        Box::new(Capped::new(MultiGzDecoder::new(file), cap))
     } else {
-        captures(WarcReader::new(BufReader::new(file)))
+        Box::new(file)
+    };
+    let reader = BufReader::new(reader);
+    std::panic::catch_unwind(AssertUnwindSafe(|| records(reader)))
+        .unwrap_or_else(|_| Err("the WARC reader failed on a malformed record".to_owned()))
+}
+
+/// A reader that fails once more than `cap` bytes have come through it.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    cap: u64,
+}
+
+impl<R> Capped<R> {
+    fn new(inner: R, cap: u64) -> Self {
+        Self {
+            inner,
+            left: cap,
+            cap,
+        }
     }
 }
 
-fn captures<R: BufRead>(reader: WarcReader<R>) -> Result<Vec<Capture>, String> {
-    let mut captures = Vec::new();
-    for record in reader.iter_records() {
-        let record = record.map_err(|e| format!("malformed WARC record: {e}"))?;
-        captures.extend(capture_of(&record));
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(read as u64).ok_or_else(|| {
+            io::Error::other(format!(
+                "the archive decodes to more than {} bytes (a decompression bomb?)",
+                self.cap
+            ))
+        })?;
+        Ok(read)
     }
-    Ok(captures)
 }
 
-fn capture_of(record: &warc::Record<warc::BufferedBody>) -> Option<Capture> {
+fn records<R: BufRead>(mut reader: R) -> Result<Archive, String> {
+    let mut archive = Archive::default();
+    while let Some(header) = header_block(&mut reader)? {
+        let (_, (version, headers, length)) = warc::parser::headers(&header)
+            .map_err(|_| "malformed WARC record header".to_owned())?;
+        let raw = RawRecordHeader {
+            version: version.to_owned(),
+            headers: headers
+                .into_iter()
+                .map(|(name, value)| (WarcHeader::from(name), value.to_owned()))
+                .collect(),
+        };
+        let record = Record::<EmptyBody>::try_from(raw)
+            .map_err(|e| format!("malformed WARC record: {e}"))?;
+        let length = length as u64;
+        if length > MAX_RECORD_BYTES {
+            let skipped =
+                io::copy(&mut (&mut reader).take(length), &mut io::sink()).map_err(read_error)?;
+            if skipped < length {
+                return Err("truncated WARC record".to_owned());
+            }
+            archive.skipped.push(format!(
+                "record {} ({length} bytes) is over the {MAX_RECORD_BYTES}-byte cap; skipped",
+                record.warc_id()
+            ));
+        } else {
+            let mut body = Vec::with_capacity(length as usize);
+            (&mut reader)
+                .take(length)
+                .read_to_end(&mut body)
+                .map_err(read_error)?;
+            if (body.len() as u64) < length {
+                return Err("truncated WARC record".to_owned());
+            }
+            archive.captures.extend(capture_of(&record, &body));
+        }
+        let mut end = [0u8; 4];
+        reader.read_exact(&mut end).map_err(read_error)?;
+        if &end != b"\r\n\r\n" {
+            return Err("malformed WARC record: no blank lines after its body".to_owned());
+        }
+    }
+    Ok(archive)
+}
+
+/// The next record's header block, up to and including the blank line that ends it; none at the
+/// end of the file.
+fn header_block<R: BufRead>(reader: &mut R) -> Result<Option<Vec<u8>>, String> {
+    let mut header = Vec::new();
+    loop {
+        let room = MAX_HEADER_BYTES.saturating_sub(header.len() as u64);
+        let start = header.len();
+        let read = reader
+            .take(room)
+            .read_until(b'\n', &mut header)
+            .map_err(read_error)?;
+        if read == 0 {
+            return match header.is_empty() {
+                true => Ok(None),
+                false if header.len() as u64 >= MAX_HEADER_BYTES => Err(format!(
+                    "a WARC record header is over {MAX_HEADER_BYTES} bytes"
+                )),
+                false => Err("truncated WARC record header".to_owned()),
+            };
+        }
+        if &header[start..] == b"\r\n" {
+            if start == 0 {
+                // A blank line between records.
+                header.clear();
+                continue;
+            }
+            return Ok(Some(header));
+        }
+    }
+}
+
+fn read_error(e: io::Error) -> String {
+    format!("cannot read the archive: {e}")
+}
+
+fn capture_of(record: &Record<EmptyBody>, body: &[u8]) -> Option<Capture> {
     if *record.warc_type() != RecordType::Response {
         return None;
     }
@@ -65,7 +195,7 @@ fn capture_of(record: &warc::Record<warc::BufferedBody>) -> Option<Capture> {
             .trim_matches(['<', '>']),
     )
     .ok()?;
-    let (status, content_type, body) = parse_http_response(record.body())?;
+    let (status, content_type, body) = parse_http_response(body)?;
     Some(Capture {
         url,
         captured_at: *record.date(),

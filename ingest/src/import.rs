@@ -243,8 +243,21 @@ async fn replay_archives(
 ) -> Result<(), ImportError> {
     let mut captures = Vec::new();
     for (path, url) in archives {
-        match archive::read(path) {
-            Ok(found) => captures.extend(found.into_iter().map(|c| (path.clone(), c))),
+        let reading = path.clone();
+        let read = tokio::task::spawn_blocking(move || archive::read(&reading))
+            .await
+            .unwrap_or_else(|_| Err("the WARC reader failed".to_owned()));
+        match read {
+            Ok(found) => {
+                for reason in found.skipped {
+                    runs::record_error(db, run_id, url.as_str(), &reason).await?;
+                    report.notices.push(Notice {
+                        url: url.to_string(),
+                        notice: reason,
+                    });
+                }
+                captures.extend(found.captures.into_iter().map(|c| (path.clone(), c)));
+            }
             Err(reason) => {
                 report
                     .record(db, run_id, path.clone(), url, Err(reason))

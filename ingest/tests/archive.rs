@@ -138,3 +138,110 @@ async fn captures_replay_in_date_order() {
         );
     }
 }
+
+/// A WARC record as bytes, its header's `Content-Length` as given.
+fn raw_record(content_length: &str, body: &[u8]) -> Vec<u8> {
+    let mut raw = format!(
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {URL}\r\n\
+         WARC-Date: 2011-01-01T00:00:00Z\r\n\
+         WARC-Record-ID: <urn:uuid:12345678-1234-1234-1234-123456789012>\r\n\
+         Content-Type: application/http; msgtype=response\r\n\
+         Content-Length: {content_length}\r\n\r\n"
+    )
+    .into_bytes();
+    raw.extend_from_slice(body);
+    raw.extend_from_slice(b"\r\n\r\n");
+    raw
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("compresses");
+    encoder.finish().expect("compresses")
+}
+
+#[tokio::test]
+async fn hostile_archives_fail_alone_and_oversized_records_are_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes).expect("written");
+    let page =
+        response("<html><head><title>Then</title></head><body><p>Archived.</p></body></html>");
+    write(
+        "lying-length.warc",
+        &raw_record("18446744073709551614", &page),
+    );
+    write(
+        "truncated.warc",
+        &raw_record("5000", b"HTTP/1.1 200 OK\r\n\r\n"),
+    );
+    write(
+        "endless-header.warc",
+        format!("WARC/1.0\r\nX-Pad: {}", "a".repeat(200_000)).as_bytes(),
+    );
+    write("not-a-warc.warc", b"GIF89a\r\ngarbage: \x00\x01\r\n\r\n");
+    // 100 MiB of zeros in one record, compressed to a few hundred KiB.
+    let zeros = vec![0u8; 100 * 1024 * 1024];
+    write(
+        "bomb.warc.gz",
+        &gzip(&raw_record(&zeros.len().to_string(), &zeros)),
+    );
+    drop(zeros);
+    // A good archive with one record over the page cap beside a good one.
+    let mut big = response("");
+    big.resize(9 * 1024 * 1024, b' ');
+    let mut mixed = raw_record(&big.len().to_string(), &big);
+    mixed.extend(raw_record(&page.len().to_string(), &page));
+    write("mixed.warc", &mixed);
+
+    for db in TestDb::all().await {
+        let base = Url::parse("http://www.lmsdr.org/").expect("url");
+        let report = import_paths(&db.conn, &db.url, &[dir.path().to_owned()], &base)
+            .await
+            .expect("the import runs");
+        let error_of = |name: &str| {
+            report
+                .files
+                .iter()
+                .find(|f| f.path.ends_with(name))
+                .and_then(|f| f.error.clone())
+                .unwrap_or_default()
+        };
+        for (name, says) in [
+            ("lying-length.warc", "truncated"),
+            ("truncated.warc", "truncated"),
+            ("endless-header.warc", "header is over"),
+            ("not-a-warc.warc", "malformed"),
+            ("bomb.warc.gz", "decompression bomb"),
+        ] {
+            assert!(
+                error_of(name).contains(says),
+                "{}: {name}: {:?}",
+                db.backend(),
+                error_of(name)
+            );
+        }
+        assert_eq!(report.pages_failed, 5, "{}", db.backend());
+        assert_eq!(
+            report.pages_new,
+            1,
+            "{}: the good record of mixed.warc",
+            db.backend()
+        );
+        assert!(
+            report
+                .notices
+                .iter()
+                .any(|n| n.notice.contains("over the") && n.notice.contains("skipped")),
+            "{}: {:?}",
+            db.backend(),
+            report.notices
+        );
+        let stored = page_revisions::Entity::find()
+            .all(&db.conn)
+            .await
+            .expect("revisions");
+        assert_eq!(stored.len(), 1, "{}", db.backend());
+    }
+}
