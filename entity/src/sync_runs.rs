@@ -22,6 +22,7 @@ pub struct Model {
     pub pages_not_modified: i32,
     pub pages_failed: i32,
     pub pages_quarantined: i32,
+    pub broken_links: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

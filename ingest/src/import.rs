@@ -146,6 +146,7 @@ impl ImportReport {
             not_modified: 0,
             failed: self.pages_failed as i32,
             quarantined: self.pages_quarantined as i32,
+            broken_links: 0,
         }
     }
 

@@ -26,6 +26,9 @@ pub struct RunCounts {
     pub failed: i32,
     /// Pages whose new content was held in quarantine (read, but not applied).
     pub quarantined: i32,
+    /// Linked URLs that were never pages and answer 404 or 410: the site's broken links, listed
+    /// among the run's errors but no failure of the run.
+    pub broken_links: i32,
 }
 
 /// Opens a run.
@@ -49,6 +52,7 @@ pub async fn start<C: ConnectionTrait>(
         pages_not_modified: Set(0),
         pages_failed: Set(0),
         pages_quarantined: Set(0),
+        broken_links: Set(0),
         ..Default::default()
     }
     .insert(db)
@@ -89,11 +93,12 @@ pub async fn finish<C: ConnectionTrait>(
     row.pages_not_modified = Set(counts.not_modified);
     row.pages_failed = Set(counts.failed);
     row.pages_quarantined = Set(counts.quarantined);
+    row.broken_links = Set(counts.broken_links);
     row.update(db).await
 }
 
-/// Ok when nothing failed and nothing was held in quarantine, failed when nothing succeeded,
-/// partial otherwise.
+/// Ok when nothing failed and nothing was held in quarantine (broken links alone are no
+/// failure), failed when nothing succeeded, partial otherwise.
 pub fn status_for(counts: RunCounts) -> SyncRunStatus {
     let succeeded = counts.fetched + counts.not_modified;
     match (counts.failed, counts.quarantined, succeeded) {
@@ -138,6 +143,10 @@ pub async fn heartbeat<C: ConnectionTrait>(
         .col_expr(
             sync_runs::Column::PagesQuarantined,
             Expr::value(counts.quarantined),
+        )
+        .col_expr(
+            sync_runs::Column::BrokenLinks,
+            Expr::value(counts.broken_links),
         )
         .filter(sync_runs::Column::Id.eq(run_id))
         .exec(db)

@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use lmsdr_entity::sea_orm_active_enums::{PageKind, RevisionOrigin};
+use lmsdr_entity::sea_orm_active_enums::{PageKind, RevisionOrigin, SyncRunStatus};
 use lmsdr_entity::{
-    drug_mentions, link_targets, page_revisions, pages, sync_errors, treatment_categories,
-    treatments,
+    drug_mentions, link_targets, page_revisions, pages, sync_errors, sync_runs,
+    treatment_categories, treatments,
 };
 use lmsdr_ingest::extract::{PageInput, extract};
 use lmsdr_ingest::fetch::FetchConfig;
@@ -149,6 +149,33 @@ async fn a_sync_of_the_whole_site_keeps_kinds_mentions_and_broken_links() {
             before.contains(&(site.url("/oldpage.php"), 404)),
             "{before:?}"
         );
+        // Broken links are the site's, not the run's failures: counted and listed, and the
+        // run is ok when they are its only problem.
+        assert_eq!(report.status, SyncRunStatus::Ok, "{}", db.backend());
+        assert_eq!(report.counts.failed, 0, "{}", db.backend());
+        assert_eq!(
+            report.counts.broken_links as usize,
+            before.len(),
+            "{}",
+            db.backend()
+        );
+        let broken = report
+            .pages
+            .iter()
+            .find(|p| p.url.ends_with("/oldpage.php"))
+            .map(|p| p.outcome.clone());
+        assert_eq!(broken, Some(PageOutcome::BrokenLink(404)));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.url.ends_with("/oldpage.php") && e.reason == "broken link: HTTP 404")
+        );
+        let run = sync_runs::Entity::find()
+            .one(&db.conn)
+            .await
+            .expect("query")
+            .expect("the run");
+        assert_eq!(run.broken_links as usize, before.len());
         assert!(
             before.contains(&(site.url("/grants.php"), 404)),
             "{before:?}"

@@ -101,14 +101,23 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
             ""
         };
         println!(
-            "{prefix}status {:?}: {} fetched, {} changed, {} not modified, {} held in quarantine, {} failed",
-            report.status, c.fetched, c.changed, c.not_modified, c.quarantined, c.failed
+            "{prefix}status {:?}: {} fetched, {} changed, {} not modified, {} held in quarantine, {} failed, {} broken links",
+            report.status,
+            c.fetched,
+            c.changed,
+            c.not_modified,
+            c.quarantined,
+            c.failed,
+            c.broken_links
         );
         for page in &report.pages {
             match &page.outcome {
                 sync::PageOutcome::Failed(reason) => println!("failed  {}: {reason}", page.url),
                 sync::PageOutcome::Quarantined(reason) => {
                     println!("held    {}: {reason}", page.url);
+                }
+                sync::PageOutcome::BrokenLink(status) => {
+                    println!("broken  {}: HTTP {status}", page.url);
                 }
                 _ => {}
             }

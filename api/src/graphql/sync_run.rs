@@ -69,6 +69,11 @@ impl SyncRun {
     async fn pages_failed(&self) -> i32 {
         self.0.pages_failed
     }
+    /// Linked URLs that were never pages and answered 404 or 410: the site's broken links,
+    /// listed among the errors but no failure of the run.
+    async fn broken_links(&self) -> i32 {
+        self.0.broken_links
+    }
     /// Why pages failed.
     async fn errors(&self, ctx: &Context<'_>) -> Result<Vec<SyncError>> {
         Ok(load_many(&loaders(ctx)?.errors_by_run, self.0.id)

@@ -74,6 +74,9 @@ pub enum PageOutcome {
     NotModified,
     /// HTTP 404/410 for a page seen before: marked gone.
     Gone,
+    /// HTTP 404/410 for a linked URL never stored: one of the site's broken links, listed on
+    /// the run and in `site { brokenLinks }`, no failure of the run.
+    BrokenLink(u16),
     /// Not an HTML page; not stored.
     Skipped(String),
     /// Fetched, but the new content would wipe or gut what the page states: stored as a
@@ -312,6 +315,13 @@ async fn crawl(
                         runs::record_error(db, run_id, url.as_str(), &error).await?;
                     }
                 }
+                PageOutcome::BrokenLink(status) => {
+                    counts.broken_links += 1;
+                    if let Some(run_id) = run_id {
+                        let error = format!("broken link: HTTP {status}");
+                        runs::record_error(db, run_id, url.as_str(), &error).await?;
+                    }
+                }
                 PageOutcome::Failed(reason) => {
                     counts.failed += 1;
                     if let Some(run_id) = run_id {
@@ -349,7 +359,7 @@ async fn dead_target(
     dead: &mut HashSet<String>,
 ) -> Result<(), DbErr> {
     match (status, outcome) {
-        (Some(status @ (404 | 410)), PageOutcome::Failed(_)) => {
+        (Some(status @ (404 | 410)), PageOutcome::BrokenLink(_)) => {
             store::record_dead_link_target(db, url.as_str(), status, run_id, Utc::now()).await?;
             dead.insert(url.to_string());
         }
@@ -429,7 +439,7 @@ async fn handle(
                 }
                 Ok(PageOutcome::Gone)
             }
-            None => Ok(PageOutcome::Failed(format!("HTTP {}", fetched.status))),
+            None => Ok(PageOutcome::BrokenLink(fetched.status)),
         },
         200..=299 => {
             if !is_html(fetched.content_type.as_deref()) {
