@@ -579,3 +579,86 @@ async fn a_dry_run_writes_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn redirects_are_followed_only_within_the_site_and_robots_txt() {
+    for db in TestDb::all().await {
+        let site = fixture_site().await;
+        // Another host:port, standing for a metadata service or a third party.
+        let elsewhere = Site::start().await;
+        elsewhere.page(
+            "/secret",
+            "<html><body><p>Instance credentials.</p></body></html>",
+        );
+        site.route("/out.php", Route::Redirect(elsewhere.url("/secret")));
+        site.route("/moved.html", Route::Redirect("/new-home.html".into()));
+        site.page(
+            "/new-home.html",
+            "<html><body><p>The page that moved, at its new address.</p></body></html>",
+        );
+        site.route(
+            "/sneaky.html",
+            Route::Redirect("/private/inside.html".into()),
+        );
+        site.page(
+            "/private/inside.html",
+            "<html><body><p>Not for crawlers.</p></body></html>",
+        );
+        site.page("/", &index(&["/out.php", "/moved.html", "/sneaky.html"]));
+
+        let report = sync_once(&db, &options(&site)).await;
+        let backend = db.backend();
+        assert_eq!(
+            report.status,
+            SyncRunStatus::Ok,
+            "{backend}: {:?}",
+            report.pages
+        );
+        assert!(
+            elsewhere.paths().is_empty(),
+            "{backend}: {:?}",
+            elsewhere.paths()
+        );
+        assert!(
+            !site.paths().iter().any(|p| p.starts_with("/private/")),
+            "{backend}: {:?}",
+            site.paths()
+        );
+        assert_eq!(
+            *outcome(&report, &site, "/out.php"),
+            PageOutcome::OffSiteRedirect(elsewhere.url("/secret"))
+        );
+        assert_eq!(
+            *outcome(&report, &site, "/sneaky.html"),
+            PageOutcome::OffSiteRedirect(site.url("/private/inside.html"))
+        );
+        assert_eq!(
+            *outcome(&report, &site, "/moved.html"),
+            PageOutcome::Redirected(site.url("/new-home.html"))
+        );
+        assert_eq!(*outcome(&report, &site, "/new-home.html"), PageOutcome::New);
+        // The content is stored under the URL that answered, never under the one that redirected.
+        assert!(
+            stored_page(&db, &site, "/new-home.html").await.is_some(),
+            "{backend}"
+        );
+        for path in [
+            "/out.php",
+            "/moved.html",
+            "/sneaky.html",
+            "/private/inside.html",
+        ] {
+            assert!(
+                stored_page(&db, &site, path).await.is_none(),
+                "{backend}: {path}"
+            );
+        }
+        let noted = sync_errors::Entity::find()
+            .filter(sync_errors::Column::Url.eq(site.url("/out.php")))
+            .one(&db.conn)
+            .await
+            .expect("query")
+            .expect("the off-site redirect is on the run");
+        assert!(noted.reason.contains("not followed"), "{}", noted.reason);
+    }
+}

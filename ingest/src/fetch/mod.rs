@@ -109,6 +109,10 @@ pub enum FetchError {
     /// A redirect led back to a URL already visited.
     #[error("redirect loop at {0}")]
     RedirectLoop(String),
+    /// A redirect to where this fetch may not go (off the site, or disallowed by robots.txt):
+    /// not followed.
+    #[error("redirects to {0}, off the site or disallowed by robots.txt; not followed")]
+    RedirectOutOfScope(String),
     /// A redirect without a usable `Location`.
     #[error("bad redirect: {0}")]
     BadRedirect(String),
@@ -163,12 +167,24 @@ impl Fetcher {
         &self.config
     }
 
-    /// GETs a URL, following redirects and retrying transient failures.
+    /// GETs a URL, following redirects wherever they lead and retrying transient failures (for
+    /// robots.txt and sitemaps, whose redirects RFC 9309 says to follow).
     pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        self.get_within(url, validators, &|_| true).await
+    }
+
+    /// GETs a URL, following only the redirects `scope` allows (each target is asked before it
+    /// is requested), and retrying transient failures.
+    pub async fn get_within(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        scope: &(dyn Fn(&Url) -> bool + Sync),
+    ) -> Result<Fetched, FetchError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = self.follow(url, validators).await;
+            let outcome = self.follow(url, validators, scope).await;
             let retry_in = match &outcome {
                 Ok(fetched) if is_retryable_status(fetched.status) => {
                     if attempt > self.config.max_retries {
@@ -208,7 +224,12 @@ impl Fetcher {
         base / 2 + jitter
     }
 
-    async fn follow(&self, start: &Url, validators: &Validators) -> Result<Attempt, FetchError> {
+    async fn follow(
+        &self,
+        start: &Url,
+        validators: &Validators,
+        scope: &(dyn Fn(&Url) -> bool + Sync),
+    ) -> Result<Attempt, FetchError> {
         let mut url = start.clone();
         let mut seen = HashSet::new();
         for _ in 0..=self.config.max_redirects {
@@ -232,6 +253,9 @@ impl Fetcher {
                 url = url
                     .join(location)
                     .map_err(|e| FetchError::BadRedirect(format!("{location}: {e}")))?;
+                if !scope(&url) {
+                    return Err(FetchError::RedirectOutOfScope(url.to_string()));
+                }
                 continue;
             }
             let headers = response.headers().clone();

@@ -79,6 +79,11 @@ pub enum PageOutcome {
     BrokenLink(u16),
     /// Not an HTML page; not stored.
     Skipped(String),
+    /// Redirected within the site: the target is queued and stored under its own URL.
+    Redirected(String),
+    /// Redirected off the site (or where robots.txt disallows): recorded on the run, never
+    /// fetched.
+    OffSiteRedirect(String),
     /// Fetched, but the new content would wipe or gut what the page states: stored as a
     /// quarantined revision that applies nothing, for the reason given.
     Quarantined(String),
@@ -259,7 +264,7 @@ async fn crawl(
         let fetched: Vec<(Url, Option<store::KnownPage>, Result<Fetched, FetchError>)> =
             futures::stream::iter(batch)
                 .map(|(url, known)| {
-                    let (fetcher, pacer) = (&fetcher, &pacer);
+                    let (fetcher, pacer, robots) = (&fetcher, &pacer, &robots);
                     async move {
                         let validators = known
                             .as_ref()
@@ -270,7 +275,11 @@ async fn crawl(
                             })
                             .unwrap_or_default();
                         pacer.wait(&url).await;
-                        let result = fetcher.get(&url, &validators).await;
+                        // Redirects only within the site, and only where robots.txt allows.
+                        let scope = |target: &Url| {
+                            same_site(&options.source, target) && robots.allowed(target)
+                        };
+                        let result = fetcher.get_within(&url, &validators, &scope).await;
                         (url, known, result)
                     }
                 })
@@ -304,7 +313,18 @@ async fn crawl(
                     counts.fetched += 1;
                     counts.changed += 1;
                 }
-                PageOutcome::Unchanged | PageOutcome::Skipped(_) => counts.fetched += 1,
+                PageOutcome::Unchanged | PageOutcome::Skipped(_) | PageOutcome::Redirected(_) => {
+                    counts.fetched += 1;
+                }
+                PageOutcome::OffSiteRedirect(target) => {
+                    counts.fetched += 1;
+                    if let Some(run_id) = run_id {
+                        let note = format!(
+                            "redirects to {target}, off the site or disallowed by robots.txt; not followed"
+                        );
+                        runs::record_error(db, run_id, url.as_str(), &note).await?;
+                    }
+                }
                 PageOutcome::NotModified => counts.not_modified += 1,
                 PageOutcome::Gone => {}
                 PageOutcome::Quarantined(reason) => {
@@ -412,8 +432,17 @@ async fn handle(
 ) -> Result<PageOutcome, DbErr> {
     let fetched = match result {
         Ok(fetched) => fetched,
+        Err(FetchError::RedirectOutOfScope(target)) => {
+            return Ok(PageOutcome::OffSiteRedirect(target));
+        }
         Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
     };
+    let answered = normalize(&fetched.url);
+    if answered != *url && matches!(fetched.status, 200..=299 | 404 | 410) {
+        // What a page redirects to is stored under its own URL, fetched as itself.
+        frontier.push(answered.clone());
+        return Ok(PageOutcome::Redirected(answered.to_string()));
+    }
     let now = Utc::now();
     match fetched.status {
         304 => {
@@ -527,13 +556,14 @@ fn sitemap_urls(source: &Url, robots: &Robots) -> Vec<Url> {
     urls
 }
 
-/// Same host, `www.` aside.
+/// Same host (`www.` aside) and port, over HTTP or HTTPS: `http://lmsdr.org/` and
+/// `https://www.lmsdr.org/` are one site, another port of the same host is not.
 pub fn same_site(a: &Url, b: &Url) -> bool {
     let host = |u: &Url| {
         u.host_str()
             .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
     };
-    matches!(b.scheme(), "http" | "https") && host(a) == host(b)
+    matches!(b.scheme(), "http" | "https") && host(a) == host(b) && a.port() == b.port()
 }
 
 /// One URL form per page: no fragment, no empty query.
