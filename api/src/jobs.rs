@@ -9,11 +9,23 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::oneshot;
 
 /// A sync that can be started from inside the server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SyncJob {
     db: DatabaseConnection,
     database_url: String,
     options: SyncOptions,
+}
+
+impl std::fmt::Debug for SyncJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncJob")
+            .field(
+                "database_url",
+                &lmsdr_ingest::db::redact(&self.database_url),
+            )
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a sync could not start.

@@ -42,7 +42,7 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
 /// Server settings that are not the database.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ServerConfig {
     /// The admin bearer token; `None` turns mutations off.
     pub admin_token: Option<String>,
@@ -50,6 +50,19 @@ pub struct ServerConfig {
     pub cors_origins: Vec<HeaderValue>,
     /// The sync job `triggerSync` starts; `None` leaves the mutation answering that it is off.
     pub sync: Option<SyncJob>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("cors_origins", &self.cors_origins)
+            .field("sync", &self.sync)
+            .finish()
+    }
 }
 
 /// What every request handler can reach.
@@ -141,7 +154,11 @@ fn admin_access(config: &ServerConfig, headers: &HeaderMap) -> AdminAccess {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| {
+            // The scheme is case-insensitive (RFC 9110 §11.1).
+            let (scheme, token) = v.trim().split_once(char::is_whitespace)?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        })
         .map(str::trim);
     match given {
         Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
@@ -220,23 +237,7 @@ async fn graphql_handler(
     for request in requests {
         let request = request.data(Loaders::new(&state.db)).data(access);
         let mut response = state.schema.execute(request).await;
-        let request_error = response.data == Value::Null && !response.errors.is_empty();
-        for error in &mut response.errors {
-            let has_code = error
-                .extensions
-                .as_ref()
-                .is_some_and(|e| e.get("code").is_some());
-            if !has_code {
-                let fallback = if request_error {
-                    code::VALIDATION_FAILED
-                } else {
-                    code::INTERNAL
-                };
-                let coded = async_graphql::Error::new(error.message.clone())
-                    .extend_with(|_, e| e.set("code", fallback));
-                error.extensions = coded.extensions;
-            }
-        }
+        clean_errors(&mut response);
         responses.push(response);
     }
     let failed_before_execution = responses
@@ -266,6 +267,33 @@ async fn graphql_handler(
                 code::INTERNAL,
             )
         }
+    }
+}
+
+/// The error boundary at the edge: every error leaves with a code. A parse or validation error
+/// (the request never ran) keeps its message, which is about the query; an error raised while
+/// running without a code is a failure nobody turned into a clean message, so its text (a
+/// database error, say) is logged and replaced.
+fn clean_errors(response: &mut async_graphql::Response) {
+    let request_error = response.data == Value::Null && !response.errors.is_empty();
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let coded = if request_error {
+            async_graphql::Error::new(error.message.clone())
+                .extend_with(|_, e| e.set("code", code::VALIDATION_FAILED))
+        } else {
+            tracing::error!(error = %error.message, "a resolver failed without a code");
+            async_graphql::Error::new("internal server error")
+                .extend_with(|_, e| e.set("code", code::INTERNAL))
+        };
+        error.message = coded.message;
+        error.extensions = coded.extensions;
     }
 }
 
@@ -349,6 +377,64 @@ mod tests {
         );
         assert_eq!(accept("*/*"), Some(JSON));
         assert_eq!(accept("text/html"), None);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive_and_the_token_is_never_printed() {
+        let config = ServerConfig {
+            admin_token: Some("s3cret".to_owned()),
+            ..ServerConfig::default()
+        };
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::AUTHORIZATION,
+                HeaderValue::from_str(value).expect("header"),
+            );
+            admin_access(&config, &headers)
+        };
+        for granted in ["Bearer s3cret", "bearer s3cret", "BEARER  s3cret "] {
+            assert!(matches!(with(granted), AdminAccess::Granted), "{granted}");
+        }
+        for denied in ["Bearer", "Basic s3cret", "Bearers3cret", "Bearer s3cret2"] {
+            assert!(matches!(with(denied), AdminAccess::Denied), "{denied}");
+        }
+        let printed = format!("{config:?}");
+        assert!(
+            !printed.contains("s3cret") && printed.contains("[redacted]"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn errors_raised_while_running_without_a_code_reach_clients_as_a_clean_message() {
+        let leak =
+            "error returned from database: password authentication failed for user \"lmsdr\"";
+        let mut response = async_graphql::Response::new(
+            Value::from_json(serde_json::json!({ "a": null })).expect("value"),
+        );
+        response
+            .errors
+            .push(async_graphql::ServerError::new(leak, None));
+        clean_errors(&mut response);
+        let error = serde_json::to_value(&response.errors[0]).expect("json");
+        assert_eq!(error["message"], "internal server error");
+        assert_eq!(error["extensions"]["code"], code::INTERNAL);
+
+        // A query that never ran keeps its message: it is about the query.
+        let mut rejected =
+            async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
+                "Unknown field \"nope\" on type \"Query\".",
+                None,
+            )]);
+        clean_errors(&mut rejected);
+        let error = serde_json::to_value(&rejected.errors[0]).expect("json");
+        assert!(
+            error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("nope"))
+        );
+        assert_eq!(error["extensions"]["code"], code::VALIDATION_FAILED);
     }
 
     #[test]

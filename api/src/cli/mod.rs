@@ -34,11 +34,22 @@ pub struct Cli {
 }
 
 /// Options every subcommand takes.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct DatabaseArgs {
     /// Database to use: sqlite://PATH?mode=rwc or postgres://USER@HOST/DB.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
+}
+
+impl std::fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseArgs")
+            .field(
+                "database_url",
+                &lmsdr_ingest::db::redact(&self.database_url),
+            )
+            .finish()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,4 +100,27 @@ impl Cli {
 
 fn not_yet(name: &str) -> anyhow::Result<ExitCode> {
     anyhow::bail!("`lmsdr {name}` is not yet available in this version")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn printed_arguments_hide_the_database_password_and_the_admin_token() {
+        let cli = Cli::parse_from([
+            "lmsdr",
+            "serve",
+            "--admin-token",
+            "t0ken-value",
+            "--database-url",
+            "postgres://lmsdr:pa55word@db.internal/lmsdr",
+        ]);
+        let printed = format!("{cli:?}");
+        assert!(!printed.contains("t0ken-value"), "{printed}");
+        assert!(!printed.contains("pa55word"), "{printed}");
+        assert!(printed.contains("db.internal"), "{printed}");
+    }
 }

@@ -16,6 +16,23 @@ use axum::http::HeaderValue;
 use crate::jobs::SyncJob;
 use crate::server::{self, AppState, ServerConfig};
 
+/// The admin token as given: printed redacted.
+#[derive(Clone)]
+struct Token(String);
+
+impl std::str::FromStr for Token {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -23,7 +40,7 @@ pub struct ServeArgs {
     bind: SocketAddr,
     /// Bearer token that admin mutations require; without it, mutations are off.
     #[arg(long, env = "LMSDR_ADMIN_TOKEN", hide_env_values = true)]
-    admin_token: Option<String>,
+    admin_token: Option<Token>,
     /// Origins allowed to call the API from a browser (CORS), comma-separated.
     #[arg(
         long = "cors-origin",
@@ -60,7 +77,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("invalid CORS origin `{origin}`"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let admin_token = args.admin_token.filter(|t| !t.trim().is_empty());
+    let admin_token = args
+        .admin_token
+        .map(|t| t.0)
+        .filter(|t| !t.trim().is_empty());
     if admin_token.is_none() {
         tracing::info!("no LMSDR_ADMIN_TOKEN: mutations are disabled");
     }
