@@ -96,11 +96,12 @@ async fn get_runs_queries_but_never_mutations() {
 #[tokio::test]
 async fn limits_are_enforced_with_clear_errors() {
     for app in TestApp::all().await {
-        let levels = 7;
+        // Deep but cheap: refused for its depth.
+        let levels = 16;
         let deep = format!(
-            "{{ treatmentCategories {{ {} name {} }} }}",
-            "treatments { category { ".repeat(levels),
-            "} } ".repeat(levels)
+            "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+            "ofType { ".repeat(levels),
+            "} ".repeat(levels)
         );
         let response = app.graphql(&deep, json!({})).await;
         assert_eq!(response.error_code(), "GRAPHQL_VALIDATION_FAILED");
@@ -109,6 +110,27 @@ async fn limits_are_enforced_with_clear_errors() {
             "{}",
             response.text()
         );
+        // Shallow but vast: 100 pages of 100 revisions each costs what it would return.
+        let vast = "{ pages(first: 100) { edges { node {
+            revisions(first: 100) { edges { node { diff } } } } } } }";
+        let response = app.graphql(vast, json!({})).await;
+        assert_eq!(response.error_code(), "GRAPHQL_VALIDATION_FAILED");
+        assert!(
+            response.text().contains("too complex"),
+            "{}",
+            response.text()
+        );
+        let modest = "{ pages(first: 10) { edges { node {
+            revisions(first: 10) { edges { node { number } } } } } } }";
+        app.graphql(modest, json!({})).await.data();
+        // Nested lists without page sizes compound too.
+        let nested = format!(
+            "{{ treatmentCategories {{ {} name {} }} }}",
+            "treatments { category { ".repeat(7),
+            "} } ".repeat(7)
+        );
+        let response = app.graphql(&nested, json!({})).await;
+        assert_eq!(response.error_code(), "GRAPHQL_VALIDATION_FAILED");
 
         let aliases: String = (0..31)
             .map(|i| format!("a{i}: regimens {{ slug }} "))

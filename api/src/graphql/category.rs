@@ -10,6 +10,7 @@ use super::as_of::{listed, stated_at};
 use super::context::{db, load_many, loaders};
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
+use super::limits;
 use super::revision::{Provenance, source};
 use super::treatment::Treatment;
 
@@ -61,6 +62,7 @@ impl TreatmentCategory {
         self.0.delisted_at
     }
     /// Its treatments in page order (delisted ones only when asked for).
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn treatments(
         &self,
         ctx: &Context<'_>,
@@ -115,6 +117,7 @@ pub struct CategoryQuery;
 impl CategoryQuery {
     /// The treatment categories the site lists (or listed at `asOf`, named and described as the
     /// page did then, with the treatments listed then), in page order.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn treatment_categories(
         &self,
         ctx: &Context<'_>,

@@ -8,6 +8,7 @@ use lmsdr_ingest::pipeline;
 
 use super::context::{db, load_one, loaders};
 use super::error::{Result, internal};
+use super::limits;
 use super::loaders::RevisionReading;
 
 /// What a block of content is.
@@ -71,6 +72,7 @@ impl PageContent {
         self.content.html()
     }
     /// The content as ordered blocks.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn blocks(&self) -> Vec<ContentBlock> {
         self.content
             .blocks
@@ -119,6 +121,7 @@ impl ContentBlock {
         self.0.ordered
     }
     /// The links in the block, in order.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn links(&self) -> Vec<ContentLink> {
         self.0
             .links

@@ -19,6 +19,7 @@ use super::drug_mention::{DrugMention, Mentioned};
 use super::enums::{DrugNameKind, Route};
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
+use super::limits;
 use super::pagination::{self, Args, DrugConnection, DrugMentionConnection, Keyset};
 use super::regimen::Regimen;
 use super::revision::{Provenance, source};
@@ -178,6 +179,7 @@ impl Drug {
         self.0.delisted_at
     }
     /// Warnings about it.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn warnings(&self, ctx: &Context<'_>) -> Result<Vec<Warning>> {
         Ok(load_many(&loaders(ctx)?.warnings_by_drug, self.0.id)
             .await?
@@ -186,6 +188,7 @@ impl Drug {
             .collect())
     }
     /// Regimens it is part of.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn regimens(&self, ctx: &Context<'_>) -> Result<Vec<Regimen>> {
         let loaders = loaders(ctx)?;
         let ids: Vec<i32> = load_many(&loaders.components_by_drug, self.0.id)
@@ -200,6 +203,7 @@ impl Drug {
             .collect())
     }
     /// Treatments that name it.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn treatments(&self, ctx: &Context<'_>) -> Result<Vec<Treatment>> {
         let loaders = loaders(ctx)?;
         let ids: Vec<i32> = load_many(&loaders.mentions_by_drug, self.0.id)
@@ -214,6 +218,7 @@ impl Drug {
             .collect())
     }
     /// Drugs the site calls the same drug ("Temodar (temozolomide) oral, same drug as, DTIC").
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn same_drug_as(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
         let loaders = loaders(ctx)?;
         let mut ids: BTreeSet<i32> = load_many(&loaders.relations_by_drug, self.0.id)
@@ -239,6 +244,7 @@ impl Drug {
     }
     /// Every page and sentence that names it — treatment listings, news, FAQs, trial pages —
     /// in the order lmsdr first read them.
+    #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
     async fn mentions(
         &self,
         ctx: &Context<'_>,
@@ -282,6 +288,7 @@ impl DrugQuery {
     /// Drugs by slug; with `asOf`, those the site listed then, with the names, routes and
     /// class the page gave them then.
     #[allow(clippy::too_many_arguments, reason = "each is a GraphQL argument")]
+    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
     async fn drugs(
         &self,
         ctx: &Context<'_>,

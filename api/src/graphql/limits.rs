@@ -8,18 +8,43 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ErrorExtensions, ServerResult, Variables};
 
 use super::error::code;
+use super::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// Deepest selection nesting accepted: the standard introspection query (GraphiQL's Docs panel)
 /// needs 15.
 pub const MAX_DEPTH: usize = 15;
-/// Highest query complexity accepted (every field counts 1, list fields as their page size).
-pub const MAX_COMPLEXITY: usize = 2_000;
+/// Highest query cost accepted: GraphQL Armor's default `maxCost`. Every field costs 1; a
+/// connection costs its selection once per item it may return ([`page_cost`]) and a list
+/// without a page size [`UNPAGED_LIST`] times ([`list_cost`]), so nested lists compound: 100
+/// pages of 100 revisions each is 10,000 times a revision's cost, and refused before it runs.
+pub const MAX_COMPLEXITY: usize = 5_000;
+/// How many items a list field without a page size is costed at (a category's treatments, a
+/// treatment's drugs, a drug's regimens): what such lists typically hold on the site, so that
+/// a frontend may nest four of them and still compound towards the limit.
+pub const UNPAGED_LIST: usize = 4;
 /// Deepest recursion of the parser.
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
 /// Most directives on one field.
 pub const MAX_DIRECTIVES: usize = 8;
 /// Most aliases in one document: aliases let one request ask for the same field many times.
 pub const MAX_ALIASES: usize = 30;
+
+/// A connection field's cost: its selection once per item it may return (`first`, else
+/// `last`, else the default page size, at most the maximum page size), plus its own.
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let items = first
+        .or(last)
+        .map_or(DEFAULT_PAGE_SIZE, |n| usize::try_from(n).unwrap_or(0))
+        .clamp(1, MAX_PAGE_SIZE);
+    items.saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// A list field's cost when the list has no page size: its selection [`UNPAGED_LIST`] times.
+pub fn list_cost(child_complexity: usize) -> usize {
+    UNPAGED_LIST
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
 
 /// Refuses documents with more than [`MAX_ALIASES`] aliases.
 #[derive(Debug, Clone, Copy)]

@@ -11,6 +11,7 @@ use super::context::{db, load_many, loaders};
 use super::enums::{PageKind, PageStatus};
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
+use super::limits;
 use super::links::{PageImage, PageLink};
 use super::loaders::{RevisionRow, revision_select};
 use super::pagination::{self, Args, Keyset, PageConnection, RevisionConnection};
@@ -110,6 +111,7 @@ impl Page {
         self.current_content(ctx).await
     }
     /// The images of its content.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn images(&self, ctx: &Context<'_>) -> Result<Vec<PageImage>> {
         Ok(self
             .current_content(ctx)
@@ -126,6 +128,7 @@ impl Page {
             .unwrap_or_default())
     }
     /// The links it makes, menu first then content, each with where it leads.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn links(
         &self,
         ctx: &Context<'_>,
@@ -141,6 +144,7 @@ impl Page {
             .collect())
     }
     /// The links other pages make to it (menus included).
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn linked_from(&self, ctx: &Context<'_>) -> Result<Vec<PageLink>> {
         Ok(load_many(&loaders(ctx)?.links_to, self.0.url.clone())
             .await?
@@ -150,6 +154,7 @@ impl Page {
             .collect())
     }
     /// The navigation menu, in order.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn navigation(&self, ctx: &Context<'_>) -> Result<Vec<NavLink>> {
         let links = load_many(&loaders(ctx)?.links_by_page, self.0.id).await?;
         Ok(links
@@ -163,6 +168,7 @@ impl Page {
     }
     /// The page's revisions, newest capture first (by `fetchedAt`, then by number), held ones
     /// included.
+    #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
     async fn revisions(
         &self,
         ctx: &Context<'_>,
@@ -213,6 +219,7 @@ pub struct PageQuery;
 #[Object]
 impl PageQuery {
     /// Every page lmsdr knows, by URL; of one kind when asked.
+    #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
     async fn pages(
         &self,
         ctx: &Context<'_>,

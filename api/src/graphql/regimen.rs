@@ -11,6 +11,7 @@ use super::context::{db, load_many, load_ordered, loaders};
 use super::drug::Drug;
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
+use super::limits;
 use super::revision::{Provenance, source};
 
 /// A combination regimen.
@@ -45,6 +46,7 @@ impl Regimen {
         self.0.delisted_at.is_none()
     }
     /// Its drugs, in order.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
         let loaders = loaders(ctx)?;
         let ids: Vec<i32> = load_many(&loaders.components_by_regimen, self.0.id)
@@ -72,6 +74,7 @@ pub struct RegimenQuery;
 impl RegimenQuery {
     /// The regimens the site lists (or listed at `asOf`, as the page stated them then),
     /// first-line first.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn regimens(
         &self,
         ctx: &Context<'_>,

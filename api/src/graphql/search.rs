@@ -12,6 +12,7 @@ use lmsdr_ingest::search::query::{self, Query, Ranked};
 use super::context::{db, load_ordered, loaders};
 use super::drug::Drug;
 use super::error::{Result, bad_input, internal};
+use super::limits;
 use super::page::Page;
 use super::pagination::{Args, PageInfo};
 use super::treatment::Treatment;
@@ -78,6 +79,7 @@ impl SearchQuery {
     /// Pages, treatments and drugs matching every word of a text (the last word also as the start
     /// of a longer one), best first. Words are matched by their stem, case and accents aside;
     /// `%`, `_`, quotes and search operators are plain characters.
+    #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,

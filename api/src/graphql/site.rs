@@ -12,6 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use super::context::{db, load_many, loaders};
 use super::enums::PageKind;
 use super::error::{Result, internal};
+use super::limits;
 use super::links::PageLink;
 use super::page::NavLink;
 
@@ -39,6 +40,7 @@ pub struct BrokenLink {
 #[ComplexObject]
 impl BrokenLink {
     /// The links to it, with the pages they stand on.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn linked_from(&self, ctx: &Context<'_>) -> Result<Vec<PageLink>> {
         Ok(load_many(&loaders(ctx)?.links_to, self.url.clone())
             .await?
@@ -56,6 +58,7 @@ pub struct Site;
 #[Object]
 impl Site {
     /// The navigation menu as the site shows it: the menu most of its pages share.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn navigation(&self, ctx: &Context<'_>) -> Result<Vec<NavLink>> {
         let rows = links::Entity::find()
             .filter(links::Column::Kind.eq(LinkKind::Navigation))
@@ -88,6 +91,7 @@ impl Site {
     }
 
     /// How many stored pages there are of each kind, in the order of `PageKind`.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn page_kinds(&self, ctx: &Context<'_>) -> Result<Vec<PageKindCount>> {
         let kinds: Vec<StoredKind> = pages::Entity::find()
             .select_only()
@@ -111,6 +115,7 @@ impl Site {
 
     /// Linked URLs that answered 404 or 410 — pages that went away and pages that never
     /// existed — that some page still links to, by URL.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn broken_links(&self, ctx: &Context<'_>) -> Result<Vec<BrokenLink>> {
         let db = db(ctx)?;
         let mut broken: Vec<BrokenLink> = link_targets::Entity::find()

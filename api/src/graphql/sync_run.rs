@@ -9,6 +9,7 @@ use super::context::{db, load_many, loaders};
 use super::enums::{SyncRunKind, SyncRunStatus};
 use super::error::Result;
 use super::ids::{NodeType, encode};
+use super::limits;
 use super::pagination::{self, Args, Keyset, SyncRunConnection};
 
 /// One run.
@@ -75,6 +76,7 @@ impl SyncRun {
         self.0.broken_links
     }
     /// Why pages failed.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn errors(&self, ctx: &Context<'_>) -> Result<Vec<SyncError>> {
         Ok(load_many(&loaders(ctx)?.errors_by_run, self.0.id)
             .await?
@@ -95,6 +97,7 @@ pub struct SyncRunQuery;
 #[Object]
 impl SyncRunQuery {
     /// Runs, newest first.
+    #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,

@@ -17,6 +17,7 @@ use super::drug_mention::{DrugMention, Mentioned};
 use super::enums::TreatmentStatus;
 use super::error::{Result, internal};
 use super::ids::{NodeType, encode};
+use super::limits;
 use super::pagination::{self, Args, Keyset, TreatmentConnection};
 use super::regimen::Regimen;
 use super::revision::{Provenance, source};
@@ -75,6 +76,7 @@ impl Treatment {
         self.0.delisted_at
     }
     /// The drugs it names, in order.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
         let loaders = loaders(ctx)?;
         let mentions = load_many(&loaders.mentions_by_treatment, self.0.id).await?;
@@ -86,6 +88,7 @@ impl Treatment {
             .collect())
     }
     /// How it names each drug: the words used and the route given.
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn drug_mentions(&self, ctx: &Context<'_>) -> Result<Vec<DrugMention>> {
         let mentions = load_many(&loaders(ctx)?.mentions_by_treatment, self.0.id).await?;
         Ok(mentions
@@ -126,6 +129,7 @@ impl TreatmentQuery {
     /// Treatments in page order (category, then position); with `asOf`, those listed then, with
     /// the names and statuses the page gave them then.
     #[allow(clippy::too_many_arguments, reason = "each is a GraphQL argument")]
+    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
     async fn treatments(
         &self,
         ctx: &Context<'_>,

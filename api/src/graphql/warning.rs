@@ -7,6 +7,7 @@ use lmsdr_entity::warnings;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use super::as_of::{listed, stated_at};
+use super::limits;
 
 use super::category::TreatmentCategory;
 use super::context::{db, load_one, loaders};
@@ -77,6 +78,7 @@ pub struct WarningQuery;
 impl WarningQuery {
     /// The warnings the site gives (or gave at `asOf`, in the words and for the populations it
     /// gave then).
+    #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn warnings(
         &self,
         ctx: &Context<'_>,
