@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use lmsdr_entity::sea_orm_active_enums::{SyncRunKind, SyncRunStatus};
 use lmsdr_entity::{sync_errors, sync_runs};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, IntoActiveModel, Set};
 use serde::Serialize;
 
 use crate::sync::lock::SyncLock;
@@ -172,12 +172,9 @@ impl<'l> Pulse<'l> {
         }
     }
 
-    /// Records the counts and renews the lock, when the last beat is old enough.
-    pub async fn beat<C: ConnectionTrait>(
-        &mut self,
-        db: &C,
-        counts: RunCounts,
-    ) -> Result<(), DbErr> {
+    /// Records the counts and renews the lock, when the last beat is old enough; fails when the
+    /// lock is no longer ours.
+    pub async fn beat(&mut self, db: &DatabaseConnection, counts: RunCounts) -> Result<(), DbErr> {
         if self.last.elapsed() < PULSE_EVERY {
             return Ok(());
         }

@@ -3,6 +3,8 @@
 //! row with an expiry, renewed while the run goes and taken over at once when its holder's
 //! process is gone.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -12,13 +14,17 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
     EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
 
 /// The advisory-lock key (and lease name) of the sync job.
 const LOCK_KEY: i64 = 0x6c6d_7364_7273_796e; // "lmsdrsyn"
 const LEASE_NAME: &str = "sync";
 
-/// How long a lease lasts without renewal.
+/// How long a lease lasts without renewal; its keeper renews it every third of that.
 pub const LEASE_TTL: Duration = Duration::from_secs(60);
+/// How long connecting the advisory lock's session may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the lock could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -31,70 +37,126 @@ pub enum LockError {
     Db(#[from] DbErr),
 }
 
-/// A held sync lock; release it with [`SyncLock::release`] (dropping it releases too, later).
-pub enum SyncLock {
+/// A held sync lock. A keeper task owned by the lock renews it (the lease) or checks it (the
+/// advisory lock) every third of [`LEASE_TTL`], so that a page that hangs cannot outlive it;
+/// when the lock turns out no longer ours, [`SyncLock::renew`] fails and the run stops writing.
+/// Release it with [`SyncLock::release`]; dropping it stops the keeper, and the lock expires.
+pub struct SyncLock {
+    held: Held,
+    lost: Arc<AtomicBool>,
+    keeper: JoinHandle<()>,
+}
+
+/// What is held.
+#[derive(Clone)]
+enum Held {
     /// The PostgreSQL session holding the advisory lock.
-    Postgres(PgConnection),
-    /// The SQLite lease this process holds.
+    Postgres(Arc<Mutex<PgConnection>>),
+    /// The SQLite lease this process holds, by its holder token.
     Lease {
-        /// Who holds it.
+        /// `host:pid:random`, unique to this acquisition.
         holder: String,
     },
 }
 
 impl std::fmt::Debug for SyncLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SyncLock::Postgres(_) => f.write_str("SyncLock::Postgres"),
-            SyncLock::Lease { holder } => write!(f, "SyncLock::Lease({holder})"),
+        match &self.held {
+            Held::Postgres(_) => f.write_str("SyncLock::Postgres"),
+            Held::Lease { holder } => write!(f, "SyncLock::Lease({holder})"),
         }
     }
 }
 
-/// This process, as a lease holder: `host:pid`.
-fn this_holder() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+impl Drop for SyncLock {
+    fn drop(&mut self) {
+        self.keeper.abort();
+    }
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "localhost".to_owned());
-    format!("{host}:{}", std::process::id())
+        .unwrap_or_else(|_| "localhost".to_owned())
+}
+
+/// A holder token for one acquisition: `host:pid:random`, so that two acquisitions by one
+/// process (or by a process that reused a PID) are never mistaken for each other.
+fn new_holder() -> String {
+    format!(
+        "{}:{}:{:016x}",
+        this_host(),
+        std::process::id(),
+        fastrand::u64(..)
+    )
 }
 
 /// Whether a holder is a process of this host that no longer exists.
 fn holder_is_dead(holder: &str) -> bool {
-    let ours = this_holder();
-    let (Some((host, pid)), Some((our_host, _))) = (holder.rsplit_once(':'), ours.rsplit_once(':'))
-    else {
+    let mut parts = holder.splitn(3, ':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
         return false;
     };
-    host == our_host && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+    host == this_host()
+        && pid.parse::<u32>().is_ok()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Takes the lock, or says who holds it.
 pub async fn acquire(db: &DatabaseConnection, url: &str) -> Result<SyncLock, LockError> {
     match db.get_database_backend() {
         DbBackend::Postgres => {
-            let mut conn = PgConnection::connect(url)
+            let conn_error = |e: String| DbErr::Conn(sea_orm::RuntimeErr::Internal(e));
+            let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect(url))
                 .await
-                .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::Internal(e.to_string())))?;
+                .map_err(|_| conn_error("the lock connection timed out".to_owned()))?
+                .map_err(|e| conn_error(e.to_string()))?;
             let (locked,): (bool,) = sea_orm::sqlx::query_as("SELECT pg_try_advisory_lock($1)")
                 .bind(LOCK_KEY)
                 .fetch_one(&mut conn)
                 .await
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
-            if locked {
-                Ok(SyncLock::Postgres(conn))
-            } else {
-                Err(LockError::Busy("another PostgreSQL session".to_owned()))
+            if !locked {
+                return Err(LockError::Busy("another PostgreSQL session".to_owned()));
             }
+            if !holds_advisory_lock(&mut conn).await? {
+                // A transaction-mode pooler hands each statement another server session: the
+                // lock was taken on one session and is not held by the one this connection has.
+                return Err(LockError::Db(DbErr::Custom(
+                    "the sync lock needs a session of its own: DATABASE_URL goes through a \
+                     transaction-mode pooler (use a direct or session-mode connection)"
+                        .to_owned(),
+                )));
+            }
+            Ok(SyncLock::keep(
+                Held::Postgres(Arc::new(Mutex::new(conn))),
+                db.clone(),
+                LEASE_TTL,
+            ))
         }
-        _ => acquire_lease(db).await,
+        _ => acquire_lease(db, LEASE_TTL).await,
     }
 }
 
-async fn acquire_lease(db: &DatabaseConnection) -> Result<SyncLock, LockError> {
-    let holder = this_holder();
+/// Whether this session holds the sync's advisory lock, as `pg_locks` says.
+async fn holds_advisory_lock(conn: &mut PgConnection) -> Result<bool, DbErr> {
+    let (held,): (bool,) = sea_orm::sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
+         AND pid = pg_backend_pid() AND granted \
+         AND ((classid::bigint << 32) | objid::bigint) = $1)",
+    )
+    .bind(LOCK_KEY)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(held)
+}
+
+/// Takes the SQLite lease for `ttl` (renewed every third of it while held).
+pub async fn acquire_lease(db: &DatabaseConnection, ttl: Duration) -> Result<SyncLock, LockError> {
+    let holder = new_holder();
     let now = Utc::now();
-    let expires = now + chrono::Duration::from_std(LEASE_TTL).unwrap_or_default();
+    let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
     let txn = db.begin().await?;
     let current = sync_leases::Entity::find_by_id(LEASE_NAME.to_owned())
         .one(&txn)
@@ -125,22 +187,44 @@ async fn acquire_lease(db: &DatabaseConnection) -> Result<SyncLock, LockError> {
         }
     }
     txn.commit().await?;
-    Ok(SyncLock::Lease { holder })
+    Ok(SyncLock::keep(Held::Lease { holder }, db.clone(), ttl))
 }
 
 impl SyncLock {
-    /// Extends a lease (a no-op for the advisory lock, which lives as long as its session).
-    pub async fn renew(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
-        if let SyncLock::Lease { holder } = self {
-            let expires = Utc::now() + chrono::Duration::from_std(LEASE_TTL).unwrap_or_default();
-            sync_leases::Entity::update_many()
-                .col_expr(
-                    sync_leases::Column::ExpiresAt,
-                    sea_orm::sea_query::Expr::value(expires),
-                )
-                .filter(sync_leases::Column::Holder.eq(holder.clone()))
-                .exec(db)
-                .await?;
+    /// A held lock, with its keeper started.
+    fn keep(held: Held, db: DatabaseConnection, ttl: Duration) -> Self {
+        let lost = Arc::new(AtomicBool::new(false));
+        let keeper = tokio::spawn({
+            let (held, lost) = (held.clone(), lost.clone());
+            async move {
+                let mut every = tokio::time::interval(ttl / 3);
+                every.tick().await;
+                loop {
+                    every.tick().await;
+                    match still_ours(&held, &db, ttl).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::error!("the sync lock is no longer ours; the run stops");
+                            lost.store(true, Ordering::SeqCst);
+                            return;
+                        }
+                        // A failed renewal is retried at the next tick; the lease lasts three.
+                        Err(err) => tracing::warn!(error = %err, "cannot renew the sync lock"),
+                    }
+                }
+            }
+        });
+        Self { held, lost, keeper }
+    }
+
+    /// Renews the lock now, and fails when it is no longer ours (the lease was taken over, the
+    /// advisory lock's session is gone): the run must stop writing.
+    pub async fn renew(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        if self.lost.load(Ordering::SeqCst) || !still_ours(&self.held, db, LEASE_TTL).await? {
+            self.lost.store(true, Ordering::SeqCst);
+            return Err(DbErr::Custom(
+                "the sync lock was lost (another run may hold it): stopping".to_owned(),
+            ));
         }
         Ok(())
     }
@@ -154,22 +238,43 @@ impl SyncLock {
 
     /// Releases the lock.
     pub async fn release(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
-        match self {
-            SyncLock::Postgres(mut conn) => {
+        self.keeper.abort();
+        match &self.held {
+            Held::Postgres(conn) => {
+                let mut conn = conn.lock().await;
                 let _ = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
                     .bind(LOCK_KEY)
-                    .execute(&mut conn)
+                    .execute(&mut *conn)
                     .await;
-                let _ = conn.close().await;
                 Ok(())
             }
-            SyncLock::Lease { holder } => {
+            Held::Lease { holder } => {
                 sync_leases::Entity::delete_many()
-                    .filter(sync_leases::Column::Holder.eq(holder))
+                    .filter(sync_leases::Column::Holder.eq(holder.clone()))
                     .exec(db)
                     .await?;
                 Ok(())
             }
+        }
+    }
+}
+
+/// Renews a lease by `ttl` or checks the advisory lock's session; false when it is not ours.
+async fn still_ours(held: &Held, db: &DatabaseConnection, ttl: Duration) -> Result<bool, DbErr> {
+    match held {
+        Held::Postgres(conn) => holds_advisory_lock(&mut *conn.lock().await).await,
+        Held::Lease { holder } => {
+            let expires = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default();
+            let renewed = sync_leases::Entity::update_many()
+                .col_expr(
+                    sync_leases::Column::ExpiresAt,
+                    sea_orm::sea_query::Expr::value(expires),
+                )
+                .filter(sync_leases::Column::Name.eq(LEASE_NAME))
+                .filter(sync_leases::Column::Holder.eq(holder.clone()))
+                .exec(db)
+                .await?;
+            Ok(renewed.rows_affected == 1)
         }
     }
 }
