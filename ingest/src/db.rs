@@ -116,10 +116,68 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
 }
 
 /// Opens the database and applies pending migrations: what `serve`, `import` and `sync` do first.
+/// On PostgreSQL, where several replicas may start at once, the migrations run under an
+/// advisory lock of their own: one replica migrates, the others wait and then find nothing
+/// pending.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbError> {
     let db = connect(url).await?;
-    migrate(&db).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        migrate_locked(&db, url).await?;
+    } else {
+        migrate_racing(&db).await?;
+    }
     Ok(db)
+}
+
+/// SQLite has no advisory lock: a process that loses the race to another one's migrations has
+/// a statement fail, waits, and finds them applied (or applies what is still pending).
+async fn migrate_racing(db: &DatabaseConnection) -> Result<(), DbError> {
+    const ATTEMPTS: u64 = 5;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let Err(err) = migrate(db).await else {
+            return Ok(());
+        };
+        let pending = Migrator::get_pending_migrations(db)
+            .await
+            .map_err(DbError::Migrate)?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        if attempt == ATTEMPTS {
+            return Err(err);
+        }
+        tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+    }
+}
+
+/// The advisory-lock key migrations run under ("lmsdrmig").
+const MIGRATION_LOCK_KEY: i64 = 0x6c6d_7364_726d_6967;
+/// How long a replica waits for another one's migrations.
+const MIGRATION_LOCK_WAIT: &str = "10min";
+
+async fn migrate_locked(db: &DatabaseConnection, url: &str) -> Result<(), DbError> {
+    use sea_orm::sqlx::{Connection, PgConnection};
+    let failure = |reason: String| DbError::Migrate(DbErr::Custom(reason));
+    let mut session = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect(url))
+        .await
+        .map_err(|_| failure("the migration lock's connection timed out".to_owned()))?
+        .map_err(|e| failure(e.to_string()))?;
+    sea_orm::sqlx::query("SELECT set_config('lock_timeout', $1, false)")
+        .bind(MIGRATION_LOCK_WAIT)
+        .execute(&mut session)
+        .await
+        .map_err(|e| failure(e.to_string()))?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut session)
+        .await
+        .map_err(|e| failure(format!("waiting for another replica's migrations: {e}")))?;
+    let migrated = migrate(db).await;
+    // Closing the session releases the lock whatever happened.
+    let _ = session.close().await;
+    migrated
 }
 
 /// The URL with its password replaced, fit for logs and error messages.

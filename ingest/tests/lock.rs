@@ -8,6 +8,7 @@ use chrono::Utc;
 use lmsdr_entity::sync_leases;
 use lmsdr_ingest::sync::lock::{self, LockError};
 use lmsdr_ingest::testing::TestDb;
+use lmsdr_migration::MigratorTrait;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, Set};
 
 async fn lease(db: &TestDb) -> sync_leases::Model {
@@ -82,4 +83,19 @@ async fn an_advisory_lock_whose_session_died_is_noticed() {
     drop(held);
     let again = lock::acquire(&db.conn, &db.url).await.expect("free again");
     again.release(&db.conn).await.expect("released");
+}
+
+#[tokio::test]
+async fn replicas_starting_at_once_migrate_one_at_a_time() {
+    for db in TestDb::all_unmigrated().await {
+        let start = || lmsdr_ingest::db::connect_and_migrate(&db.url);
+        let (a, b, c) = tokio::join!(start(), start(), start());
+        for started in [a, b, c] {
+            let conn = started.unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+            let pending = lmsdr_migration::Migrator::get_pending_migrations(&conn)
+                .await
+                .expect("status");
+            assert!(pending.is_empty(), "{}", db.backend());
+        }
+    }
 }
