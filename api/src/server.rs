@@ -140,6 +140,15 @@ fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
     best.map(|(media, _)| media)
 }
 
+/// Whether a request says its body is JSON (`application/json`, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case(JSON))
+}
+
 fn error_response(status: StatusCode, media: &'static str, message: &str, code: &str) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
@@ -198,6 +207,14 @@ async fn graphql_handler(
             code::VALIDATION_FAILED,
         );
     };
+    if method == Method::POST && !is_json(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "a POST needs `Content-Type: application/json`",
+            code::VALIDATION_FAILED,
+        );
+    }
     let batch = request.into_inner();
     let requests: Vec<async_graphql::Request> = match batch {
         BatchRequest::Single(request) => vec![request],
@@ -236,8 +253,9 @@ async fn graphql_handler(
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
         let request = request.data(Loaders::new(&state.db)).data(access);
+        let parses = async_graphql::parser::parse_query(&request.query).is_ok();
         let mut response = state.schema.execute(request).await;
-        clean_errors(&mut response);
+        clean_errors(&mut response, parses);
         responses.push(response);
     }
     let failed_before_execution = responses
@@ -256,8 +274,8 @@ async fn graphql_handler(
     } else {
         BatchResponse::Batch(responses)
     };
-    match serde_json::to_string(&body) {
-        Ok(json) => (status, [(header::CONTENT_TYPE, media)], json).into_response(),
+    match serde_json::to_value(&body).map(without_data_of_request_errors) {
+        Ok(json) => (status, [(header::CONTENT_TYPE, media)], json.to_string()).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialize a GraphQL response");
             error_response(
@@ -270,12 +288,37 @@ async fn graphql_handler(
     }
 }
 
+/// A request that never ran (it failed to parse or validate) has no `data` entry at all, as the
+/// GraphQL over HTTP spec says; one that ran keeps its `data`, null or not.
+fn without_data_of_request_errors(mut body: serde_json::Value) -> serde_json::Value {
+    let strip = |response: &mut serde_json::Value| {
+        if let Some(object) = response.as_object_mut()
+            && object.get("data").is_some_and(serde_json::Value::is_null)
+            && object
+                .get("errors")
+                .is_some_and(|e| e.as_array().is_some_and(|e| !e.is_empty()))
+        {
+            object.remove("data");
+        }
+    };
+    match body.as_array_mut() {
+        Some(batch) => batch.iter_mut().for_each(strip),
+        None => strip(&mut body),
+    }
+    body
+}
+
 /// The error boundary at the edge: every error leaves with a code. A parse or validation error
 /// (the request never ran) keeps its message, which is about the query; an error raised while
 /// running without a code is a failure nobody turned into a clean message, so its text (a
 /// database error, say) is logged and replaced.
-fn clean_errors(response: &mut async_graphql::Response) {
+fn clean_errors(response: &mut async_graphql::Response, parses: bool) {
     let request_error = response.data == Value::Null && !response.errors.is_empty();
+    let request_code = if parses {
+        code::VALIDATION_FAILED
+    } else {
+        code::PARSE_FAILED
+    };
     for error in &mut response.errors {
         let has_code = error
             .extensions
@@ -286,7 +329,7 @@ fn clean_errors(response: &mut async_graphql::Response) {
         }
         let coded = if request_error {
             async_graphql::Error::new(error.message.clone())
-                .extend_with(|_, e| e.set("code", code::VALIDATION_FAILED))
+                .extend_with(|_, e| e.set("code", request_code))
         } else {
             tracing::error!(error = %error.message, "a resolver failed without a code");
             async_graphql::Error::new("internal server error")
@@ -416,7 +459,7 @@ mod tests {
         response
             .errors
             .push(async_graphql::ServerError::new(leak, None));
-        clean_errors(&mut response);
+        clean_errors(&mut response, true);
         let error = serde_json::to_value(&response.errors[0]).expect("json");
         assert_eq!(error["message"], "internal server error");
         assert_eq!(error["extensions"]["code"], code::INTERNAL);
@@ -427,7 +470,7 @@ mod tests {
                 "Unknown field \"nope\" on type \"Query\".",
                 None,
             )]);
-        clean_errors(&mut rejected);
+        clean_errors(&mut rejected, true);
         let error = serde_json::to_value(&rejected.errors[0]).expect("json");
         assert!(
             error["message"]

@@ -210,3 +210,26 @@ async fn the_playground_is_served_at_the_root() {
         );
     }
 }
+
+#[tokio::test]
+async fn parse_failures_have_their_own_code_no_data_and_bodies_must_be_json() {
+    for app in TestApp::all().await {
+        let broken = app.graphql("{ regimens { slug }", json!({})).await;
+        assert_eq!(broken.error_code(), "GRAPHQL_PARSE_FAILED");
+        assert!(broken.json().get("data").is_none(), "{}", broken.text());
+        let invalid = app.graphql("{ nope }", json!({})).await;
+        assert_eq!(invalid.error_code(), "GRAPHQL_VALIDATION_FAILED");
+        assert!(invalid.json().get("data").is_none(), "{}", invalid.text());
+
+        let body = json!({ "query": "{ regimens { slug } }" }).to_string();
+        let plain = app
+            .request(
+                Request::post("/graphql")
+                    .header("content-type", "text/plain;charset=UTF-8")
+                    .body(Body::from(body))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(plain.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+}

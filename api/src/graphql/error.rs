@@ -17,8 +17,11 @@ pub mod code {
     pub const MUTATIONS_DISABLED: &str = "MUTATIONS_DISABLED";
     /// Another sync holds the database.
     pub const SYNC_BUSY: &str = "SYNC_BUSY";
-    /// The query failed to parse or validate (depth, complexity, aliases, unknown fields …).
+    /// The query failed to validate (depth, complexity, aliases, unknown fields …), or the
+    /// request was not one lmsdr reads.
     pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    /// The query is not GraphQL: it failed to parse.
+    pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 }
 
 /// An error with a code.
