@@ -433,6 +433,26 @@ async fn statements_follow_query_depth_not_row_count() {
             app.db.backend()
         );
         assert!(with_more_rows <= 18, "{with_more_rows} statements");
+
+        // Every page's revisions with their diffs: the statements do not grow with the pages.
+        let revisions = "{ pages(first: 20) { totalCount nodes { url
+            revisions(first: 5) { totalCount pageInfo { hasNextPage }
+                nodes { number fetchedAt diff } } } } }";
+        app.take_statement_count();
+        let data = app.graphql(revisions, json!({})).await.data();
+        let statements = app.take_statement_count();
+        let pages = data["pages"]["nodes"].as_array().map_or(0, Vec::len);
+        assert_eq!(pages, 4, "{}", app.db.backend());
+        for page in data["pages"]["nodes"].as_array().into_iter().flatten() {
+            assert_eq!(page["revisions"]["totalCount"], 1, "{page}");
+            assert_eq!(page["revisions"]["nodes"][0]["number"], 1, "{page}");
+            assert_eq!(page["revisions"]["pageInfo"]["hasNextPage"], false, "{page}");
+        }
+        assert!(
+            statements <= 6,
+            "{}: {statements} statements for the revisions of {pages} pages",
+            app.db.backend()
+        );
     }
 }
 

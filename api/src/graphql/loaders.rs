@@ -17,6 +17,8 @@ use sea_orm::{
     QuerySelect, Select, Value,
 };
 
+use super::revision_pages::{DiffById, FirstRevisions};
+
 /// A database error, shareable between the waiters of one batch.
 pub type LoadError = Arc<DbErr>;
 
@@ -132,8 +134,6 @@ pub struct RevisionRow {
     pub sync_run_id: Option<i32>,
     /// Where its bytes came from.
     pub origin: lmsdr_entity::sea_orm_active_enums::RevisionOrigin,
-    /// Unified diff against the previous revision.
-    pub diff: Option<String>,
     /// What it added and removed.
     pub summary: Option<serde_json::Value>,
     /// Held in quarantine: stored, applying nothing.
@@ -160,7 +160,6 @@ pub fn revision_select() -> Select<page_revisions::Entity> {
         C::HttpStatus,
         C::SyncRunId,
         C::Origin,
-        C::Diff,
         C::Summary,
         C::Quarantined,
         C::QuarantineReason,
@@ -256,6 +255,10 @@ pub struct Loaders {
     pub revision: DataLoader<RevisionById>,
     /// How revisions were read, by ID.
     pub reading: DataLoader<ReadingById>,
+    /// The first revisions of pages, by page and page size.
+    pub first_revisions: DataLoader<FirstRevisions>,
+    /// Revisions' diffs, by revision ID.
+    pub diff: DataLoader<DiffById>,
     /// A page's listed links (menu and content), by page, in order.
     pub links_by_page: DataLoader<Grouped<links::Entity>>,
     /// Listed links, by the URL they lead to.
@@ -346,6 +349,8 @@ impl Loaders {
             provenance: by_id(db, provenance::Column::Id),
             revision: DataLoader::new(RevisionById { db: db.clone() }, tokio::spawn),
             reading: DataLoader::new(ReadingById { db: db.clone() }, tokio::spawn),
+            first_revisions: DataLoader::new(FirstRevisions { db: db.clone() }, tokio::spawn),
+            diff: DataLoader::new(DiffById { db: db.clone() }, tokio::spawn),
             links_by_page: grouped(
                 db,
                 || {

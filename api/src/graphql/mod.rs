@@ -19,6 +19,7 @@ mod page;
 mod pagination;
 mod regimen;
 mod revision;
+mod revision_pages;
 mod search;
 mod site;
 mod sync_run;

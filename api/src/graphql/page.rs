@@ -14,8 +14,11 @@ use super::ids::{NodeType, encode};
 use super::limits;
 use super::links::{PageImage, PageLink};
 use super::loaders::{RevisionRow, revision_select};
-use super::pagination::{self, Args, Keyset, PageConnection, RevisionConnection};
+use super::pagination::{
+    self, Args, Keyset, PageConnection, RevisionConnection, Slice, row_cursor,
+};
 use super::revision::Revision;
+use super::revision_pages::RevisionsPage;
 
 /// A page of the foundation's site.
 #[derive(Debug, Clone)]
@@ -177,6 +180,27 @@ impl Page {
         #[graphql(desc = "Return the revisions after this cursor.")] after: Option<String>,
     ) -> Result<RevisionConnection> {
         use page_revisions::Column as C;
+        let args = Args::forward(first, after);
+        if args.after.is_none() {
+            // The first page of revisions, the usual request: batched across pages.
+            let limit = args.window(|_| None::<i32>)?.limit;
+            let first = loaders(ctx)?
+                .first_revisions
+                .load_one((self.0.id, limit))
+                .await
+                .map_err(internal)?;
+            let first = first.unwrap_or(RevisionsPage {
+                rows: Vec::new(),
+                has_next: false,
+                total: 0,
+            });
+            let items = first
+                .rows
+                .into_iter()
+                .map(|row| (row_cursor(row.id), Revision(row)))
+                .collect();
+            return Ok(Slice::new(items, false, first.has_next, first.total).into());
+        }
         let query = revision_select().filter(C::PageId.eq(self.0.id));
         let keyset = Keyset {
             key: vec![
@@ -190,15 +214,9 @@ impl Page {
             base: page_revisions::Entity::find(),
         };
         let keyset: Keyset<page_revisions::Entity, RevisionRow> = keyset;
-        pagination::paginate(
-            db(ctx)?,
-            query,
-            keyset,
-            Args::forward(first, after),
-            Revision,
-        )
-        .await
-        .map(Into::into)
+        pagination::paginate(db(ctx)?, query, keyset, args, Revision)
+            .await
+            .map(Into::into)
     }
 }
 

@@ -97,8 +97,8 @@ impl Revision {
     }
     /// Unified diff of the normalized text against the accepted capture just before it in time
     /// (none for the earliest).
-    async fn diff(&self) -> Option<&str> {
-        self.0.diff.as_deref()
+    async fn diff(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        load_one(&loaders(ctx)?.diff, self.0.id).await
     }
     /// What this revision added and removed against the accepted capture just before it in time.
     async fn summary(&self) -> Option<RevisionSummary> {
