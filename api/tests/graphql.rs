@@ -446,7 +446,10 @@ async fn statements_follow_query_depth_not_row_count() {
         for page in data["pages"]["nodes"].as_array().into_iter().flatten() {
             assert_eq!(page["revisions"]["totalCount"], 1, "{page}");
             assert_eq!(page["revisions"]["nodes"][0]["number"], 1, "{page}");
-            assert_eq!(page["revisions"]["pageInfo"]["hasNextPage"], false, "{page}");
+            assert_eq!(
+                page["revisions"]["pageInfo"]["hasNextPage"], false,
+                "{page}"
+            );
         }
         assert!(
             statements <= 6,

@@ -65,7 +65,14 @@ pub enum PipelineError {
     /// Extraction stopped without an answer (it panicked or was cancelled).
     #[error("extraction stopped: {0}")]
     Aborted(String),
+    /// Extraction took longer than its budget; nothing was stored.
+    #[error("extraction took longer than {}s; the page was not read", .0.as_secs_f32())]
+    TooSlow(std::time::Duration),
 }
+
+/// How long extracting one page may take before it is given up. Extraction of a page at the
+/// 8 MiB cap takes well under a second; a page that takes this long is hostile or broken.
+pub const EXTRACT_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A page read: the input back, and what it says.
 #[derive(Debug)]
@@ -86,8 +93,14 @@ pub struct Ingested {
 }
 
 /// Decodes, extracts and classifies a page on a blocking thread, so that one page can never
-/// stall the async workers that serve requests.
+/// stall the async workers that serve requests, within [`EXTRACT_BUDGET`].
 pub async fn read(input: Input) -> Result<Read, PipelineError> {
+    read_within(input, EXTRACT_BUDGET).await
+}
+
+/// [`read`] with a budget of its own. A page over budget is an error at once; its blocking
+/// thread, which cannot be interrupted, finishes on its own and its result is dropped.
+pub async fn read_within(input: Input, budget: std::time::Duration) -> Result<Read, PipelineError> {
     let task = tokio::task::spawn_blocking(move || {
         let document = extract::extract(PageInput {
             url: &input.url,
@@ -96,8 +109,9 @@ pub async fn read(input: Input) -> Result<Read, PipelineError> {
         });
         (input, document)
     });
-    let (input, document) = task
+    let (input, document) = tokio::time::timeout(budget, task)
         .await
+        .map_err(|_| PipelineError::TooSlow(budget))?
         .map_err(|e| PipelineError::Aborted(e.to_string()))?;
     Ok(Read {
         input,

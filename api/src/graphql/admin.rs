@@ -123,6 +123,7 @@ impl MutationRoot {
         let db = db(ctx)?;
         let ingested = pipeline::ingest(db, input).await.map_err(|e| match e {
             PipelineError::Extract(e) => bad_input(e.to_string()),
+            e @ PipelineError::TooSlow(_) => bad_input(e.to_string()),
             other => internal(other),
         })?;
         let page = lmsdr_entity::pages::Entity::find_by_id(ingested.stored.page_id)
