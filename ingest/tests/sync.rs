@@ -662,3 +662,36 @@ async fn redirects_are_followed_only_within_the_site_and_robots_txt() {
         assert!(noted.reason.contains("not followed"), "{}", noted.reason);
     }
 }
+
+#[tokio::test]
+async fn a_compressed_body_is_capped_by_its_decoded_size() {
+    use std::io::Write;
+    for db in TestDb::all().await {
+        let site = fixture_site().await;
+        // 64 MiB of zeros, about 64 KiB on the wire: far under the cap compressed, far over it
+        // decoded.
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gzip.write_all(&vec![b' '; 64 * 1024 * 1024])
+            .expect("compresses");
+        let bomb = gzip.finish().expect("compresses");
+        assert!(bomb.len() < 256 * 1024);
+        site.route(
+            "/bomb.html",
+            Route::Status {
+                status: 200,
+                headers: vec![
+                    ("content-type".into(), "text/html".into()),
+                    ("content-encoding".into(), "gzip".into()),
+                ],
+                body: bomb,
+            },
+        );
+        site.page("/", &index(&["/bomb.html"]));
+        let report = sync_once(&db, &options(&site)).await;
+        match outcome(&report, &site, "/bomb.html") {
+            PageOutcome::Failed(reason) => assert!(reason.contains("larger than"), "{reason}"),
+            other => panic!("{}: expected a failure, got {other:?}", db.backend()),
+        }
+        assert!(stored_page(&db, &site, "/bomb.html").await.is_none());
+    }
+}
