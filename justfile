@@ -55,9 +55,10 @@ schema:
 playground:
     cd api/playground && npm ci --no-audit --no-fund && npm run build
 
-# Fuzz the extractor with arbitrary bytes (cargo install cargo-fuzz; no sanitizer, so stable Rust works)
+# Fuzz each target — the extractor, the WARC reader, URL normalization — for SECONDS each
+# (cargo install cargo-fuzz; no sanitizer, so stable Rust works)
 fuzz SECONDS="60":
-    cd fuzz && cargo fuzz run --sanitizer none extract -- -max_total_time={{SECONDS}}
+    cd fuzz && for target in extract warc normalize_url; do cargo fuzz run --sanitizer none $target -- -max_total_time={{SECONDS}} || exit 1; done
 
 # The CI script, locally
 ci:

@@ -64,11 +64,18 @@ pub fn read(path: &Path) -> Result<Archive, String> {
     let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or_default();
     let gzip = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
-    let reader: Box<dyn Read> = if gzip {
-        let cap = size.saturating_mul(MAX_DECODE_RATIO).max(MIN_DECODED_CAP);
-        Box::new(Capped::new(MultiGzDecoder::new(file), cap))
-    } else {
-        Box::new(file)
+    read_from(file, gzip.then_some(size))
+}
+
+/// [`read`] from any reader: `gzip` gives the compressed size of a gzip stream, none for a
+/// plain one.
+pub fn read_from<R: Read + 'static>(reader: R, gzip: Option<u64>) -> Result<Archive, String> {
+    let reader: Box<dyn Read> = match gzip {
+        Some(size) => {
+            let cap = size.saturating_mul(MAX_DECODE_RATIO).max(MIN_DECODED_CAP);
+            Box::new(Capped::new(MultiGzDecoder::new(reader), cap))
+        }
+        None => Box::new(reader),
     };
     let reader = BufReader::new(reader);
     std::panic::catch_unwind(AssertUnwindSafe(|| records(reader)))
@@ -117,6 +124,13 @@ fn records<R: BufRead>(mut reader: R) -> Result<Archive, String> {
                 .map(|(name, value)| (WarcHeader::from(name), value.to_owned()))
                 .collect(),
         };
+        // Read here, where a value that is not UTF-8 is an `Err`: the crate's own accessor
+        // unwraps it.
+        let target = raw
+            .headers
+            .get(&WarcHeader::TargetURI)
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .map(|v| v.trim_matches(['<', '>']).to_owned());
         let record = Record::<EmptyBody>::try_from(raw)
             .map_err(|e| format!("malformed WARC record: {e}"))?;
         let length = length as u64;
@@ -139,7 +153,9 @@ fn records<R: BufRead>(mut reader: R) -> Result<Archive, String> {
             if (body.len() as u64) < length {
                 return Err("truncated WARC record".to_owned());
             }
-            archive.captures.extend(capture_of(&record, &body));
+            archive
+                .captures
+                .extend(capture_of(&record, target.as_deref(), &body));
         }
         let mut end = [0u8; 4];
         reader.read_exact(&mut end).map_err(read_error)?;
@@ -185,16 +201,11 @@ fn read_error(e: io::Error) -> String {
     format!("cannot read the archive: {e}")
 }
 
-fn capture_of(record: &Record<EmptyBody>, body: &[u8]) -> Option<Capture> {
+fn capture_of(record: &Record<EmptyBody>, target: Option<&str>, body: &[u8]) -> Option<Capture> {
     if *record.warc_type() != RecordType::Response {
         return None;
     }
-    let url = Url::parse(
-        record
-            .header(WarcHeader::TargetURI)?
-            .trim_matches(['<', '>']),
-    )
-    .ok()?;
+    let url = Url::parse(target?).ok()?;
     let (status, content_type, body) = parse_http_response(body)?;
     Some(Capture {
         url,
@@ -252,6 +263,35 @@ fn dechunk(mut input: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(target: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut raw = b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: ".to_vec();
+        raw.extend_from_slice(target);
+        raw.extend_from_slice(
+            format!(
+                "\r\nWARC-Date: 2011-01-01T00:00:00Z\r\n\
+                 WARC-Record-ID: <urn:uuid:12345678-1234-1234-1234-123456789012>\r\n\
+                 Content-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        raw.extend_from_slice(body);
+        raw.extend_from_slice(b"\r\n\r\n");
+        raw
+    }
+
+    /// Found by the `warc` fuzz target: the crate's header accessor unwraps a target URI that
+    /// is not UTF-8. Such a record is skipped; the rest of the file is read.
+    #[test]
+    fn a_target_uri_that_is_not_utf8_skips_its_record_only() {
+        let page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>kept</p>";
+        let mut bytes = record(b"http://\xff\xffwww.lmsdr.org/x.php", page);
+        bytes.extend(record(b"http://www.lmsdr.org/y.php", page));
+        let archive = read_from(std::io::Cursor::new(bytes), None).expect("read");
+        let urls: Vec<&str> = archive.captures.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(urls, ["http://www.lmsdr.org/y.php"]);
+    }
 
     #[test]
     fn http_responses_parse_and_dechunk() {
