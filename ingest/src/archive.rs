@@ -288,7 +288,7 @@ mod tests {
         let page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>kept</p>";
         let mut bytes = record(b"http://\xff\xffwww.lmsdr.org/x.php", page);
         bytes.extend(record(b"http://www.lmsdr.org/y.php", page));
-        let archive = read_from(std::io::Cursor::new(bytes), None).expect("read");
+        let archive = read_from(io::Cursor::new(bytes), None).expect("read");
         let urls: Vec<&str> = archive.captures.iter().map(|c| c.url.as_str()).collect();
         assert_eq!(urls, ["http://www.lmsdr.org/y.php"]);
     }
