@@ -253,9 +253,9 @@ async fn graphql_handler(
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
         let request = request.data(Loaders::new(&state.db)).data(access);
-        let parses = async_graphql::parser::parse_query(&request.query).is_ok();
+        let query = request.query.clone();
         let mut response = state.schema.execute(request).await;
-        clean_errors(&mut response, parses);
+        clean_errors(&mut response, &query);
         responses.push(response);
     }
     let failed_before_execution = responses
@@ -312,13 +312,10 @@ fn without_data_of_request_errors(mut body: serde_json::Value) -> serde_json::Va
 /// (the request never ran) keeps its message, which is about the query; an error raised while
 /// running without a code is a failure nobody turned into a clean message, so its text (a
 /// database error, say) is logged and replaced.
-fn clean_errors(response: &mut async_graphql::Response, parses: bool) {
+fn clean_errors(response: &mut async_graphql::Response, query: &str) {
     let request_error = response.data == Value::Null && !response.errors.is_empty();
-    let request_code = if parses {
-        code::VALIDATION_FAILED
-    } else {
-        code::PARSE_FAILED
-    };
+    // Parsed again only to name a request error: a query that ran needs no second parse.
+    let mut request_code = None;
     for error in &mut response.errors {
         let has_code = error
             .extensions
@@ -328,6 +325,12 @@ fn clean_errors(response: &mut async_graphql::Response, parses: bool) {
             continue;
         }
         let coded = if request_error {
+            let request_code = *request_code.get_or_insert_with(|| {
+                match async_graphql::parser::parse_query(query) {
+                    Ok(_) => code::VALIDATION_FAILED,
+                    Err(_) => code::PARSE_FAILED,
+                }
+            });
             async_graphql::Error::new(error.message.clone())
                 .extend_with(|_, e| e.set("code", request_code))
         } else {
@@ -459,7 +462,7 @@ mod tests {
         response
             .errors
             .push(async_graphql::ServerError::new(leak, None));
-        clean_errors(&mut response, true);
+        clean_errors(&mut response, "{ a }");
         let error = serde_json::to_value(&response.errors[0]).expect("json");
         assert_eq!(error["message"], "internal server error");
         assert_eq!(error["extensions"]["code"], code::INTERNAL);
@@ -470,7 +473,7 @@ mod tests {
                 "Unknown field \"nope\" on type \"Query\".",
                 None,
             )]);
-        clean_errors(&mut rejected, true);
+        clean_errors(&mut rejected, "{ nope }");
         let error = serde_json::to_value(&rejected.errors[0]).expect("json");
         assert!(
             error["message"]

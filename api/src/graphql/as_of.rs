@@ -9,7 +9,7 @@ use lmsdr_entity::fact_listings;
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_ingest::store::versions::{self, Stated};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, IntoSimpleExpr};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoSimpleExpr, Select};
 use serde_json::Value;
 
 use super::error::{Result, internal};
@@ -55,4 +55,19 @@ pub async fn stated_at<'r, M: Stated + 'r>(
         None => Ok(StatedThen::new()),
         Some(at) => versions::overlay(db, rows, at).await.map_err(internal),
     }
+}
+
+/// The rows a query selects, with their stated fields as at `as_of` ([`stated_at`]).
+pub async fn all_stated<E>(
+    db: &DatabaseConnection,
+    query: Select<E>,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Stated,
+{
+    let mut rows = query.all(db).await.map_err(internal)?;
+    stated_at(db, &mut rows, as_of).await?;
+    Ok(rows)
 }

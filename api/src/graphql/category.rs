@@ -6,9 +6,9 @@ use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{treatment_categories, treatments};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::as_of::{listed, stated_at};
+use super::as_of::{all_stated, listed};
 use super::context::{db, load_many, loaders};
-use super::error::{Result, internal};
+use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::limits;
 use super::revision::{Provenance, source};
@@ -76,7 +76,7 @@ impl TreatmentCategory {
             // As the site stood then: one query per category is fine here, asOf being a
             // historical view over at most a page's categories.
             let db = db(ctx)?;
-            let mut rows = treatments::Entity::find()
+            let query = treatments::Entity::find()
                 .filter(treatments::Column::CategoryId.eq(self.0.id))
                 .filter(listed(
                     treatments::Column::Id,
@@ -84,11 +84,8 @@ impl TreatmentCategory {
                     FactKind::Treatment,
                     Some(at),
                 ))
-                .order_by_asc(treatments::Column::Position)
-                .all(db)
-                .await
-                .map_err(internal)?;
-            stated_at(db, &mut rows, Some(at)).await?;
+                .order_by_asc(treatments::Column::Position);
+            let rows = all_stated(db, query, Some(at)).await?;
             return Ok(rows.into_iter().map(Treatment).collect());
         }
         let loaders = loaders(ctx)?;
@@ -127,7 +124,7 @@ impl CategoryQuery {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Vec<TreatmentCategory>> {
         let db = db(ctx)?;
-        let mut rows = treatment_categories::Entity::find()
+        let query = treatment_categories::Entity::find()
             .filter(listed(
                 treatment_categories::Column::Id,
                 treatment_categories::Column::DelistedAt,
@@ -135,11 +132,8 @@ impl CategoryQuery {
                 as_of,
             ))
             .order_by_asc(treatment_categories::Column::PageId)
-            .order_by_asc(treatment_categories::Column::Position)
-            .all(db)
-            .await
-            .map_err(internal)?;
-        stated_at(db, &mut rows, as_of).await?;
+            .order_by_asc(treatment_categories::Column::Position);
+        let rows = all_stated(db, query, as_of).await?;
         Ok(rows
             .into_iter()
             .map(|row| TreatmentCategory(row, as_of))

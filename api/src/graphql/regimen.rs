@@ -6,10 +6,10 @@ use lmsdr_entity::regimens;
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
-use super::as_of::{listed, stated_at};
+use super::as_of::{all_stated, listed};
 use super::context::{db, load_many, load_ordered, loaders};
 use super::drug::Drug;
-use super::error::{Result, internal};
+use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::limits;
 use super::revision::{Provenance, source};
@@ -84,7 +84,7 @@ impl RegimenQuery {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Vec<Regimen>> {
         let db = db(ctx)?;
-        let mut rows = regimens::Entity::find()
+        let query = regimens::Entity::find()
             .filter(listed(
                 regimens::Column::Id,
                 regimens::Column::DelistedAt,
@@ -92,11 +92,8 @@ impl RegimenQuery {
                 as_of,
             ))
             .order_by_desc(regimens::Column::FirstLine)
-            .order_by_asc(regimens::Column::Id)
-            .all(db)
-            .await
-            .map_err(internal)?;
-        stated_at(db, &mut rows, as_of).await?;
+            .order_by_asc(regimens::Column::Id);
+        let rows = all_stated(db, query, as_of).await?;
         Ok(rows.into_iter().map(Regimen).collect())
     }
 }

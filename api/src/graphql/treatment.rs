@@ -9,13 +9,13 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, IntoSimpleExpr, QueryFilter, QuerySelect, RelationTrait,
 };
 
-use super::as_of::{listed, stated_at};
+use super::as_of::{all_stated, listed, stated_at};
 use super::category::TreatmentCategory;
 use super::context::{db, load_many, load_one, load_ordered, loaders};
 use super::drug::Drug;
 use super::drug_mention::{DrugMention, Mentioned};
 use super::enums::TreatmentStatus;
-use super::error::{Result, internal};
+use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::limits;
 use super::pagination::{self, Args, Keyset, TreatmentConnection};
@@ -177,17 +177,13 @@ impl TreatmentQuery {
                 None => query.filter(treatments::Column::Status.eq(wanted)),
                 Some(at) => {
                     // The status the page gave then, which the stored row may no longer hold.
-                    let mut then = treatments::Entity::find()
-                        .filter(listed(
-                            treatments::Column::Id,
-                            treatments::Column::DelistedAt,
-                            FactKind::Treatment,
-                            Some(at),
-                        ))
-                        .all(db)
-                        .await
-                        .map_err(internal)?;
-                    stated_at(db, &mut then, Some(at)).await?;
+                    let listed_then = treatments::Entity::find().filter(listed(
+                        treatments::Column::Id,
+                        treatments::Column::DelistedAt,
+                        FactKind::Treatment,
+                        Some(at),
+                    ));
+                    let then = all_stated(db, listed_then, Some(at)).await?;
                     let ids: Vec<i32> = then
                         .iter()
                         .filter(|t| t.status == wanted)

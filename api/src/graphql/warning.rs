@@ -6,14 +6,14 @@ use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::warnings;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
-use super::as_of::{listed, stated_at};
+use super::as_of::{all_stated, listed};
 use super::limits;
 
 use super::category::TreatmentCategory;
 use super::context::{db, load_one, loaders};
 use super::drug::Drug;
 use super::enums::WarningKind;
-use super::error::{Result, internal};
+use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::revision::{Provenance, source};
 
@@ -88,18 +88,15 @@ impl WarningQuery {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<Vec<Warning>> {
         let db = db(ctx)?;
-        let mut rows = warnings::Entity::find()
+        let query = warnings::Entity::find()
             .filter(listed(
                 warnings::Column::Id,
                 warnings::Column::DelistedAt,
                 FactKind::Warning,
                 as_of,
             ))
-            .order_by_asc(warnings::Column::Id)
-            .all(db)
-            .await
-            .map_err(internal)?;
-        stated_at(db, &mut rows, as_of).await?;
+            .order_by_asc(warnings::Column::Id);
+        let rows = all_stated(db, query, as_of).await?;
         Ok(rows.into_iter().map(Warning).collect())
     }
 }

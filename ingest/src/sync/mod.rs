@@ -91,6 +91,47 @@ pub enum PageOutcome {
     Failed(String),
 }
 
+impl PageOutcome {
+    /// Counts the outcome on the run; returns the line it puts among the run's errors, if any.
+    fn count(&self, counts: &mut RunCounts) -> Option<String> {
+        match self {
+            PageOutcome::New | PageOutcome::Changed => {
+                counts.fetched += 1;
+                counts.changed += 1;
+                None
+            }
+            PageOutcome::Unchanged | PageOutcome::Skipped(_) | PageOutcome::Redirected(_) => {
+                counts.fetched += 1;
+                None
+            }
+            PageOutcome::NotModified => {
+                counts.not_modified += 1;
+                None
+            }
+            PageOutcome::Gone => None,
+            PageOutcome::OffSiteRedirect(target) => {
+                counts.fetched += 1;
+                Some(format!(
+                    "redirects to {target}, off the site or disallowed by robots.txt; not followed"
+                ))
+            }
+            PageOutcome::Quarantined(reason) => {
+                counts.fetched += 1;
+                counts.quarantined += 1;
+                Some(format!("held in quarantine: {reason}"))
+            }
+            PageOutcome::BrokenLink(status) => {
+                counts.broken_links += 1;
+                Some(format!("broken link: HTTP {status}"))
+            }
+            PageOutcome::Failed(reason) => {
+                counts.failed += 1;
+                Some(reason.clone())
+            }
+        }
+    }
+}
+
 /// One URL's line in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageReport {
@@ -308,46 +349,8 @@ async fn crawl(
             if writing {
                 dead_target(db, run_id, &url, status, &outcome, &mut dead_targets).await?;
             }
-            match &outcome {
-                PageOutcome::New | PageOutcome::Changed => {
-                    counts.fetched += 1;
-                    counts.changed += 1;
-                }
-                PageOutcome::Unchanged | PageOutcome::Skipped(_) | PageOutcome::Redirected(_) => {
-                    counts.fetched += 1;
-                }
-                PageOutcome::OffSiteRedirect(target) => {
-                    counts.fetched += 1;
-                    if let Some(run_id) = run_id {
-                        let note = format!(
-                            "redirects to {target}, off the site or disallowed by robots.txt; not followed"
-                        );
-                        runs::record_error(db, run_id, url.as_str(), &note).await?;
-                    }
-                }
-                PageOutcome::NotModified => counts.not_modified += 1,
-                PageOutcome::Gone => {}
-                PageOutcome::Quarantined(reason) => {
-                    counts.fetched += 1;
-                    counts.quarantined += 1;
-                    if let Some(run_id) = run_id {
-                        let error = format!("held in quarantine: {reason}");
-                        runs::record_error(db, run_id, url.as_str(), &error).await?;
-                    }
-                }
-                PageOutcome::BrokenLink(status) => {
-                    counts.broken_links += 1;
-                    if let Some(run_id) = run_id {
-                        let error = format!("broken link: HTTP {status}");
-                        runs::record_error(db, run_id, url.as_str(), &error).await?;
-                    }
-                }
-                PageOutcome::Failed(reason) => {
-                    counts.failed += 1;
-                    if let Some(run_id) = run_id {
-                        runs::record_error(db, run_id, url.as_str(), reason).await?;
-                    }
-                }
+            if let (Some(note), Some(run_id)) = (outcome.count(&mut counts), run_id) {
+                runs::record_error(db, run_id, url.as_str(), &note).await?;
             }
             let report = PageReport {
                 url: url.to_string(),
@@ -379,8 +382,8 @@ async fn dead_target(
     dead: &mut HashSet<String>,
 ) -> Result<(), DbErr> {
     match (status, outcome) {
-        (Some(status @ (404 | 410)), PageOutcome::BrokenLink(_)) => {
-            store::record_dead_link_target(db, url.as_str(), status, run_id, Utc::now()).await?;
+        (_, PageOutcome::BrokenLink(status)) => {
+            store::record_dead_link_target(db, url.as_str(), *status, run_id, Utc::now()).await?;
             dead.insert(url.to_string());
         }
         (Some(200..=399), _) if dead.remove(url.as_str()) => {

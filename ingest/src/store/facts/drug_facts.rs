@@ -1,12 +1,12 @@
 //! Drugs as the page names them: the drug, its names, and how drugs relate.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use lmsdr_entity::sea_orm_active_enums::{DrugNameKind, FactKind, Route};
 use lmsdr_entity::{drug_names, drug_relations, drugs, treatment_drugs};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -38,12 +38,10 @@ fn doc_routes<'r>(
     routes.get(slug).into_iter().flatten().copied()
 }
 
-/// Routes in one order whatever order they were read in, each once.
+/// Routes in one order whatever order they were read in (by their stored value), each once.
 fn routes_of(routes: impl Iterator<Item = Route>) -> Vec<Route> {
-    let mut seen = BTreeSet::new();
-    let mut all: Vec<Route> = routes.filter(|r| seen.insert(format!("{r:?}"))).collect();
-    all.sort_by_key(|r| format!("{r:?}"));
-    all
+    let by_value: BTreeMap<String, Route> = routes.map(|r| (r.to_value(), r)).collect();
+    by_value.into_values().collect()
 }
 
 impl<C: ConnectionTrait> Deriver<'_, C> {
