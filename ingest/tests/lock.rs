@@ -99,3 +99,35 @@ async fn replicas_starting_at_once_migrate_one_at_a_time() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_lease_expires_by_the_database_clock_on_either_database() {
+    for db in TestDb::all().await {
+        let ttl = Duration::from_secs(60);
+        let held = lock::acquire_lease(&db.conn, ttl).await.expect("acquired");
+        let row = lease(&db).await;
+        let expected = Utc::now() + chrono::Duration::seconds(60);
+        let skew = (row.expires_at - expected).num_seconds().abs();
+        assert!(skew < 5, "expiry {} is {skew}s off", row.expires_at);
+        drop(held);
+
+        // A lease another host left behind, expired a second ago by the database's clock, is
+        // taken over; one still running for a minute is not.
+        let mut stale = row.into_active_model();
+        stale.holder = Set("elsewhere:1:0000000000000000".to_owned());
+        stale.expires_at = Set(Utc::now() - chrono::Duration::seconds(1));
+        let stale = stale.update(&db.conn).await.expect("stale lease");
+        let taken = lock::acquire_lease(&db.conn, ttl).await.expect("taken over");
+        assert_ne!(lease(&db).await.holder, stale.holder);
+        drop(taken);
+
+        let mut live = lease(&db).await.into_active_model();
+        live.holder = Set("elsewhere:1:0000000000000000".to_owned());
+        live.expires_at = Set(Utc::now() + chrono::Duration::seconds(60));
+        live.update(&db.conn).await.expect("live lease");
+        match lock::acquire_lease(&db.conn, ttl).await {
+            Err(LockError::Busy(holder)) => assert_eq!(holder, "elsewhere:1:0000000000000000"),
+            other => panic!("expected busy, got {other:?}"),
+        }
+    }
+}

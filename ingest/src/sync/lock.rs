@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use lmsdr_entity::sync_leases;
 use sea_orm::sqlx::{Connection, PgConnection};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, Set, Statement, TransactionTrait,
 };
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
@@ -152,12 +152,31 @@ async fn holds_advisory_lock(conn: &mut PgConnection) -> Result<bool, DbErr> {
     Ok(held)
 }
 
-/// Takes the SQLite lease for `ttl` (renewed every third of it while held).
+/// The database's clock, so that every process judges a lease's expiry by the same time
+/// whatever its own clock says.
+async fn database_now(db: &impl ConnectionTrait) -> Result<DateTime<Utc>, DbErr> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', \
+                                'YYYY-MM-DD\"T\"HH24:MI:SS.US') AS now",
+        _ => "SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now') AS now",
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the database gave no time".to_owned()))?;
+    let text: String = row.try_get("", "now")?;
+    chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
+        .map(|t| t.and_utc())
+        .map_err(|e| DbErr::Custom(format!("the database's time {text:?} is unreadable: {e}")))
+}
+
+/// Takes the SQLite lease for `ttl` (renewed every third of it while held). Expiry is judged
+/// by the database's clock.
 pub async fn acquire_lease(db: &DatabaseConnection, ttl: Duration) -> Result<SyncLock, LockError> {
     let holder = new_holder();
-    let now = Utc::now();
-    let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
     let txn = db.begin().await?;
+    let now = database_now(&txn).await?;
+    let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
     let current = sync_leases::Entity::find_by_id(LEASE_NAME.to_owned())
         .one(&txn)
         .await?;
@@ -264,7 +283,7 @@ async fn still_ours(held: &Held, db: &DatabaseConnection, ttl: Duration) -> Resu
     match held {
         Held::Postgres(conn) => holds_advisory_lock(&mut *conn.lock().await).await,
         Held::Lease { holder } => {
-            let expires = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default();
+            let expires = database_now(db).await? + chrono::Duration::from_std(ttl).unwrap_or_default();
             let renewed = sync_leases::Entity::update_many()
                 .col_expr(
                     sync_leases::Column::ExpiresAt,
