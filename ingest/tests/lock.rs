@@ -117,7 +117,9 @@ async fn a_lease_expires_by_the_database_clock_on_either_database() {
         stale.holder = Set("elsewhere:1:0000000000000000".to_owned());
         stale.expires_at = Set(Utc::now() - chrono::Duration::seconds(1));
         let stale = stale.update(&db.conn).await.expect("stale lease");
-        let taken = lock::acquire_lease(&db.conn, ttl).await.expect("taken over");
+        let taken = lock::acquire_lease(&db.conn, ttl)
+            .await
+            .expect("taken over");
         assert_ne!(lease(&db).await.holder, stale.holder);
         drop(taken);
 

@@ -156,8 +156,10 @@ async fn holds_advisory_lock(conn: &mut PgConnection) -> Result<bool, DbErr> {
 /// whatever its own clock says.
 async fn database_now(db: &impl ConnectionTrait) -> Result<DateTime<Utc>, DbErr> {
     let sql = match db.get_database_backend() {
-        DbBackend::Postgres => "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', \
-                                'YYYY-MM-DD\"T\"HH24:MI:SS.US') AS now",
+        DbBackend::Postgres => {
+            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', \
+                                'YYYY-MM-DD\"T\"HH24:MI:SS.US') AS now"
+        }
         _ => "SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now') AS now",
     };
     let row = db
@@ -283,7 +285,8 @@ async fn still_ours(held: &Held, db: &DatabaseConnection, ttl: Duration) -> Resu
     match held {
         Held::Postgres(conn) => holds_advisory_lock(&mut *conn.lock().await).await,
         Held::Lease { holder } => {
-            let expires = database_now(db).await? + chrono::Duration::from_std(ttl).unwrap_or_default();
+            let expires =
+                database_now(db).await? + chrono::Duration::from_std(ttl).unwrap_or_default();
             let renewed = sync_leases::Entity::update_many()
                 .col_expr(
                     sync_leases::Column::ExpiresAt,
