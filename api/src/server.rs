@@ -3,7 +3,9 @@
 //! `/graphql` follows the GraphQL over HTTP spec: POST and GET (GET never runs a mutation: 405),
 //! the response type follows `Accept` (`application/graphql-response+json` or
 //! `application/json`, 406 for neither), and with `application/graphql-response+json` a request
-//! that fails before execution answers 400. Stock async-graphql-axum answers
+//! that fails before execution answers 400. The handler reads the body itself, so every refusal
+//! (too large: 413; not JSON, not a GraphQL request: 400) is a JSON error with a clear message.
+//! Stock async-graphql-axum answers
 //! `application/graphql-response+json` to a client that asked only for `application/json`; this
 //! handler does not.
 
@@ -11,10 +13,11 @@ use std::time::Duration;
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Value};
-use async_graphql_axum::GraphQLBatchRequest;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lmsdr_migration::{Migrator, MigratorTrait};
@@ -149,6 +152,50 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case(JSON))
 }
 
+/// The GraphQL request a GET's query string or a POST's JSON body holds, or the answer
+/// refusing it: 413 over the size limit (declared or found while reading), else 400 saying
+/// what is wrong with it.
+fn read_request(
+    method: &Method,
+    uri: &Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<BatchRequest, (StatusCode, String)> {
+    let refuse = |status, message: String| Err((status, message));
+    if method == Method::GET {
+        return match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
+            Ok(request) => Ok(BatchRequest::Single(request)),
+            Err(e) => refuse(
+                StatusCode::BAD_REQUEST,
+                format!("the query string is not a GraphQL request: {e}"),
+            ),
+        };
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+            );
+        }
+        Err(rejection) => {
+            return refuse(
+                rejection.status(),
+                format!(
+                    "the request body could not be read: {}",
+                    rejection.body_text()
+                ),
+            );
+        }
+    };
+    serde_json::from_slice(&body).or_else(|e| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a GraphQL request: {e}"),
+        )
+    })
+}
+
 fn error_response(status: StatusCode, media: &'static str, message: &str, code: &str) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
@@ -197,7 +244,8 @@ async fn graphql_handler(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
-    request: GraphQLBatchRequest,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
         return error_response(
@@ -215,7 +263,12 @@ async fn graphql_handler(
             code::VALIDATION_FAILED,
         );
     }
-    let batch = request.into_inner();
+    let batch = match read_request(&method, &uri, body) {
+        Ok(batch) => batch,
+        Err((status, message)) => {
+            return error_response(status, media, &message, code::VALIDATION_FAILED);
+        }
+    };
     let requests: Vec<async_graphql::Request> = match batch {
         BatchRequest::Single(request) => vec![request],
         BatchRequest::Batch(requests) => requests,

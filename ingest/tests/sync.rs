@@ -666,32 +666,42 @@ async fn redirects_are_followed_only_within_the_site_and_robots_txt() {
 #[tokio::test]
 async fn a_compressed_body_is_capped_by_its_decoded_size() {
     use std::io::Write;
-    for db in TestDb::all().await {
-        let site = fixture_site().await;
-        // 64 MiB of zeros, about 64 KiB on the wire: far under the cap compressed, far over it
-        // decoded.
-        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gzip.write_all(&vec![b' '; 64 * 1024 * 1024])
-            .expect("compresses");
-        let bomb = gzip.finish().expect("compresses");
-        assert!(bomb.len() < 256 * 1024);
-        site.route(
-            "/bomb.html",
-            Route::Status {
-                status: 200,
-                headers: vec![
-                    ("content-type".into(), "text/html".into()),
-                    ("content-encoding".into(), "gzip".into()),
-                ],
-                body: bomb,
-            },
-        );
-        site.page("/", &index(&["/bomb.html"]));
-        let report = sync_once(&db, &options(&site)).await;
-        match outcome(&report, &site, "/bomb.html") {
-            PageOutcome::Failed(reason) => assert!(reason.contains("larger than"), "{reason}"),
-            other => panic!("{}: expected a failure, got {other:?}", db.backend()),
+    // 64 MiB of spaces, a few KiB on the wire: far under the cap compressed, far over it
+    // decoded.
+    let decoded = vec![b' '; 64 * 1024 * 1024];
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(&decoded).expect("compresses");
+    let gzip = gzip.finish().expect("compresses");
+    let mut brotli = brotli::CompressorWriter::new(Vec::new(), 4096, 9, 22);
+    brotli.write_all(&decoded).expect("compresses");
+    let brotli = brotli.into_inner();
+    for (encoding, bomb) in [("gzip", &gzip), ("br", &brotli)] {
+        assert!(bomb.len() < 256 * 1024, "{encoding}: {} bytes", bomb.len());
+        for db in TestDb::all().await {
+            let site = fixture_site().await;
+            site.route(
+                "/bomb.html",
+                Route::Status {
+                    status: 200,
+                    headers: vec![
+                        ("content-type".into(), "text/html".into()),
+                        ("content-encoding".into(), encoding.into()),
+                    ],
+                    body: bomb.clone(),
+                },
+            );
+            site.page("/", &index(&["/bomb.html"]));
+            let report = sync_once(&db, &options(&site)).await;
+            match outcome(&report, &site, "/bomb.html") {
+                PageOutcome::Failed(reason) => {
+                    assert!(reason.contains("larger than"), "{encoding}: {reason}")
+                }
+                other => panic!(
+                    "{encoding} on {}: expected a failure, got {other:?}",
+                    db.backend()
+                ),
+            }
+            assert!(stored_page(&db, &site, "/bomb.html").await.is_none());
         }
-        assert!(stored_page(&db, &site, "/bomb.html").await.is_none());
     }
 }

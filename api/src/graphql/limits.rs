@@ -1,11 +1,12 @@
 //! Query limits, set explicitly: depth, complexity, recursion, directives, and (as an extension,
-//! since async-graphql has no setting for it) the number of aliases in one document.
+//! since async-graphql has no setting for them) the number of aliases and of introspection
+//! fields in one document, and text holding NUL characters, which neither database stores.
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions, ServerResult, Variables};
+use async_graphql::{ErrorExtensions, ServerResult, Value as ConstValue, Variables};
 
 use super::error::code;
 use super::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
@@ -28,6 +29,9 @@ pub const MAX_RECURSIVE_DEPTH: usize = 32;
 pub const MAX_DIRECTIVES: usize = 8;
 /// Most aliases in one document: aliases let one request ask for the same field many times.
 pub const MAX_ALIASES: usize = 30;
+/// Most introspection fields (`__schema`, `__type`) in one document: introspection is not
+/// costed, and the standard introspection query needs one.
+pub const MAX_INTROSPECTIONS: usize = 5;
 
 /// A connection field's cost: its selection once per item it may return (`first`, else
 /// `last`, else the default page size, at most the maximum page size), plus its own.
@@ -46,20 +50,21 @@ pub fn list_cost(child_complexity: usize) -> usize {
         .saturating_add(1)
 }
 
-/// Refuses documents with more than [`MAX_ALIASES`] aliases.
+/// Refuses documents with more than [`MAX_ALIASES`] aliases or [`MAX_INTROSPECTIONS`]
+/// introspection fields, and arguments or variables whose text holds a NUL character.
 #[derive(Debug, Clone, Copy)]
-pub struct AliasLimit;
+pub struct DocumentLimits;
 
-impl ExtensionFactory for AliasLimit {
+impl ExtensionFactory for DocumentLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimitExtension)
+        Arc::new(DocumentLimitsExtension)
     }
 }
 
-struct AliasLimitExtension;
+struct DocumentLimitsExtension;
 
 #[async_trait::async_trait]
-impl Extension for AliasLimitExtension {
+impl Extension for DocumentLimitsExtension {
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -68,34 +73,98 @@ impl Extension for AliasLimitExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let mut aliases = 0;
-        for (_, operation) in document.operations.iter() {
-            aliases += count_aliases(&operation.node.selection_set.node);
+        let counts = Counts::of(&document);
+        if counts.nul_text || variables.values().any(holds_nul) {
+            return Err(async_graphql::Error::new(
+                "text arguments must not contain NUL (U+0000) characters",
+            )
+            .extend_with(|_, e| e.set("code", code::BAD_USER_INPUT))
+            .into_server_error(async_graphql::Pos::default()));
         }
-        for fragment in document.fragments.values() {
-            aliases += count_aliases(&fragment.node.selection_set.node);
-        }
-        if aliases > MAX_ALIASES {
-            let error = async_graphql::Error::new(format!(
-                "the query uses {aliases} aliases; at most {MAX_ALIASES} are allowed"
+        let refusal = if counts.aliases > MAX_ALIASES {
+            Some(format!(
+                "the query uses {} aliases; at most {MAX_ALIASES} are allowed",
+                counts.aliases
             ))
-            .extend_with(|_, e| e.set("code", code::VALIDATION_FAILED));
-            return Err(error.into_server_error(async_graphql::Pos::default()));
+        } else if counts.introspections > MAX_INTROSPECTIONS {
+            Some(format!(
+                "the query introspects the schema {} times; at most {MAX_INTROSPECTIONS} are allowed",
+                counts.introspections
+            ))
+        } else {
+            None
+        };
+        match refusal {
+            Some(message) => Err(async_graphql::Error::new(message)
+                .extend_with(|_, e| e.set("code", code::VALIDATION_FAILED))
+                .into_server_error(async_graphql::Pos::default())),
+            None => Ok(document),
         }
-        Ok(document)
     }
 }
 
-fn count_aliases(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => {
-                usize::from(field.node.alias.is_some())
-                    + count_aliases(&field.node.selection_set.node)
+/// What a document holds that the schema's own limits do not count.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Counts {
+    aliases: usize,
+    introspections: usize,
+    /// Whether an argument written in the document holds a NUL character.
+    nul_text: bool,
+}
+
+impl Counts {
+    /// Counts every operation's and fragment's selections, walking with an explicit stack.
+    fn of(document: &ExecutableDocument) -> Self {
+        let mut stack: Vec<&SelectionSet> = document
+            .operations
+            .iter()
+            .map(|(_, operation)| &operation.node.selection_set.node)
+            .chain(
+                document
+                    .fragments
+                    .values()
+                    .map(|fragment| &fragment.node.selection_set.node),
+            )
+            .collect();
+        let mut counts = Self::default();
+        while let Some(set) = stack.pop() {
+            for item in &set.items {
+                match &item.node {
+                    Selection::Field(field) => {
+                        let field = &field.node;
+                        counts.aliases += usize::from(field.alias.is_some());
+                        counts.introspections +=
+                            usize::from(matches!(field.name.node.as_str(), "__schema" | "__type"));
+                        counts.nul_text |= field.arguments.iter().any(|(_, value)| {
+                            // Variables are checked where they are given.
+                            let written = value.node.clone().into_const_with(|_| {
+                                Ok::<_, std::convert::Infallible>(ConstValue::Null)
+                            });
+                            written.is_ok_and(|written| holds_nul(&written))
+                        });
+                        stack.push(&field.selection_set.node);
+                    }
+                    Selection::InlineFragment(fragment) => {
+                        stack.push(&fragment.node.selection_set.node)
+                    }
+                    Selection::FragmentSpread(_) => {}
+                }
             }
-            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
+        }
+        counts
+    }
+}
+
+/// Whether a variable's value holds a NUL character anywhere (walked with an explicit stack).
+fn holds_nul(value: &ConstValue) -> bool {
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            ConstValue::String(text) if text.contains('\0') => return true,
+            ConstValue::List(items) => stack.extend(items),
+            ConstValue::Object(fields) => stack.extend(fields.values()),
+            _ => {}
+        }
+    }
+    false
 }

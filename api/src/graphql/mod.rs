@@ -68,7 +68,7 @@ pub fn build_schema(db: DatabaseConnection, sync: Option<SyncJob>) -> AppSchema 
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
         .limit_directives(limits::MAX_DIRECTIVES)
-        .extension(limits::AliasLimit)
+        .extension(limits::DocumentLimits)
         .finish()
 }
 
