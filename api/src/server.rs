@@ -160,39 +160,30 @@ fn read_request(
     uri: &Uri,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<BatchRequest, (StatusCode, String)> {
-    let refuse = |status, message: String| Err((status, message));
     if method == Method::GET {
-        return match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
-            Ok(request) => Ok(BatchRequest::Single(request)),
-            Err(e) => refuse(
-                StatusCode::BAD_REQUEST,
-                format!("the query string is not a GraphQL request: {e}"),
-            ),
-        };
+        return async_graphql::http::parse_query_string(uri.query().unwrap_or_default())
+            .map(BatchRequest::Single)
+            .map_err(|e| {
+                let message = format!("the query string is not a GraphQL request: {e}");
+                (StatusCode::BAD_REQUEST, message)
+            });
     }
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            );
-        }
-        Err(rejection) => {
-            return refuse(
-                rejection.status(),
-                format!(
-                    "the request body could not be read: {}",
-                    rejection.body_text()
-                ),
-            );
-        }
-    };
-    serde_json::from_slice(&body).or_else(|e| {
-        refuse(
-            StatusCode::BAD_REQUEST,
-            format!("the body is not a GraphQL request: {e}"),
-        )
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        ),
+        status => (
+            status,
+            format!(
+                "the request body could not be read: {}",
+                rejection.body_text()
+            ),
+        ),
+    })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        let message = format!("the body is not a GraphQL request: {e}");
+        (StatusCode::BAD_REQUEST, message)
     })
 }
 

@@ -35,6 +35,11 @@ fn query(query: &str) -> Request<Body> {
     post(json!({ "query": query }).to_string())
 }
 
+/// A POST of one query with variables.
+fn query_with(query: &str, variables: serde_json::Value) -> Request<Body> {
+    post(json!({ "query": query, "variables": variables }).to_string())
+}
+
 /// The first error's message.
 fn message(response: &TestResponse) -> String {
     response.json()["errors"][0]["message"]
@@ -103,11 +108,15 @@ async fn deeply_nested_variables_are_refused() {
             response.text()
         );
         // Nested within the JSON parser's limit, but not a DrugFilter.
-        let body = json!({
-            "query": "query($f: DrugFilter) { drugs(filter: $f) { totalCount } }",
-            "variables": { "f": { "name": { "name": { "name": "x" } } } },
-        });
-        let response = alongside(&app, post(body.to_string())).await;
+        let shape = json!({ "f": { "name": { "name": { "name": "x" } } } });
+        let response = alongside(
+            &app,
+            query_with(
+                "query($f: DrugFilter) { drugs(filter: $f) { totalCount } }",
+                shape,
+            ),
+        )
+        .await;
         assert_eq!(response.error_code(), "GRAPHQL_VALIDATION_FAILED");
         assert!(
             message(&response).contains("filter.name"),
@@ -202,14 +211,15 @@ async fn page_sizes_and_cursors_out_of_range_get_clear_errors() {
             ("search", encode("search:1:99999999999")),
             ("search", encode("row:1")),
         ] {
-            let body = json!({
-                "query": format!(
-                    "query($c: String) {{ {connection}(first: 10, after: $c{}) {{ totalCount }} }}",
-                    if connection == "search" { ", query: \"gemcitabine\"" } else { "" }
-                ),
-                "variables": { "c": cursor },
-            });
-            let response = alongside(&app, post(body.to_string())).await;
+            let search = if connection == "search" {
+                ", query: \"gemcitabine\""
+            } else {
+                ""
+            };
+            let query = format!(
+                "query($c: String) {{ {connection}(first: 10, after: $c{search}) {{ totalCount }} }}"
+            );
+            let response = alongside(&app, query_with(&query, json!({ "c": cursor }))).await;
             let json = response.json();
             if json.get("errors").is_some() {
                 assert_eq!(response.error_code(), "BAD_USER_INPUT", "{cursor}: {json}");
@@ -348,38 +358,16 @@ async fn sql_and_search_metacharacters_are_only_text() {
             .data();
         for text in hostile {
             let queries = [
-                (
-                    "query($s: String!) { search(query: $s) { totalCount } }",
-                    json!({ "s": text }),
-                ),
-                (
-                    "query($s: String!) { drug(slug: $s) { slug } }",
-                    json!({ "s": text }),
-                ),
-                (
-                    "query($s: String!) { page(url: $s) { url } }",
-                    json!({ "s": text }),
-                ),
-                (
-                    "query($s: String) { drugs(filter: { name: $s }) { totalCount } }",
-                    json!({ "s": text }),
-                ),
-                (
-                    "query($s: String) { treatments(filter: { category: $s }) { totalCount } }",
-                    json!({ "s": text }),
-                ),
-                (
-                    "query($s: ID!) { node(id: $s) { id } }",
-                    json!({ "s": text }),
-                ),
-                (
-                    "query($s: String) { pages(after: $s) { totalCount } }",
-                    json!({ "s": text }),
-                ),
+                "query($s: String!) { search(query: $s) { totalCount } }",
+                "query($s: String!) { drug(slug: $s) { slug } }",
+                "query($s: String!) { page(url: $s) { url } }",
+                "query($s: String) { drugs(filter: { name: $s }) { totalCount } }",
+                "query($s: String) { treatments(filter: { category: $s }) { totalCount } }",
+                "query($s: ID!) { node(id: $s) { id } }",
+                "query($s: String) { pages(after: $s) { totalCount } }",
             ];
-            for (query, variables) in queries {
-                let body = json!({ "query": query, "variables": variables }).to_string();
-                let response = alongside(&app, post(body)).await;
+            for query in queries {
+                let response = alongside(&app, query_with(query, json!({ "s": text }))).await;
                 let json = response.json();
                 if json.get("errors").is_some() {
                     // Only a refusal of the input, never a database error surfacing.

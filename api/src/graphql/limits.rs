@@ -74,37 +74,41 @@ impl Extension for DocumentLimitsExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         let counts = Counts::of(&document);
-        if counts.nul_text || variables.values().any(holds_nul) {
-            return Err(async_graphql::Error::new(
-                "text arguments must not contain NUL (U+0000) characters",
-            )
-            .extend_with(|_, e| e.set("code", code::BAD_USER_INPUT))
-            .into_server_error(async_graphql::Pos::default()));
-        }
-        let refusal = if counts.aliases > MAX_ALIASES {
-            Some(format!(
-                "the query uses {} aliases; at most {MAX_ALIASES} are allowed",
-                counts.aliases
-            ))
-        } else if counts.introspections > MAX_INTROSPECTIONS {
-            Some(format!(
-                "the query introspects the schema {} times; at most {MAX_INTROSPECTIONS} are allowed",
-                counts.introspections
-            ))
-        } else {
-            None
+        let refuse = |message: String, code: &'static str| {
+            Err(async_graphql::Error::new(message)
+                .extend_with(|_, e| e.set("code", code))
+                .into_server_error(async_graphql::Pos::default()))
         };
-        match refusal {
-            Some(message) => Err(async_graphql::Error::new(message)
-                .extend_with(|_, e| e.set("code", code::VALIDATION_FAILED))
-                .into_server_error(async_graphql::Pos::default())),
-            None => Ok(document),
+        if counts.nul_text || variables.values().any(holds_nul) {
+            return refuse(
+                "text arguments must not contain NUL (U+0000) characters".to_owned(),
+                code::BAD_USER_INPUT,
+            );
         }
+        if counts.aliases > MAX_ALIASES {
+            return refuse(
+                format!(
+                    "the query uses {} aliases; at most {MAX_ALIASES} are allowed",
+                    counts.aliases
+                ),
+                code::VALIDATION_FAILED,
+            );
+        }
+        if counts.introspections > MAX_INTROSPECTIONS {
+            return refuse(
+                format!(
+                    "the query introspects the schema {} times; at most {MAX_INTROSPECTIONS} are allowed",
+                    counts.introspections
+                ),
+                code::VALIDATION_FAILED,
+            );
+        }
+        Ok(document)
     }
 }
 
 /// What a document holds that the schema's own limits do not count.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 struct Counts {
     aliases: usize,
     introspections: usize,

@@ -158,7 +158,7 @@ async fn database_now(db: &impl ConnectionTrait) -> Result<DateTime<Utc>, DbErr>
     let sql = match db.get_database_backend() {
         DbBackend::Postgres => {
             "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', \
-                                'YYYY-MM-DD\"T\"HH24:MI:SS.US') AS now"
+             'YYYY-MM-DD\"T\"HH24:MI:SS.US') AS now"
         }
         _ => "SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now') AS now",
     };
