@@ -63,3 +63,9 @@ fuzz SECONDS="60":
 # The CI script, locally
 ci:
     bash .ci/run
+
+# Soak: serve under 200 connections of the frontend's query mix while syncs run back to back
+# (2 minutes; LMSDR_SOAK_SECONDS to change); prints requests, failures, latency and memory
+soak:
+    cargo build --release --bin lmsdr
+    cargo bench -p lmsdr-tests --bench soak

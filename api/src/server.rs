@@ -41,6 +41,8 @@ pub const MAX_BATCH: usize = 10;
 /// Longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long `/readyz` waits for a database connection (probes time out after a few seconds).
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
@@ -393,9 +395,18 @@ async fn healthz() -> &'static str {
 
 /// Ready when the database answers and no migration is pending.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if let Err(err) = state.db.ping().await {
-        tracing::warn!(error = %err, "readiness: database unreachable");
-        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+    // A pool retries a refused connection for its whole acquire timeout; a readiness probe
+    // wants its answer sooner than that.
+    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "readiness: database unreachable");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+        }
+        Err(_) => {
+            tracing::warn!("readiness: no database connection within {READY_TIMEOUT:?}");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+        }
     }
     match Migrator::get_pending_migrations(&state.db).await {
         Ok(pending) if pending.is_empty() => (StatusCode::OK, "ready"),

@@ -180,6 +180,44 @@ async fn migrate_locked(db: &DatabaseConnection, url: &str) -> Result<(), DbErro
     migrated
 }
 
+/// Whether an error means the database cannot take writes at all — its disk is full, it is
+/// read-only or corrupt, its storage or connection failed — rather than that one statement was
+/// refused. Going on page by page would only fail again, and the next failure (on SQLite, often
+/// "database is locked" while the failed transaction unwinds) would hide this cause.
+pub fn cannot_write(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db
+                .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
+                // SQLite's extended code; its low byte is the primary one: READONLY, IOERR,
+                // CORRUPT, FULL, CANTOPEN, NOTADB.
+                let primary = code.parse::<i32>().map(|c| c & 0xff);
+                matches!(primary, Ok(8 | 10 | 11 | 13 | 14 | 26))
+            } else {
+                // PostgreSQL's SQLSTATE: connection exceptions, insufficient resources (disk
+                // full, out of memory), operator intervention (shutdown), system and internal
+                // errors, and a read-only transaction (a standby, or read-only by default).
+                ["08", "53", "57P", "58", "XX"]
+                    .iter()
+                    .any(|class| code.starts_with(class))
+                    || code == "25006"
+            }
+        }
+        _ => false,
+    }
+}
+
 /// The URL with its password replaced, fit for logs and error messages.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {

@@ -17,10 +17,11 @@ use serde::Serialize;
 use url::Url;
 
 use crate::archive;
+use crate::db;
 use crate::extract::{Document, MAX_PAGE_BYTES};
-use crate::pipeline::{self, Input};
+use crate::pipeline::{self, Input, PipelineError};
 use crate::runs::{self, Pulse, RunCounts};
-use crate::store::PageChange;
+use crate::store::{PageChange, StoreError};
 use crate::sync::lock::{self, LockError, SyncLock};
 
 /// The foundation's site, the default base for imported pages' URLs.
@@ -46,6 +47,63 @@ pub enum ImportError {
     /// The database failed outside any one page.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// The database stopped taking writes (full, read-only, gone) while a page was stored; the
+    /// pages stored before it are kept.
+    #[error("import stopped at {url}: the database cannot take writes: {source}")]
+    CannotWrite {
+        /// The page being stored.
+        url: String,
+        /// What the database said.
+        source: DbErr,
+    },
+}
+
+/// Why one page was not imported.
+enum PageFailure {
+    /// A one-line reason to report; the import goes on with the next page.
+    Skipped(String),
+    /// The database cannot take writes: the import stops with this cause.
+    CannotWrite(DbErr),
+}
+
+impl From<String> for PageFailure {
+    fn from(reason: String) -> Self {
+        PageFailure::Skipped(reason)
+    }
+}
+
+impl From<DbErr> for PageFailure {
+    fn from(err: DbErr) -> Self {
+        if db::cannot_write(&err) {
+            PageFailure::CannotWrite(err)
+        } else {
+            PageFailure::Skipped(err.to_string())
+        }
+    }
+}
+
+impl From<PipelineError> for PageFailure {
+    fn from(err: PipelineError) -> Self {
+        match err {
+            PipelineError::Store(StoreError::Db(err)) => err.into(),
+            other => PageFailure::Skipped(other.to_string()),
+        }
+    }
+}
+
+/// A page's outcome for the report, or the error that stops the import.
+fn settle(
+    url: &Url,
+    outcome: Result<PageChange, PageFailure>,
+) -> Result<Result<PageChange, String>, ImportError> {
+    match outcome {
+        Ok(change) => Ok(Ok(change)),
+        Err(PageFailure::Skipped(reason)) => Ok(Err(reason)),
+        Err(PageFailure::CannotWrite(source)) => Err(ImportError::CannotWrite {
+            url: url.to_string(),
+            source,
+        }),
+    }
 }
 
 /// What happened to one file.
@@ -224,7 +282,10 @@ async fn import_locked(
         ..Default::default()
     };
     for (path, url) in targets {
-        let outcome = import_file(db, &path, &url, run.id, &mut report).await;
+        let outcome = settle(
+            &url,
+            import_file(db, &path, &url, run.id, &mut report).await,
+        )?;
         report.record(db, run.id, path, &url, outcome).await?;
         pulse.beat(db, report.counts()).await?;
     }
@@ -279,7 +340,7 @@ async fn replay_archives(
             run_id: Some(run_id),
             ..Input::new(capture.url, capture.body, RevisionOrigin::Archive)
         };
-        let outcome = ingest(db, input, report).await;
+        let outcome = settle(&url, ingest(db, input, report).await)?;
         report.record(db, run_id, path, &url, outcome).await?;
         pulse.beat(db, report.counts()).await?;
     }
@@ -287,16 +348,14 @@ async fn replay_archives(
 }
 
 /// Ingests one page, adding its facts, kind and notices to the report (and its notices to the
-/// run's errors); the error is a one-line reason.
+/// run's errors).
 async fn ingest(
     db: &DatabaseConnection,
     input: Input,
     report: &mut ImportReport,
-) -> Result<PageChange, String> {
+) -> Result<PageChange, PageFailure> {
     let run_id = input.run_id;
-    let ingested = pipeline::ingest(db, input)
-        .await
-        .map_err(|e| e.to_string())?;
+    let ingested = pipeline::ingest(db, input).await?;
     let document = &ingested.document;
     report.entities.add(document);
     report
@@ -305,9 +364,7 @@ async fn ingest(
     *report.kinds.entry(document.kind).or_default() += 1;
     for notice in &document.notices {
         if let Some(run_id) = run_id {
-            runs::record_error(db, run_id, &document.url, notice)
-                .await
-                .map_err(|e| e.to_string())?;
+            runs::record_error(db, run_id, &document.url, notice).await?;
         }
         report.notices.push(Notice {
             url: document.url.clone(),
@@ -317,9 +374,7 @@ async fn ingest(
     if let Some(reason) = &ingested.stored.quarantine_reason {
         if let Some(run_id) = run_id {
             let error = format!("held in quarantine: {reason}");
-            runs::record_error(db, run_id, &document.url, &error)
-                .await
-                .map_err(|e| e.to_string())?;
+            runs::record_error(db, run_id, &document.url, &error).await?;
         }
         report.quarantined.push(Notice {
             url: document.url.clone(),
@@ -329,20 +384,21 @@ async fn ingest(
     Ok(ingested.stored.change)
 }
 
-/// Reads, extracts and stores one file; the error is a one-line reason.
+/// Reads, extracts and stores one file.
 async fn import_file(
     db: &DatabaseConnection,
     path: &Path,
     url: &Url,
     run_id: i32,
     report: &mut ImportReport,
-) -> Result<PageChange, String> {
+) -> Result<PageChange, PageFailure> {
     let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read file: {e}"))?;
     if metadata.len() > MAX_PAGE_BYTES as u64 {
         return Err(format!(
             "page is too large: {} bytes, the limit is {MAX_PAGE_BYTES}",
             metadata.len()
-        ));
+        )
+        .into());
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))?;
     let fetched_at: DateTime<Utc> = metadata

@@ -1,10 +1,14 @@
 //! Helpers for end-to-end tests: find the `lmsdr` binary that `cargo test --workspace` built, run
-//! it, and run `lmsdr serve` on a free port for the length of a test.
+//! it, and run `lmsdr serve` on a free port for the length of a test; faults to inject (a disk
+//! that fills up or turns read-only, a database connection that is cut).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+pub mod proxy;
+pub mod tmpfs;
 
 pub use lmsdr_ingest::testing::TestDb;
 
@@ -91,6 +95,11 @@ impl Server {
             assert!(Instant::now() < deadline, "lmsdr serve did not come up");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The process ID, to read its memory use from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGTERM and waits for the exit status.

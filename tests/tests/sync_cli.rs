@@ -12,14 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 
 async fn site() -> Site {
     let site = Site::start().await;
-    site.route(
-        "/robots.txt",
-        Route::Status {
-            status: 200,
-            headers: vec![],
-            body: b"User-agent: *\nAllow: /\n".to_vec(),
-        },
-    );
+    site.allow_all_robots();
     site.page(
         "/",
         "<html><body><p>Home of the foundation.</p><p><a href=\"/a.html\">A</a></p></body></html>",

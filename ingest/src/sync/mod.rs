@@ -19,12 +19,13 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 use url::Url;
 
+use crate::db;
 use crate::extract::Document;
 use crate::fetch::robots::Robots;
 use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators, sitemap};
-use crate::pipeline::{self, Input};
+use crate::pipeline::{self, Input, PipelineError};
 use crate::runs::{self, RunCounts};
-use crate::store::{self, PageChange};
+use crate::store::{self, PageChange, StoreError};
 
 /// The foundation's site, the default source.
 pub const DEFAULT_SOURCE: &str = "http://www.lmsdr.org/";
@@ -505,6 +506,10 @@ async fn handle(
             }
             let ingested = match pipeline::ingest(db, input).await {
                 Ok(ingested) => ingested,
+                // A database that takes no writes stops the run with its own cause.
+                Err(PipelineError::Store(StoreError::Db(err))) if db::cannot_write(&err) => {
+                    return Err(err);
+                }
                 Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
             };
             frontier.follow(&ingested.document);

@@ -93,6 +93,18 @@ impl Site {
         state.routes.insert(path.to_owned(), route);
     }
 
+    /// Serves a robots.txt that allows every path.
+    pub fn allow_all_robots(&self) {
+        self.route(
+            "/robots.txt",
+            Route::Status {
+                status: 200,
+                headers: vec![],
+                body: b"User-agent: *\nAllow: /\n".to_vec(),
+            },
+        );
+    }
+
     /// Serves an HTML page.
     pub fn page(&self, path: &str, html: &str) {
         self.route(

@@ -1,0 +1,291 @@
+//! Faults in what lmsdr stands on: a disk that fills up during an import or a sync, a database
+//! that turns read-only, and PostgreSQL going away under `lmsdr serve` and coming back. Each
+//! fault gets an error that names it, nothing stored before it is lost, and lmsdr carries on once
+//! the fault is gone.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use lmsdr_ingest::testing::site::Site;
+use lmsdr_tests::proxy::Proxy;
+use lmsdr_tests::tmpfs::Tmpfs;
+use lmsdr_tests::{Server, TestDb, run};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+
+/// Pages of pseudo-random words (so that compression cannot make them small), each about 100 KB.
+fn bulky_page(i: usize) -> String {
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64 ^ i as u64;
+    let mut words = String::new();
+    for _ in 0..15_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let len = 3 + (state % 8) as usize;
+        words.extend((0..len).map(|k| char::from(b'a' + ((state >> (k * 5)) % 26) as u8)));
+        words.push(' ');
+    }
+    format!(
+        "<html><head><title>Page {i}</title></head><body><p>{words}</p>\
+         <p>Last Edited - 1 August 2012 08:59 am</p></body></html>"
+    )
+}
+
+fn write_pages(dir: &Path, count: usize) {
+    for i in 0..count {
+        std::fs::write(dir.join(format!("p{i:02}.html")), bulky_page(i)).expect("write a page");
+    }
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+async fn scalar(db: &DatabaseConnection, sql: &str) -> String {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("the query runs")
+        .expect("a row");
+    row.try_get_by_index::<String>(0)
+        .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+        .expect("one column")
+}
+
+async fn open(url: &str) -> DatabaseConnection {
+    lmsdr_ingest::db::connect(url)
+        .await
+        .expect("the database opens")
+}
+
+/// A migrated SQLite database on the disk: its URL.
+fn migrated(disk: &Tmpfs) -> String {
+    let url = disk.sqlite_url();
+    let migrated = run(["migrate", "up", "--database-url", &url]);
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    url
+}
+
+/// Runs `lmsdr` off the async runtime, which keeps serving the fixture site meanwhile.
+async fn run_blocking(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || run(args))
+        .await
+        .expect("joins")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_an_import_with_its_cause_and_keeps_what_was_stored() {
+    let Some(disk) = Tmpfs::mount("3m") else {
+        return;
+    };
+    let url = migrated(&disk);
+    let pages = tempfile::tempdir().expect("a directory");
+    write_pages(pages.path(), 30);
+
+    let import = |url: &str| {
+        let path = pages.path().display().to_string();
+        run(["import", "--database-url", url, &path])
+    };
+    let full = import(&url);
+    assert_eq!(full.status.code(), Some(1), "{}", stderr(&full));
+    let message = stderr(&full);
+    assert!(
+        message.contains("import stopped at http://www.lmsdr.org/p")
+            && message.contains("database or disk is full"),
+        "the cause is named: {message}"
+    );
+    assert!(
+        !message.contains("database is locked"),
+        "no later error hides it: {message}"
+    );
+
+    let db = open(&url).await;
+    assert_eq!(scalar(&db, "PRAGMA integrity_check").await, "ok");
+    let stored: i64 = scalar(&db, "SELECT count(*) FROM pages")
+        .await
+        .parse()
+        .expect("a count");
+    assert!(
+        (1..30).contains(&stored),
+        "the pages stored before the disk filled are kept: {stored}"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM sync_leases").await,
+        "0",
+        "the lock is released, so the next run need not wait for it to expire"
+    );
+    db.close().await.expect("closes");
+
+    disk.remount("size=256m");
+    let resumed = import(&url);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let db = open(&url).await;
+    assert_eq!(scalar(&db, "SELECT count(*) FROM pages").await, "30");
+    assert_eq!(
+        scalar(&db, "SELECT status FROM sync_runs ORDER BY id LIMIT 1").await,
+        "aborted",
+        "the stopped run is marked aborted by the next one"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1").await,
+        "ok"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_a_sync_with_its_cause() {
+    let Some(disk) = Tmpfs::mount("3m") else {
+        return;
+    };
+    let url = migrated(&disk);
+    let site = Site::start().await;
+    site.allow_all_robots();
+    let links: String = (0..30)
+        .map(|i| format!("<li><a href=\"/p{i}.html\">Page {i}</a></li>"))
+        .collect();
+    site.page("/", &format!("<html><body><ul>{links}</ul></body></html>"));
+    for i in 0..30 {
+        site.page(&format!("/p{i}.html"), &bulky_page(i));
+    }
+    let args = |url: &str| -> Vec<String> {
+        ["sync", "--source", &site.url("/"), "--delay-ms", "0"]
+            .into_iter()
+            .chain(["--database-url", url])
+            .map(str::to_owned)
+            .collect()
+    };
+
+    let full = run_blocking(args(&url)).await;
+    assert_eq!(full.status.code(), Some(1), "{}", stderr(&full));
+    let message = stderr(&full);
+    assert!(
+        message.contains("database or disk is full") && !message.contains("database is locked"),
+        "the cause is named: {message}"
+    );
+
+    disk.remount("size=256m");
+    let resumed = run_blocking(args(&url)).await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    let db = open(&url).await;
+    assert_eq!(scalar(&db, "PRAGMA integrity_check").await, "ok");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM pages").await, "31");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_database_refuses_writes_and_keeps_its_content() {
+    let Some(disk) = Tmpfs::mount("64m") else {
+        return;
+    };
+    let url = disk.sqlite_url();
+    let pages = tempfile::tempdir().expect("a directory");
+    write_pages(pages.path(), 3);
+    let path = pages.path().display().to_string();
+    let first = run(["import", "--database-url", &url, &path]);
+    assert!(first.status.success(), "{}", stderr(&first));
+
+    disk.remount("ro");
+    let more = tempfile::tempdir().expect("a directory");
+    std::fs::write(more.path().join("new.html"), bulky_page(99)).expect("write");
+    let more_path = more.path().display().to_string();
+    let refused = run(["import", "--database-url", &url, &more_path]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("read-only") || message.contains("readonly"),
+        "the cause is named: {message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+
+    disk.remount("rw");
+    let again = run(["import", "--database-url", &url, &more_path]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let db = open(&url).await;
+    assert_eq!(scalar(&db, "PRAGMA integrity_check").await, "ok");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM pages").await, "4");
+}
+
+async fn graphql(client: &reqwest::Client, base: &str, query: &str) -> Value {
+    client
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a JSON body")
+}
+
+/// Polls `/readyz` until it answers `status`.
+async fn readiness_becomes(client: &reqwest::Client, base: &str, status: u16) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+            && response.status().as_u16() == status
+        {
+            return response.text().await.unwrap_or_default();
+        }
+        assert!(Instant::now() < deadline, "/readyz never answered {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_rides_out_postgres_going_away_and_recovers_without_a_restart() {
+    let Some(db) = TestDb::all()
+        .await
+        .into_iter()
+        .find(|db| db.backend() == "postgres")
+    else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let mut through_proxy = url::Url::parse(&db.url).expect("a URL");
+    let upstream: SocketAddr = format!(
+        "{}:{}",
+        through_proxy.host_str().unwrap_or("127.0.0.1"),
+        through_proxy.port().unwrap_or(5432)
+    )
+    .parse()
+    .expect("PostgreSQL's address");
+    let proxy = Proxy::start(upstream).await;
+    through_proxy.set_port(Some(proxy.port)).expect("a port");
+    let server = Server::start(through_proxy.as_str()).await;
+    let client = reqwest::Client::new();
+    let query = "{ drugs(first: 3) { totalCount edges { node { slug } } } }";
+
+    let before = graphql(&client, &server.base, query).await;
+    assert!(before["errors"].is_null(), "{before}");
+    assert!(before["data"]["drugs"]["totalCount"].as_i64() > Some(0));
+    readiness_becomes(&client, &server.base, 200).await;
+
+    proxy.cut();
+    assert_eq!(
+        readiness_becomes(&client, &server.base, 503).await,
+        "database unreachable"
+    );
+    let during = graphql(&client, &server.base, query).await;
+    assert_eq!(
+        during["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR",
+        "{during}"
+    );
+    assert_eq!(during["errors"][0]["message"], "internal server error");
+    assert!(
+        !during.to_string().contains(&proxy.port.to_string()),
+        "no connection detail reaches the client: {during}"
+    );
+    assert_eq!(
+        reqwest::get(format!("{}/healthz", server.base))
+            .await
+            .expect("answers")
+            .status(),
+        200,
+        "the process itself stays alive"
+    );
+
+    proxy.restore();
+    readiness_becomes(&client, &server.base, 200).await;
+    let after = graphql(&client, &server.base, query).await;
+    assert_eq!(after, before, "the same answer once the database is back");
+}
