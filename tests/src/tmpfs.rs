@@ -17,10 +17,27 @@ impl Tmpfs {
     /// Mounts a tmpfs of `size` (`3m`, `256m`) on a new temporary directory, or says why not and
     /// returns `None` when mounting is refused and not required.
     pub fn mount(size: &str) -> Option<Tmpfs> {
+        Self::mount_with(&format!("size={size},mode=0755"))
+    }
+
+    /// Mounts a tmpfs of `size` owned by `user` (`postgres`, for a tablespace on it).
+    pub fn mount_owned_by(size: &str, user: &str) -> Option<Tmpfs> {
+        let id = |flag: &str| {
+            Command::new("id")
+                .args([flag, user])
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+                .filter(|id| !id.is_empty())
+        };
+        let (uid, gid) = (id("-u")?, id("-g")?);
+        Self::mount_with(&format!("size={size},mode=0700,uid={uid},gid={gid}"))
+    }
+
+    fn mount_with(options: &str) -> Option<Tmpfs> {
         let dir = tempfile::tempdir().expect("create a mount point");
-        let options = format!("size={size},mode=0755");
         let output = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &options, "tmpfs"])
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(dir.path())
             .output();
         match output {

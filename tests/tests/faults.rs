@@ -74,25 +74,20 @@ async fn run_blocking(args: Vec<String>) -> std::process::Output {
         .expect("joins")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_disk_stops_an_import_with_its_cause_and_keeps_what_was_stored() {
-    let Some(disk) = Tmpfs::mount("3m") else {
-        return;
-    };
-    let url = migrated(&disk);
+/// Imports 30 bulky pages onto a disk that fills up: the import stops naming `cause`, what was
+/// stored is kept and sound; once `grow` has made room, the import completes.
+async fn import_stops_then_completes(url: &str, cause: &str, grow: impl FnOnce()) {
     let pages = tempfile::tempdir().expect("a directory");
     write_pages(pages.path(), 30);
-
-    let import = |url: &str| {
+    let import = || {
         let path = pages.path().display().to_string();
         run(["import", "--database-url", url, &path])
     };
-    let full = import(&url);
+    let full = import();
     assert_eq!(full.status.code(), Some(1), "{}", stderr(&full));
     let message = stderr(&full);
     assert!(
-        message.contains("import stopped at http://www.lmsdr.org/p")
-            && message.contains("database or disk is full"),
+        message.contains("import stopped at http://www.lmsdr.org/p") && message.contains(cause),
         "the cause is named: {message}"
     );
     assert!(
@@ -100,8 +95,10 @@ async fn a_full_disk_stops_an_import_with_its_cause_and_keeps_what_was_stored() 
         "no later error hides it: {message}"
     );
 
-    let db = open(&url).await;
-    assert_eq!(scalar(&db, "PRAGMA integrity_check").await, "ok");
+    let db = open(url).await;
+    if url.starts_with("sqlite:") {
+        assert_eq!(scalar(&db, "PRAGMA integrity_check").await, "ok");
+    }
     let stored: i64 = scalar(&db, "SELECT count(*) FROM pages")
         .await
         .parse()
@@ -117,20 +114,99 @@ async fn a_full_disk_stops_an_import_with_its_cause_and_keeps_what_was_stored() 
     );
     db.close().await.expect("closes");
 
-    disk.remount("size=256m");
-    let resumed = import(&url);
+    grow();
+    let resumed = import();
     assert!(resumed.status.success(), "{}", stderr(&resumed));
-    let db = open(&url).await;
+    let db = open(url).await;
     assert_eq!(scalar(&db, "SELECT count(*) FROM pages").await, "30");
+    let status = "SELECT CAST(status AS TEXT) FROM sync_runs ORDER BY id";
     assert_eq!(
-        scalar(&db, "SELECT status FROM sync_runs ORDER BY id LIMIT 1").await,
+        scalar(&db, status).await,
         "aborted",
         "the stopped run is marked aborted by the next one"
     );
-    assert_eq!(
-        scalar(&db, "SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1").await,
-        "ok"
-    );
+    assert_eq!(scalar(&db, &format!("{status} DESC")).await, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_an_import_with_its_cause_and_keeps_what_was_stored() {
+    let Some(disk) = Tmpfs::mount("3m") else {
+        return;
+    };
+    let url = migrated(&disk);
+    import_stops_then_completes(&url, "database or disk is full", || {
+        disk.remount("size=256m")
+    })
+    .await;
+}
+
+/// A PostgreSQL tablespace on a disk of its own, dropped (after the databases using it) when
+/// this guard is.
+struct Tablespace {
+    name: String,
+    admin_url: String,
+}
+
+impl Tablespace {
+    fn create(admin_url: &str, disk: &Tmpfs) -> Tablespace {
+        let name = format!("lmsdr_small_{}", std::process::id());
+        let sql = format!(
+            "CREATE TABLESPACE {name} LOCATION '{}'",
+            disk.path().display()
+        );
+        psql(admin_url, &sql);
+        Tablespace {
+            name,
+            admin_url: admin_url.to_owned(),
+        }
+    }
+}
+
+impl Drop for Tablespace {
+    fn drop(&mut self) {
+        let sql = format!("DROP TABLESPACE IF EXISTS {}", self.name);
+        let _ = std::process::Command::new("psql")
+            .args([self.admin_url.as_str(), "-qc", &sql])
+            .status();
+    }
+}
+
+fn psql(url: &str, sql: &str) {
+    let output = std::process::Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
+        .output()
+        .expect("psql runs");
+    assert!(output.status.success(), "{sql}: {}", stderr(&output));
+}
+
+/// PostgreSQL on this machine, where a tablespace can be put on a local disk.
+fn local_postgres() -> Option<String> {
+    let url = std::env::var(lmsdr_ingest::testing::TEST_DATABASE_URL).ok()?;
+    let parsed = url::Url::parse(&url).ok()?;
+    matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "::1")).then_some(url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_an_import_on_postgres_with_its_cause() {
+    let Some(admin_url) = local_postgres() else {
+        eprintln!("skipped: TEST_DATABASE_URL does not name PostgreSQL on this machine");
+        return;
+    };
+    let Some(disk) = Tmpfs::mount_owned_by("3m", "postgres") else {
+        return;
+    };
+    let space = Tablespace::create(&admin_url, &disk);
+    let db = TestDb::postgres(&admin_url).await;
+    for table in ["pages", "page_revisions", "search_documents"] {
+        psql(
+            &db.url,
+            &format!("ALTER TABLE {table} SET TABLESPACE {}", space.name),
+        );
+    }
+    import_stops_then_completes(&db.url, "No space left on device", || {
+        disk.remount("size=256m")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -288,4 +364,44 @@ async fn serve_rides_out_postgres_going_away_and_recovers_without_a_restart() {
     readiness_becomes(&client, &server.base, 200).await;
     let after = graphql(&client, &server.base, query).await;
     assert_eq!(after, before, "the same answer once the database is back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_postgres_refuses_writes_and_keeps_its_content() {
+    let Some(admin_url) = local_postgres() else {
+        eprintln!("skipped: TEST_DATABASE_URL does not name PostgreSQL on this machine");
+        return;
+    };
+    let db = TestDb::postgres(&admin_url).await;
+    let name = url::Url::parse(&db.url).expect("a URL").path()[1..].to_owned();
+    let pages = tempfile::tempdir().expect("a directory");
+    write_pages(pages.path(), 3);
+    let path = pages.path().display().to_string();
+    let first = run(["import", "--database-url", &db.url, &path]);
+    assert!(first.status.success(), "{}", stderr(&first));
+
+    // As on a standby, or a primary an operator set read-only.
+    psql(
+        &admin_url,
+        &format!("ALTER DATABASE {name} SET default_transaction_read_only = on"),
+    );
+    let more = tempfile::tempdir().expect("a directory");
+    std::fs::write(more.path().join("new.html"), bulky_page(99)).expect("write");
+    let more_path = more.path().display().to_string();
+    let refused = run(["import", "--database-url", &db.url, &more_path]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("read-only transaction"),
+        "the cause is named: {message}"
+    );
+
+    psql(
+        &admin_url,
+        &format!("ALTER DATABASE {name} RESET default_transaction_read_only"),
+    );
+    let again = run(["import", "--database-url", &db.url, &more_path]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let conn = open(&db.url).await;
+    assert_eq!(scalar(&conn, "SELECT count(*) FROM pages").await, "4");
 }
