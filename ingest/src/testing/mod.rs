@@ -58,6 +58,11 @@ impl TestDb {
         Self::create_sqlite(true).await
     }
 
+    /// A fresh PostgreSQL database when `TEST_DATABASE_URL` is set, for tests of PostgreSQL alone.
+    pub async fn postgres_if_configured() -> Option<TestDb> {
+        Some(Self::postgres(&postgres_admin_url()?).await)
+    }
+
     /// A fresh PostgreSQL database on the server `admin_url` points at.
     pub async fn postgres(admin_url: &str) -> TestDb {
         Self::create_postgres(admin_url, true).await
@@ -126,7 +131,8 @@ async fn open(url: &str, migrated: bool) -> DatabaseConnection {
     .unwrap_or_else(|err| panic!("open test database {url}: {err}"))
 }
 
-fn postgres_admin_url() -> Option<String> {
+/// The PostgreSQL server tests may create databases on, from `TEST_DATABASE_URL`.
+pub fn postgres_admin_url() -> Option<String> {
     std::env::var(TEST_DATABASE_URL)
         .ok()
         .filter(|url| !url.is_empty())
