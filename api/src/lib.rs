@@ -1,6 +1,7 @@
 //! The lmsdr service: its command line, the GraphQL API and the HTTP server around it.
 
 pub mod cli;
+pub mod export;
 pub mod graphql;
 pub mod jobs;
 pub mod playground;

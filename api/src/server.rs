@@ -30,6 +30,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+use crate::export::{self, http::ExportPermits};
 use crate::graphql::{self, AdminAccess, AppSchema, Loaders, code};
 use crate::jobs::SyncJob;
 use crate::playground;
@@ -76,13 +77,29 @@ pub struct AppState {
     db: DatabaseConnection,
     schema: AppSchema,
     config: ServerConfig,
+    exports: ExportPermits,
 }
 
 impl AppState {
     /// State over an open, migrated database.
     pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
         let schema = graphql::build_schema(db.clone(), config.sync.clone());
-        Self { db, schema, config }
+        Self {
+            db,
+            schema,
+            config,
+            exports: ExportPermits::default(),
+        }
+    }
+
+    /// The database.
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The permits exports stream under.
+    pub(crate) fn export_permits(&self) -> &ExportPermits {
+        &self.exports
     }
 }
 
@@ -98,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_handler).post(graphql_handler))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(export::http::routes())
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use lmsdr_ingest::db::DEFAULT_DATABASE_URL;
 
+mod export;
 mod import;
 mod migrate;
 mod serve;
@@ -61,20 +62,11 @@ enum Command {
     /// Fetch the foundation's site and record what changed.
     Sync(sync::SyncArgs),
     /// Export the data for partners.
-    Export(NotYet),
+    Export(export::ExportArgs),
     /// Apply, revert or inspect database migrations.
     Migrate(migrate::MigrateArgs),
     /// Check the drug vocabulary: unique names, well-formed codes, every code confirmed.
     Vocabulary(vocabulary::VocabularyArgs),
-}
-
-/// Arguments of a subcommand that is not built yet; accepted so that scripts get a clear error.
-#[derive(Debug, clap::Args)]
-struct NotYet {
-    #[command(flatten)]
-    db: DatabaseArgs,
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
 }
 
 impl Cli {
@@ -93,13 +85,9 @@ impl Cli {
             Command::Import(args) => import::run(args).await,
             Command::Sync(args) => sync::run(args).await,
             Command::Vocabulary(args) => vocabulary::run(&args),
-            Command::Export(_) => not_yet("export"),
+            Command::Export(args) => export::run(args).await,
         }
     }
-}
-
-fn not_yet(name: &str) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`lmsdr {name}` is not yet available in this version")
 }
 
 #[cfg(test)]

@@ -55,7 +55,13 @@ impl NodeType {
 
 /// The global ID of a row.
 pub fn encode(node: NodeType, id: i32) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", node.name())))
+    encode_named(node.name(), id)
+}
+
+/// An ID in the same form for a row of a type that is not a `Node` (exports name trial
+/// references and drug mentions with it).
+pub fn encode_named(name: &str, id: i32) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{name}:{id}")))
 }
 
 /// The type and row ID a global ID names.

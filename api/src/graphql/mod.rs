@@ -10,7 +10,7 @@ mod drug;
 mod drug_mention;
 mod enums;
 mod error;
-mod ids;
+pub mod ids;
 mod limits;
 mod links;
 mod loaders;

@@ -1,0 +1,260 @@
+//! The export endpoints: `GET /export/{json,ndjson,jsonld,fhir}`, `/export/csv/{file}.csv` and
+//! `/export/schema/{type}.json`.
+//!
+//! Bodies are streamed from the snapshot as it is read. `ETag` is the content generation (with
+//! the representation), `Last-Modified` the last change; a client that has them gets 304. A few
+//! exports run at once; more are told to retry, so that exports never take every database
+//! connection from queries.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures::TryStreamExt;
+use tokio::sync::Semaphore;
+
+use super::csv::{CsvEncoder, CsvFile};
+use super::records::RecordType;
+use super::{Encoder, Export, JsonEncoder, NdjsonEncoder, all_types};
+use crate::server::AppState;
+
+/// Exports that may stream at once, per process.
+pub const MAX_CONCURRENT_EXPORTS: usize = 4;
+
+/// The permits [`MAX_CONCURRENT_EXPORTS`] hands out.
+#[derive(Debug, Clone)]
+pub struct ExportPermits(Arc<Semaphore>);
+
+impl Default for ExportPermits {
+    fn default() -> Self {
+        Self(Arc::new(Semaphore::new(MAX_CONCURRENT_EXPORTS)))
+    }
+}
+
+/// The export routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/export/json", get(json))
+        .route("/export/ndjson", get(ndjson))
+        .route("/export/csv/{file}", get(csv))
+        .route("/export/schema/{file}", get(schema))
+}
+
+/// What one endpoint serves.
+struct Representation {
+    /// Names it in the `ETag`.
+    name: &'static str,
+    media_type: &'static str,
+    wanted: BTreeSet<RecordType>,
+    encoder: Box<dyn Encoder>,
+    /// A file name to save it under, for formats a browser should download.
+    attachment: Option<&'static str>,
+}
+
+async fn json(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let representation = Representation {
+        name: "json",
+        media_type: "application/json",
+        wanted: all_types(),
+        encoder: Box::new(JsonEncoder::default()),
+        attachment: None,
+    };
+    respond(&state, &headers, representation).await
+}
+
+async fn ndjson(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let representation = Representation {
+        name: "ndjson",
+        media_type: "application/x-ndjson",
+        wanted: all_types(),
+        encoder: Box::new(NdjsonEncoder),
+        attachment: None,
+    };
+    respond(&state, &headers, representation).await
+}
+
+async fn csv(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(csv_file) = CsvFile::from_file_name(&file) else {
+        let names: Vec<&str> = CsvFile::ALL.iter().map(|f| f.file_name()).collect();
+        return problem(
+            StatusCode::NOT_FOUND,
+            &format!("no CSV file `{file}`; there are {}", names.join(", ")),
+        );
+    };
+    let representation = Representation {
+        name: csv_file.file_name(),
+        media_type: "text/csv; charset=utf-8; header=present",
+        wanted: [RecordType::Export, csv_file.record_type()].into(),
+        encoder: Box::new(CsvEncoder::new(csv_file)),
+        attachment: Some(csv_file.file_name()),
+    };
+    respond(&state, &headers, representation).await
+}
+
+async fn schema(Path(file): Path<String>) -> Response {
+    let Some(kind) = file.strip_suffix(".json").and_then(RecordType::from_name) else {
+        let names: Vec<String> = RecordType::ALL
+            .iter()
+            .map(|t| format!("{}.json", t.name()))
+            .collect();
+        return problem(
+            StatusCode::NOT_FOUND,
+            &format!("no schema `{file}`; there are {}", names.join(", ")),
+        );
+    };
+    let body = serde_json::to_string_pretty(&kind.schema()).unwrap_or_default();
+    ([(header::CONTENT_TYPE, "application/schema+json")], body).into_response()
+}
+
+/// A JSON error body, as the rest of the API gives them.
+fn problem(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn respond(
+    state: &AppState,
+    headers: &HeaderMap,
+    representation: Representation,
+) -> Response {
+    let Ok(permit) = state.export_permits().0.clone().try_acquire_owned() else {
+        let mut response = problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("{MAX_CONCURRENT_EXPORTS} exports are already running; retry shortly"),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+        return response;
+    };
+    let export = match Export::start(state.db().clone(), representation.wanted).await {
+        Ok(export) => export,
+        Err(err) => {
+            tracing::error!(error = %err, "an export could not start");
+            return problem(StatusCode::INTERNAL_SERVER_ERROR, "the export failed");
+        }
+    };
+    let meta = export.meta();
+    let etag = format!("\"{}-{}\"", meta.generation, representation.name);
+    let last_modified = meta.last_changed_at.map(|at| {
+        SystemTime::from(at) - Duration::from_nanos(u64::from(at.timestamp_subsec_nanos()))
+    });
+    let mut response = if not_modified(headers, &etag, last_modified) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let body = export
+            .into_stream(representation.encoder)
+            .inspect_err(|err| {
+                tracing::error!(error = %err, "an export stopped part way");
+            });
+        // The permit goes with the body: it is released when the stream ends or is dropped.
+        let body = body.map_ok(move |chunk| {
+            let _held = &permit;
+            chunk
+        });
+        let mut response = Body::from_stream(body).into_response();
+        let content_type = HeaderValue::from_static(representation.media_type);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type);
+        if let Some(name) = representation.attachment
+            && let Ok(value) =
+                HeaderValue::from_str(&format!("attachment; filename=\"lmsdr-{name}\""))
+        {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
+        }
+        response
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    if let Some(at) = last_modified
+        && let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(at))
+    {
+        headers.insert(header::LAST_MODIFIED, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Whether the client's copy is current: `If-None-Match` names the `ETag` (it wins when given,
+/// RFC 9110 §13.1.3), else `If-Modified-Since` is no earlier than the last change.
+fn not_modified(headers: &HeaderMap, etag: &str, last_modified: Option<SystemTime>) -> bool {
+    if let Some(tags) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        return tags
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag);
+    }
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    matches!((since, last_modified), (Some(since), Some(at)) if at <= since)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_str(value).expect("header"));
+        headers
+    }
+
+    #[test]
+    fn a_matching_etag_or_a_date_after_the_last_change_means_not_modified() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let etag = "\"abc-json\"";
+        assert!(not_modified(
+            &with(header::IF_NONE_MATCH, etag),
+            etag,
+            Some(at)
+        ));
+        assert!(not_modified(
+            &with(header::IF_NONE_MATCH, "\"x\", W/\"abc-json\""),
+            etag,
+            Some(at)
+        ));
+        assert!(!not_modified(
+            &with(header::IF_NONE_MATCH, "\"abc-csv\""),
+            etag,
+            Some(at)
+        ));
+        let date = httpdate::fmt_http_date(at);
+        assert!(not_modified(
+            &with(header::IF_MODIFIED_SINCE, &date),
+            etag,
+            Some(at)
+        ));
+        let earlier = httpdate::fmt_http_date(at - Duration::from_secs(1));
+        assert!(!not_modified(
+            &with(header::IF_MODIFIED_SINCE, &earlier),
+            etag,
+            Some(at)
+        ));
+        assert!(!not_modified(&HeaderMap::new(), etag, Some(at)));
+    }
+}

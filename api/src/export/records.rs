@@ -1,0 +1,504 @@
+//! The records an export is made of, one type per kind of fact, with their JSON Schemas.
+//!
+//! Every format is written from these: JSON and NDJSON serialize them as they are, CSV flattens
+//! them, JSON-LD and FHIR map them. Field names are camelCase, as in the GraphQL API.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use lmsdr_entity::sea_orm_active_enums::{
+    PageKind, PageStatus, RevisionOrigin, RevisionReview, Route, TreatmentStatus, WarningKind,
+};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use sea_orm::{ActiveEnum, Iterable};
+use serde::{Deserialize, Serialize};
+
+/// Where a fact was read: the page, the revision of it, and the exact words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Provenance {
+    /// The page's URL.
+    pub page_url: String,
+    /// The page revision's number (1 is the first version lmsdr stored).
+    pub revision: i32,
+    /// The part of the page it stands in (a category name, "drugs", "mentions" …).
+    pub section: Option<String>,
+    /// The exact sentence or list item the fact was read from.
+    pub excerpt: String,
+}
+
+/// A disclaimer a page carries, with the pages that carry it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Disclaimer {
+    /// Its text, as the page gives it.
+    pub text: String,
+    /// The pages that carry it.
+    pub page_urls: Vec<String>,
+}
+
+/// What the export is: where the data comes from, how current it is, and what to carry along.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportMeta {
+    /// The publisher of the content.
+    pub publisher: String,
+    /// The sites the pages were read from.
+    pub sites: Vec<String>,
+    /// Every page the export holds, by URL.
+    pub sources: Vec<String>,
+    /// The disclaimers the pages carry, verbatim; carry them with the data.
+    pub disclaimers: Vec<Disclaimer>,
+    /// When the last sync of the site finished without failures; `null` before the first one.
+    pub last_successful_sync: Option<DateTime<Utc>>,
+    /// When the content last changed (a revision stored, accepted or rejected).
+    pub last_changed_at: Option<DateTime<Utc>>,
+    /// The content generation: it changes exactly when the content does (the HTTP `ETag`).
+    pub generation: String,
+    /// The lmsdr version that wrote the export.
+    pub lmsdr_version: String,
+    /// When the export was taken.
+    pub exported_at: DateTime<Utc>,
+}
+
+/// A page of the foundation's site, with its current text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Page {
+    /// Stable ID (the GraphQL `Page` ID).
+    pub id: String,
+    /// The page's URL.
+    pub url: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// What kind of page it is, read from what it says.
+    #[schemars(schema_with = "stored_enum::<PageKind>")]
+    pub kind: PageKind,
+    /// Whether the site still serves it.
+    #[schemars(schema_with = "stored_enum::<PageStatus>")]
+    pub status: PageStatus,
+    /// The "Last Edited" stamp as the page writes it.
+    pub last_edited_text: Option<String>,
+    /// The stamp read as a date and time (the site gives no time zone).
+    pub last_edited_at: Option<NaiveDateTime>,
+    /// When lmsdr last fetched it.
+    pub fetched_at: DateTime<Utc>,
+    /// When lmsdr first saw it.
+    pub first_seen_at: DateTime<Utc>,
+    /// When the site stopped serving it.
+    pub gone_at: Option<DateTime<Utc>>,
+    /// The number of the revision whose content is current.
+    pub revision: Option<i32>,
+    /// SHA-256 of its normalized text.
+    pub content_hash: String,
+    /// Its first words, for listings.
+    pub excerpt: Option<String>,
+    /// The disclaimer it carries.
+    pub disclaimer: Option<String>,
+    /// Its main content as plain text.
+    pub text: Option<String>,
+}
+
+/// A category of treatment on a treatments page (surgery, chemotherapy …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Category {
+    /// Stable ID (the GraphQL `TreatmentCategory` ID).
+    pub id: String,
+    /// Stable slug.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// What the page says about it.
+    pub description: String,
+    /// Its place on the page, from 0.
+    pub position: i32,
+    /// Where it was read.
+    pub provenance: Provenance,
+}
+
+/// A drug as part of a treatment or regimen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Component {
+    /// The drug's slug.
+    pub drug: String,
+    /// The name the page used for it there.
+    pub name_as_written: String,
+    /// How it is given, where the page says.
+    #[schemars(schema_with = "stored_enum_or_null::<Route>")]
+    pub route: Option<Route>,
+}
+
+/// A treatment the page lists within a category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Treatment {
+    /// Stable ID (the GraphQL `Treatment` ID).
+    pub id: String,
+    /// Stable slug.
+    pub slug: String,
+    /// Its name as the page gives it.
+    pub name: String,
+    /// The slug of its category.
+    pub category: String,
+    /// How established it is, as the page presents it.
+    #[schemars(schema_with = "stored_enum::<TreatmentStatus>")]
+    pub status: TreatmentStatus,
+    /// Whether the page calls it a first-line treatment.
+    pub first_line: bool,
+    /// Its place within the category, from 0.
+    pub position: i32,
+    /// The slug of the regimen it is, if it is one.
+    pub regimen: Option<String>,
+    /// Its drugs, in the page's order.
+    pub drugs: Vec<Component>,
+    /// Where it was read.
+    pub provenance: Provenance,
+}
+
+/// A drug the site names, with its names and standard codes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Drug {
+    /// Stable ID (the GraphQL `Drug` ID).
+    pub id: String,
+    /// Stable slug.
+    pub slug: String,
+    /// The generic (non-proprietary) name.
+    pub generic_name: String,
+    /// Brand names.
+    pub brand_names: Vec<String>,
+    /// Development code names.
+    pub code_names: Vec<String>,
+    /// Abbreviations.
+    pub abbreviations: Vec<String>,
+    /// Names it went by before.
+    pub former_names: Vec<String>,
+    /// Its drug class, where known.
+    pub drug_class: Option<String>,
+    /// Routes the pages give for it.
+    #[schemars(schema_with = "stored_enum_list::<Route>")]
+    pub routes: Vec<Route>,
+    /// WHO ATC code, confirmed in a public source.
+    pub atc_code: Option<String>,
+    /// An ATC code it had before.
+    pub atc_code_previous: Option<String>,
+    /// RxNorm concept ID, confirmed in a public source.
+    pub rxcui: Option<String>,
+    /// Whether its names and codes are confirmed by the vocabulary.
+    pub verified: bool,
+    /// Whether the page presents it as available in trials only.
+    pub in_trial: bool,
+    /// What the page says about its withdrawal, if it was withdrawn.
+    pub withdrawn: Option<String>,
+    /// Where it was read.
+    pub provenance: Provenance,
+}
+
+/// A named combination of drugs (Gem/Tax, AIM …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Regimen {
+    /// Stable ID (the GraphQL `Regimen` ID).
+    pub id: String,
+    /// Stable slug.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// Its components as the page writes them.
+    pub components: String,
+    /// Whether the page calls it first-line.
+    pub first_line: bool,
+    /// Its drugs, in the page's order.
+    pub drugs: Vec<Component>,
+    /// Where it was read.
+    pub provenance: Provenance,
+}
+
+/// A warning the page gives: a contraindication or a caution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Warning {
+    /// Stable ID (the GraphQL `Warning` ID).
+    pub id: String,
+    /// Stable slug.
+    pub slug: String,
+    /// Contraindication or caution.
+    #[schemars(schema_with = "stored_enum::<WarningKind>")]
+    pub kind: WarningKind,
+    /// Its text, verbatim.
+    pub text: String,
+    /// Who it concerns, where the page says.
+    pub population: Option<String>,
+    /// The slug of the drug it concerns.
+    pub drug: Option<String>,
+    /// The slug of the category it concerns.
+    pub category: Option<String>,
+    /// Where it was read.
+    pub provenance: Provenance,
+}
+
+/// A clinical trial the page refers to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrialReference {
+    /// Stable ID.
+    pub id: String,
+    /// Stable slug.
+    pub slug: String,
+    /// How the page names it.
+    pub label: String,
+    /// Its registry code (an NCT number, say), where the page gives one.
+    pub code: Option<String>,
+    /// Its link, where the page gives one.
+    pub url: Option<String>,
+    /// The slug of the drug it tests.
+    pub drug: Option<String>,
+    /// The slug of the treatment it belongs to.
+    pub treatment: Option<String>,
+    /// Where it was read.
+    pub provenance: Provenance,
+}
+
+/// A sentence on any page that names a drug.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Mention {
+    /// Stable ID.
+    pub id: String,
+    /// The slug of the drug named.
+    pub drug: String,
+    /// The page's URL.
+    pub page_url: String,
+    /// The name as written.
+    pub name_as_written: String,
+    /// The sentence, verbatim.
+    pub sentence: String,
+    /// Where it was read.
+    pub provenance: Provenance,
+}
+
+/// A stored version of a page and what changed in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Revision {
+    /// Stable ID (the GraphQL `Revision` ID).
+    pub id: String,
+    /// The page's URL.
+    pub page_url: String,
+    /// Its number, from 1.
+    pub number: i32,
+    /// SHA-256 of its normalized text.
+    pub content_hash: String,
+    /// When it was fetched.
+    pub fetched_at: DateTime<Utc>,
+    /// The "Last Edited" stamp it carried.
+    pub last_edited_text: Option<String>,
+    /// The stamp read as a date and time.
+    pub last_edited_at: Option<NaiveDateTime>,
+    /// Where its bytes came from.
+    #[schemars(schema_with = "stored_enum::<RevisionOrigin>")]
+    pub origin: RevisionOrigin,
+    /// Whether it is held for a person to review, applying nothing until accepted.
+    pub quarantined: bool,
+    /// Why it was held.
+    pub quarantine_reason: Option<String>,
+    /// What became of it after review.
+    #[schemars(schema_with = "stored_enum_or_null::<RevisionReview>")]
+    pub review: Option<RevisionReview>,
+    /// The unified diff of its text against the revision before.
+    pub diff: Option<String>,
+}
+
+/// One line of an NDJSON export: a record of any type, named by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Record {
+    /// The export's metadata; always first.
+    Export(ExportMeta),
+    /// A page.
+    Page(Page),
+    /// A treatment category.
+    Category(Category),
+    /// A treatment.
+    Treatment(Treatment),
+    /// A drug.
+    Drug(Drug),
+    /// A regimen.
+    Regimen(Regimen),
+    /// A warning.
+    Warning(Warning),
+    /// A trial reference.
+    TrialReference(TrialReference),
+    /// A drug mention.
+    Mention(Mention),
+    /// A page revision.
+    Revision(Revision),
+}
+
+/// The kinds of record, in the order an export writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordType {
+    /// [`ExportMeta`].
+    Export,
+    /// [`Page`].
+    Page,
+    /// [`Category`].
+    Category,
+    /// [`Treatment`].
+    Treatment,
+    /// [`Drug`].
+    Drug,
+    /// [`Regimen`].
+    Regimen,
+    /// [`Warning`].
+    Warning,
+    /// [`TrialReference`].
+    TrialReference,
+    /// [`Mention`].
+    Mention,
+    /// [`Revision`].
+    Revision,
+}
+
+impl RecordType {
+    /// Every type, in export order.
+    pub const ALL: [RecordType; 10] = [
+        RecordType::Export,
+        RecordType::Page,
+        RecordType::Category,
+        RecordType::Treatment,
+        RecordType::Drug,
+        RecordType::Regimen,
+        RecordType::Warning,
+        RecordType::TrialReference,
+        RecordType::Mention,
+        RecordType::Revision,
+    ];
+
+    /// Its `type` value in NDJSON and its schema's file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordType::Export => "export",
+            RecordType::Page => "page",
+            RecordType::Category => "category",
+            RecordType::Treatment => "treatment",
+            RecordType::Drug => "drug",
+            RecordType::Regimen => "regimen",
+            RecordType::Warning => "warning",
+            RecordType::TrialReference => "trialReference",
+            RecordType::Mention => "mention",
+            RecordType::Revision => "revision",
+        }
+    }
+
+    /// Its key in the JSON document: the plural (`pages`, `trialReferences`), `export` for the
+    /// metadata.
+    pub fn plural(self) -> &'static str {
+        match self {
+            RecordType::Export => "export",
+            RecordType::Page => "pages",
+            RecordType::Category => "categories",
+            RecordType::Treatment => "treatments",
+            RecordType::Drug => "drugs",
+            RecordType::Regimen => "regimens",
+            RecordType::Warning => "warnings",
+            RecordType::TrialReference => "trialReferences",
+            RecordType::Mention => "mentions",
+            RecordType::Revision => "revisions",
+        }
+    }
+
+    /// The type a name (as in [`RecordType::name`]) stands for.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// The JSON Schema of a record of this type: an NDJSON line (with its `type`) or an element
+    /// of the JSON document's arrays (without).
+    pub fn schema(self) -> serde_json::Value {
+        let mut schema = match self {
+            RecordType::Export => schemars::schema_for!(ExportMeta),
+            RecordType::Page => schemars::schema_for!(Page),
+            RecordType::Category => schemars::schema_for!(Category),
+            RecordType::Treatment => schemars::schema_for!(Treatment),
+            RecordType::Drug => schemars::schema_for!(Drug),
+            RecordType::Regimen => schemars::schema_for!(Regimen),
+            RecordType::Warning => schemars::schema_for!(Warning),
+            RecordType::TrialReference => schemars::schema_for!(TrialReference),
+            RecordType::Mention => schemars::schema_for!(Mention),
+            RecordType::Revision => schemars::schema_for!(Revision),
+        }
+        .to_value();
+        if let Some(object) = schema.as_object_mut() {
+            let id = format!("urn:lmsdr:export:{}", self.name());
+            object.insert("$id".to_owned(), id.into());
+            if let Some(properties) = object
+                .get_mut("properties")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                properties.insert(
+                    "type".to_owned(),
+                    serde_json::json!({ "description": "The record's type.", "const": self.name() }),
+                );
+            }
+        }
+        schema
+    }
+}
+
+impl Record {
+    /// Its type.
+    pub fn record_type(&self) -> RecordType {
+        match self {
+            Record::Export(_) => RecordType::Export,
+            Record::Page(_) => RecordType::Page,
+            Record::Category(_) => RecordType::Category,
+            Record::Treatment(_) => RecordType::Treatment,
+            Record::Drug(_) => RecordType::Drug,
+            Record::Regimen(_) => RecordType::Regimen,
+            Record::Warning(_) => RecordType::Warning,
+            Record::TrialReference(_) => RecordType::TrialReference,
+            Record::Mention(_) => RecordType::Mention,
+            Record::Revision(_) => RecordType::Revision,
+        }
+    }
+
+    /// Writes the record without its `type` tag, as the JSON document holds it.
+    pub fn write_body(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        match self {
+            Record::Export(r) => serde_json::to_writer(out, r),
+            Record::Page(r) => serde_json::to_writer(out, r),
+            Record::Category(r) => serde_json::to_writer(out, r),
+            Record::Treatment(r) => serde_json::to_writer(out, r),
+            Record::Drug(r) => serde_json::to_writer(out, r),
+            Record::Regimen(r) => serde_json::to_writer(out, r),
+            Record::Warning(r) => serde_json::to_writer(out, r),
+            Record::TrialReference(r) => serde_json::to_writer(out, r),
+            Record::Mention(r) => serde_json::to_writer(out, r),
+            Record::Revision(r) => serde_json::to_writer(out, r),
+        }
+    }
+}
+
+/// The values a stored enum takes, as a string schema.
+fn stored_enum<E: ActiveEnum<Value = String> + Iterable>(_: &mut SchemaGenerator) -> Schema {
+    let values: Vec<String> = E::iter().map(|e| e.to_value()).collect();
+    json_schema!({ "type": "string", "enum": values })
+}
+
+/// [`stored_enum`], or `null`.
+fn stored_enum_or_null<E: ActiveEnum<Value = String> + Iterable>(
+    _: &mut SchemaGenerator,
+) -> Schema {
+    let mut values: Vec<serde_json::Value> = E::iter().map(|e| e.to_value().into()).collect();
+    values.push(serde_json::Value::Null);
+    json_schema!({ "enum": values })
+}
+
+/// A list of [`stored_enum`] values.
+fn stored_enum_list<E: ActiveEnum<Value = String> + Iterable>(
+    generator: &mut SchemaGenerator,
+) -> Schema {
+    let items = stored_enum::<E>(generator);
+    json_schema!({ "type": "array", "items": items })
+}
