@@ -60,11 +60,90 @@ fn bad_database_urls_give_one_clear_line() {
     }
 }
 
-#[test]
-fn unavailable_subcommands_say_so() {
-    let output = run(["export", "--format", "json", "--out", "x"]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("not yet available"));
+#[tokio::test]
+async fn export_writes_whole_files_and_replaces_old_ones() {
+    for db in TestDb::all().await {
+        lmsdr_ingest::bundled::load_if_empty(&db.conn)
+            .await
+            .expect("bundled page");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("exports");
+        let out_arg = out.display().to_string();
+        std::fs::create_dir_all(&out).expect("dir");
+        std::fs::write(out.join("drugs.csv"), "stale").expect("write");
+
+        for format in ["json", "ndjson", "csv"] {
+            let output = run([
+                "export",
+                "--format",
+                format,
+                "--out",
+                &out_arg,
+                "--database-url",
+                &db.url,
+            ]);
+            assert!(output.status.success(), "{format}: {}", stderr(&output));
+            assert!(
+                stdout(&output).contains("content generation"),
+                "{}",
+                stdout(&output)
+            );
+        }
+        let json: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.join("lmsdr-export.json")).expect("the JSON file"),
+        )
+        .expect("JSON");
+        assert_eq!(
+            json["drugs"].as_array().map(Vec::len),
+            Some(13),
+            "{}",
+            db.backend()
+        );
+        let ndjson = std::fs::read_to_string(out.join("lmsdr-export.ndjson")).expect("NDJSON");
+        assert_eq!(
+            ndjson
+                .lines()
+                .filter(|l| l.contains(r#""type":"drug""#))
+                .count(),
+            13
+        );
+        let drugs = std::fs::read_to_string(out.join("drugs.csv")).expect("drugs.csv");
+        assert!(
+            drugs.starts_with("ID,Slug,Generic name,Brand names"),
+            "{drugs}"
+        );
+        assert_eq!(drugs.lines().count(), 14, "a header and 13 drugs");
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names.len(),
+            13,
+            "two documents and 11 CSV files, no leftovers: {names:?}"
+        );
+        assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+
+        // An export that cannot finish leaves what was there.
+        let output = run([
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            &out_arg,
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/x",
+        ]);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+        assert_eq!(
+            std::fs::read_to_string(out.join("drugs.csv")).expect("kept"),
+            drugs
+        );
+        let count = std::fs::read_dir(&out).expect("dir").count();
+        assert_eq!(count, 13, "no temporary file is left behind");
+    }
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use lmsdr_ingest::db;
 
 use super::DatabaseArgs;
 use crate::export::csv::{CsvEncoder, CsvFile};
-use crate::export::{Encoder, Export, Format, JsonEncoder, NdjsonEncoder, all_types};
+use crate::export::{Encoder, Export, Format, JsonEncoder, JsonLdEncoder, NdjsonEncoder, order_of};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -45,7 +45,8 @@ fn files_of(format: Format) -> anyhow::Result<Vec<(&'static str, Box<dyn Encoder
                 (file.file_name(), encoder)
             })
             .collect(),
-        Format::Jsonld | Format::Fhir => {
+        Format::Jsonld => vec![("lmsdr-export.jsonld", Box::new(JsonLdEncoder::default()))],
+        Format::Fhir => {
             anyhow::bail!("`--format {format:?}` is not yet available in this version")
         }
     })
@@ -71,7 +72,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let conn = db::connect_and_migrate(&args.db.database_url).await?;
-    let mut export = Export::start(conn, all_types()).await?;
+    let mut export = Export::start(conn, order_of(args.format)).await?;
     let meta = export.meta().clone();
     let mut buffer = Vec::new();
     let mut records = 0u64;

@@ -6,7 +6,6 @@
 //! exports run at once; more are told to retry, so that exports never take every database
 //! connection from queries.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -21,7 +20,9 @@ use tokio::sync::Semaphore;
 
 use super::csv::{CsvEncoder, CsvFile};
 use super::records::RecordType;
-use super::{Encoder, Export, JsonEncoder, NdjsonEncoder, all_types};
+use super::{
+    Encoder, Export, Format, JsonEncoder, JsonLdEncoder, NdjsonEncoder, all_types, order_of,
+};
 use crate::server::AppState;
 
 /// Exports that may stream at once, per process.
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/export/json", get(json))
         .route("/export/ndjson", get(ndjson))
+        .route("/export/jsonld", get(jsonld))
         .route("/export/csv/{file}", get(csv))
         .route("/export/schema/{file}", get(schema))
 }
@@ -51,7 +53,7 @@ struct Representation {
     /// Names it in the `ETag`.
     name: &'static str,
     media_type: &'static str,
-    wanted: BTreeSet<RecordType>,
+    wanted: Vec<RecordType>,
     encoder: Box<dyn Encoder>,
     /// A file name to save it under, for formats a browser should download.
     attachment: Option<&'static str>,
@@ -79,6 +81,17 @@ async fn ndjson(State(state): State<AppState>, headers: HeaderMap) -> Response {
     respond(&state, &headers, representation).await
 }
 
+async fn jsonld(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let representation = Representation {
+        name: "jsonld",
+        media_type: "application/ld+json",
+        wanted: order_of(Format::Jsonld),
+        encoder: Box::new(JsonLdEncoder::default()),
+        attachment: None,
+    };
+    respond(&state, &headers, representation).await
+}
+
 async fn csv(
     State(state): State<AppState>,
     Path(file): Path<String>,
@@ -94,7 +107,7 @@ async fn csv(
     let representation = Representation {
         name: csv_file.file_name(),
         media_type: "text/csv; charset=utf-8; header=present",
-        wanted: [RecordType::Export, csv_file.record_type()].into(),
+        wanted: vec![RecordType::Export, csv_file.record_type()],
         encoder: Box::new(CsvEncoder::new(csv_file)),
         attachment: Some(csv_file.file_name()),
     };

@@ -5,8 +5,6 @@
 //! bounded channel; an [`Encoder`] turns them into one format's bytes. The CLI writes those bytes
 //! to files, the HTTP endpoints stream them as response bodies.
 
-use std::collections::BTreeSet;
-
 use axum::body::Bytes;
 use futures::Stream;
 use sea_orm::{DatabaseConnection, DbErr};
@@ -16,10 +14,12 @@ use tokio::task::JoinHandle;
 pub mod csv;
 pub mod http;
 mod json;
+mod jsonld;
 pub mod reader;
 pub mod records;
 
 pub use json::{JsonEncoder, NdjsonEncoder};
+pub use jsonld::JsonLdEncoder;
 use records::{ExportMeta, Record, RecordType};
 
 /// Records in flight between the snapshot reader and the encoder.
@@ -84,11 +84,11 @@ pub struct Export {
 }
 
 impl Export {
-    /// Opens a snapshot and starts reading the `wanted` record types from it; returns once the
-    /// metadata is read.
+    /// Opens a snapshot and starts reading the `wanted` record types from it, in that order;
+    /// returns once the metadata is read.
     pub async fn start(
         db: DatabaseConnection,
-        wanted: BTreeSet<RecordType>,
+        wanted: Vec<RecordType>,
     ) -> Result<Export, ExportError> {
         let (sender, mut records) = mpsc::channel(CHANNEL);
         let mut reader = tokio::spawn(async move {
@@ -168,7 +168,28 @@ async fn finished(reader: &mut JoinHandle<Result<(), ExportError>>) -> Result<()
     }
 }
 
-/// Every record type.
-pub fn all_types() -> BTreeSet<RecordType> {
-    RecordType::ALL.into_iter().collect()
+/// Every record type, in the JSON document's order.
+pub fn all_types() -> Vec<RecordType> {
+    RecordType::ALL.to_vec()
+}
+
+/// The record types a format writes, in the order its encoder needs them.
+pub fn order_of(format: Format) -> Vec<RecordType> {
+    match format {
+        Format::Json | Format::Ndjson | Format::Csv => all_types(),
+        // Warnings before the therapies and drugs they attach to; pages last, once what they
+        // are about is known.
+        Format::Jsonld => vec![
+            RecordType::Export,
+            RecordType::Warning,
+            RecordType::Category,
+            RecordType::Treatment,
+            RecordType::Regimen,
+            RecordType::Drug,
+            RecordType::TrialReference,
+            RecordType::Mention,
+            RecordType::Page,
+        ],
+        Format::Fhir => vec![RecordType::Export, RecordType::Drug, RecordType::Regimen],
+    }
 }

@@ -54,10 +54,10 @@ pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, Expor
 }
 
 /// Writes the snapshot's records of the `wanted` types to `out`, the export's metadata first,
-/// then each type in [`RecordType::ALL`] order. Stops early, without error, when `out` closes.
+/// then each type in the order given. Stops early, without error, when `out` closes.
 pub async fn read(
     txn: &DatabaseTransaction,
-    wanted: &BTreeSet<RecordType>,
+    wanted: &[RecordType],
     out: &mpsc::Sender<Record>,
 ) -> Result<(), ExportError> {
     let result = async {
@@ -229,7 +229,7 @@ impl<'a> Reader<'a> {
         Self::send_to(self.out, record).await
     }
 
-    async fn read_all(&self, wanted: &BTreeSet<RecordType>) -> Result<(), ExportError> {
+    async fn read_all(&self, wanted: &[RecordType]) -> Result<(), ExportError> {
         for kind in wanted {
             match kind {
                 RecordType::Export => {}

@@ -14,6 +14,8 @@ static ATC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$").expect("valid"));
 static RXCUI: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[1-9][0-9]{0,9}$").expect("valid"));
 
+static OMOP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[1-9][0-9]{0,9}$").expect("valid"));
+
 /// The code fields a drug's `sources` may name.
 const CODE_FIELDS: [&str; 3] = ["atc", "atc_previous", "rxcui"];
 
@@ -116,6 +118,32 @@ pub fn check(source: &str) -> Result<Summary, Vec<String>> {
             }
         }
     }
+    let slugs: HashSet<&str> = file.drug.iter().map(|d| d.slug.as_str()).collect();
+    for regimen in &file.regimen {
+        let name = &regimen.display;
+        if !OMOP.is_match(&regimen.omop) {
+            problems.push(format!(
+                "regimen {name}: OMOP concept \"{}\" is not a valid ID",
+                regimen.omop
+            ));
+        }
+        for drug in regimen.drugs.iter().chain(&regimen.supportive) {
+            if !slugs.contains(drug.as_str()) {
+                problems.push(format!(
+                    "regimen {name}: drug `{drug}` is not in the vocabulary"
+                ));
+            }
+        }
+        for id in &regimen.sources {
+            if !kinds.contains_key(id.as_str()) {
+                problems.push(format!("regimen {name}: source `{id}` is not declared"));
+            }
+        }
+        match confirmation(&regimen.sources, &kinds) {
+            Ok(()) => codes += 1,
+            Err(why) => problems.push(format!("regimen {name}: OMOP {} {why}", regimen.omop)),
+        }
+    }
     if let Err(parse) = Vocabulary::parse(source)
         && problems.is_empty()
     {
@@ -189,6 +217,38 @@ terms = ["chemo"]
     fn the_bundled_vocabulary_is_valid() {
         let summary = check(super::super::SOURCE).unwrap_or_else(|p| panic!("{p:#?}"));
         assert!(summary.drugs >= 28 && summary.codes >= 40, "{summary:?}");
+    }
+
+    #[test]
+    fn a_regimen_code_names_known_drugs_and_is_confirmed() {
+        let file = format!(
+            "{SOURCES}
+[[drug]]
+slug = \"a\"
+generic = \"a\"
+
+[[regimen]]
+drugs = [\"a\", \"nowhere\"]
+omop = \"35806965\"
+display = \"A and Nowhere\"
+sources = [\"blog\"]
+
+[[regimen]]
+drugs = [\"a\"]
+omop = \"x1\"
+display = \"A monotherapy\"
+sources = [\"guide\"]
+"
+        );
+        let problems = check(&file).expect_err("invalid");
+        assert_eq!(
+            problems,
+            [
+                "regimen A and Nowhere: drug `nowhere` is not in the vocabulary",
+                "regimen A and Nowhere: OMOP 35806965 has a single unconfirmed source; leave it empty until a second source confirms it",
+                "regimen A monotherapy: OMOP concept \"x1\" is not a valid ID",
+            ]
+        );
     }
 
     #[test]

@@ -73,6 +73,40 @@ pub struct KnownDrug {
     pub sources: BTreeMap<String, Vec<String>>,
 }
 
+/// A chemotherapy regimen with a standard code: the drugs that make it, and the supportive drugs
+/// given with it that a page may list beside them (mesna with ifosfamide).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownRegimen {
+    /// The slugs of the drugs that make the regimen.
+    pub drugs: Vec<String>,
+    /// The slugs of drugs given with it to protect from its effects, not counted in its code.
+    #[serde(default)]
+    pub supportive: Vec<String>,
+    /// The OMOP concept ID (the OHDSI vocabulary's HemOnc-derived regimen concepts).
+    pub omop: String,
+    /// The concept's name.
+    pub display: String,
+    /// Where the code was confirmed: source IDs.
+    pub sources: Vec<String>,
+}
+
+impl KnownRegimen {
+    /// Whether a regimen of these drugs is this one: its drugs, and no others but its supportive
+    /// ones.
+    pub fn matches<'a>(&self, drugs: impl IntoIterator<Item = &'a str>) -> bool {
+        let mut core = std::collections::BTreeSet::new();
+        for drug in drugs {
+            if self.drugs.iter().any(|d| d == drug) {
+                core.insert(drug);
+            } else if !self.supportive.iter().any(|d| d == drug) {
+                return false;
+            }
+        }
+        core.len() == self.drugs.len()
+    }
+}
+
 /// A public source the vocabulary's codes were confirmed in.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,6 +178,8 @@ pub(crate) struct File {
     pub(crate) source: Vec<Source>,
     pub(crate) category: Vec<KnownCategory>,
     pub(crate) drug: Vec<KnownDrug>,
+    #[serde(default)]
+    pub(crate) regimen: Vec<KnownRegimen>,
 }
 
 /// The parsed vocabulary with its lookup structures.
@@ -153,6 +189,8 @@ pub struct Vocabulary {
     pub categories: Vec<KnownCategory>,
     /// Sources the codes were confirmed in.
     pub sources: Vec<Source>,
+    /// Regimens with standard codes.
+    pub regimens: Vec<KnownRegimen>,
     drugs: Vec<KnownDrug>,
     by_name: HashMap<String, (usize, DrugNameKind)>,
     names_pattern: AhoCorasick,
@@ -175,6 +213,14 @@ pub struct NameMatch<'v> {
 }
 
 impl Vocabulary {
+    /// The regimen with a standard code that a regimen of these drugs (by slug) is, if any.
+    pub fn regimen<'a>(
+        &self,
+        drugs: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Option<&KnownRegimen> {
+        self.regimens.iter().find(|r| r.matches(drugs.clone()))
+    }
+
     /// Parses a vocabulary file; an error says what is wrong with it.
     pub fn parse(source: &str) -> Result<Self, String> {
         let file: File = toml::from_str(source).map_err(|e| e.to_string())?;
@@ -217,6 +263,7 @@ impl Vocabulary {
         Ok(Self {
             categories: file.category,
             sources: file.source,
+            regimens: file.regimen,
             drugs: file.drug,
             by_name,
             names_pattern,
@@ -303,6 +350,32 @@ mod tests {
         assert_eq!(codes("dacarbazine"), (Some("L01AX04".into()), None));
         let rida = VOCABULARY.drug("ridaforolimus").expect("known");
         assert_eq!(rida.atc_previous.as_deref(), Some("L01XE19"));
+    }
+
+    #[test]
+    fn regimens_get_their_code_from_their_drugs_and_supportive_ones_do_not_count() {
+        let code = |drugs: &[&str]| {
+            VOCABULARY
+                .regimen(drugs.iter().copied())
+                .map(|r| r.omop.as_str())
+        };
+        assert_eq!(
+            code(&["doxorubicin", "ifosfamide", "mesna"]),
+            Some("35806965")
+        );
+        assert_eq!(code(&["ifosfamide", "doxorubicin"]), Some("35806965"));
+        assert_eq!(code(&["gemcitabine", "docetaxel"]), Some("35803577"));
+        assert_eq!(
+            code(&["doxorubicin", "mesna"]),
+            None,
+            "a drug of the regimen is missing"
+        );
+        assert_eq!(
+            code(&["gemcitabine", "docetaxel", "mesna"]),
+            None,
+            "mesna is not this one's"
+        );
+        assert_eq!(code(&["doxorubicin", "ifosfamide", "dacarbazine"]), None);
     }
 
     #[test]
