@@ -11,7 +11,9 @@ use lmsdr_ingest::db;
 
 use super::DatabaseArgs;
 use crate::export::csv::{CsvEncoder, CsvFile};
-use crate::export::{Encoder, Export, Format, JsonEncoder, JsonLdEncoder, NdjsonEncoder, order_of};
+use crate::export::{
+    Encoder, Export, FhirEncoder, Format, JsonEncoder, JsonLdEncoder, NdjsonEncoder, order_of,
+};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -46,9 +48,7 @@ fn files_of(format: Format) -> anyhow::Result<Vec<(&'static str, Box<dyn Encoder
             })
             .collect(),
         Format::Jsonld => vec![("lmsdr-export.jsonld", Box::new(JsonLdEncoder::default()))],
-        Format::Fhir => {
-            anyhow::bail!("`--format {format:?}` is not yet available in this version")
-        }
+        Format::Fhir => vec![("lmsdr-export.fhir.json", Box::new(FhirEncoder::default()))],
     })
 }
 

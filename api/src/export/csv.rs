@@ -3,8 +3,8 @@
 //! Lists of plain values (brand names, routes, a treatment's drug slugs) are joined with `"; "`
 //! ([`LIST_SEPARATOR`]); no stored name contains it. What has fields of its own (the drugs of a
 //! treatment or a regimen, in order, with the names as written) gets a file of its own:
-//! `treatment_drugs.csv`, `regimen_drugs.csv`. Every fact's source is in four columns: the page,
-//! its revision, the section and the exact excerpt. Booleans are `true`/`false`, times RFC 3339.
+//! `treatment_drugs.csv`, `regimen_drugs.csv`. Every fact's source is in five columns: the page,
+//! its revision and when it was fetched, the section and the exact excerpt. Booleans are `true`/`false`, times RFC 3339.
 
 use super::records::{Component, Provenance, Record, RecordType};
 use super::{Encoder, ExportError};
@@ -13,9 +13,10 @@ use super::{Encoder, ExportError};
 pub const LIST_SEPARATOR: &str = "; ";
 
 /// The columns every fact ends with: where it was read.
-const SOURCE: [&str; 4] = [
+const SOURCE: [&str; 5] = [
     "Source page",
     "Source revision",
+    "Source revision fetched at",
     "Source section",
     "Source excerpt",
 ];
@@ -367,6 +368,7 @@ fn sourced(mut row: Vec<String>, source: &Provenance) -> Vec<String> {
     row.extend([
         source.page_url.clone(),
         source.revision.to_string(),
+        source.revision_fetched_at.to_rfc3339(),
         opt(&source.section),
         source.excerpt.clone(),
     ]);

@@ -21,7 +21,8 @@ use tokio::sync::Semaphore;
 use super::csv::{CsvEncoder, CsvFile};
 use super::records::RecordType;
 use super::{
-    Encoder, Export, Format, JsonEncoder, JsonLdEncoder, NdjsonEncoder, all_types, order_of,
+    Encoder, Export, FhirEncoder, Format, JsonEncoder, JsonLdEncoder, NdjsonEncoder, all_types,
+    order_of,
 };
 use crate::server::AppState;
 
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/export/json", get(json))
         .route("/export/ndjson", get(ndjson))
         .route("/export/jsonld", get(jsonld))
+        .route("/export/fhir", get(fhir))
         .route("/export/csv/{file}", get(csv))
         .route("/export/schema/{file}", get(schema))
 }
@@ -87,6 +89,17 @@ async fn jsonld(State(state): State<AppState>, headers: HeaderMap) -> Response {
         media_type: "application/ld+json",
         wanted: order_of(Format::Jsonld),
         encoder: Box::new(JsonLdEncoder::default()),
+        attachment: None,
+    };
+    respond(&state, &headers, representation).await
+}
+
+async fn fhir(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let representation = Representation {
+        name: "fhir",
+        media_type: "application/fhir+json; fhirVersion=4.0",
+        wanted: order_of(Format::Fhir),
+        encoder: Box::new(FhirEncoder::default()),
         attachment: None,
     };
     respond(&state, &headers, representation).await

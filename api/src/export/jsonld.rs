@@ -86,6 +86,8 @@ fn sourced(mut node: Value, source: &Provenance) -> Value {
     if let Some(object) = node.as_object_mut() {
         object.insert("subjectOf".into(), source.page_url.clone().into());
         object.insert("lmsdr:sourceRevision".into(), source.revision.into());
+        let fetched = source.revision_fetched_at.to_rfc3339();
+        object.insert("lmsdr:sourceRevisionFetchedAt".into(), fetched.into());
         object.insert("lmsdr:sourceExcerpt".into(), source.excerpt.clone().into());
         if let Some(section) = &source.section {
             object.insert("lmsdr:sourceSection".into(), section.clone().into());

@@ -12,12 +12,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub mod csv;
+pub mod fhir;
 pub mod http;
 mod json;
 mod jsonld;
 pub mod reader;
 pub mod records;
 
+pub use fhir::FhirEncoder;
 pub use json::{JsonEncoder, NdjsonEncoder};
 pub use jsonld::JsonLdEncoder;
 use records::{ExportMeta, Record, RecordType};
@@ -190,6 +192,12 @@ pub fn order_of(format: Format) -> Vec<RecordType> {
             RecordType::Mention,
             RecordType::Page,
         ],
-        Format::Fhir => vec![RecordType::Export, RecordType::Drug, RecordType::Regimen],
+        // Pages first: provenance points at them; drugs before the regimens that name them.
+        Format::Fhir => vec![
+            RecordType::Export,
+            RecordType::Page,
+            RecordType::Drug,
+            RecordType::Regimen,
+        ],
     }
 }

@@ -277,22 +277,29 @@ impl<'a> Reader<'a> {
             .filter(provenance::Column::Id.is_in(ids))
             .all(self.txn)
             .await?;
-        let revisions: HashMap<i32, i32> = page_revisions::Entity::find()
+        let revisions: HashMap<i32, (i32, DateTime<Utc>)> = page_revisions::Entity::find()
             .select_only()
-            .columns([page_revisions::Column::Id, page_revisions::Column::Number])
+            .columns([
+                page_revisions::Column::Id,
+                page_revisions::Column::Number,
+                page_revisions::Column::FetchedAt,
+            ])
             .filter(page_revisions::Column::Id.is_in(rows.iter().map(|r| r.revision_id)))
-            .into_tuple::<(i32, i32)>()
+            .into_tuple::<(i32, i32, DateTime<Utc>)>()
             .all(self.txn)
             .await?
             .into_iter()
+            .map(|(id, number, at)| (id, (number, at)))
             .collect();
         rows.into_iter()
             .map(|row| {
+                let (revision, revision_fetched_at) = *revisions
+                    .get(&row.revision_id)
+                    .ok_or(ExportError::Inconsistent("provenance without its revision"))?;
                 let provenance = Provenance {
                     page_url: self.url(row.page_id)?,
-                    revision: *revisions
-                        .get(&row.revision_id)
-                        .ok_or(ExportError::Inconsistent("provenance without its revision"))?,
+                    revision,
+                    revision_fetched_at,
                     section: row.section,
                     excerpt: row.excerpt,
                 };

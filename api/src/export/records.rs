@@ -19,6 +19,8 @@ pub struct Provenance {
     pub page_url: String,
     /// The page revision's number (1 is the first version lmsdr stored).
     pub revision: i32,
+    /// When that revision was fetched (or captured, for an archived page).
+    pub revision_fetched_at: DateTime<Utc>,
     /// The part of the page it stands in (a category name, "drugs", "mentions" …).
     pub section: Option<String>,
     /// The exact sentence or list item the fact was read from.
