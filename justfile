@@ -64,6 +64,11 @@ fuzz SECONDS="60":
 ci:
     bash .ci/run
 
+# Export benchmark: every format of a generated 1,000-page site; time, bytes and peak memory
+bench-export:
+    cargo build --release --bin lmsdr
+    cargo bench -p lmsdr-tests --bench export
+
 # Soak: serve under 200 connections of the frontend's query mix while syncs run back to back
 # (2 minutes; LMSDR_SOAK_SECONDS to change); prints requests, failures, latency and memory
 soak:

@@ -407,3 +407,40 @@ async fn an_export_reads_one_snapshot_while_a_change_commits() {
         assert_eq!(of_type(&after, "revision").len(), 2);
     }
 }
+
+#[tokio::test]
+async fn exports_beyond_the_limit_are_told_to_retry_and_queries_still_answer() {
+    use lmsdr_api::export::http::MAX_CONCURRENT_EXPORTS;
+    for app in TestApp::all().await {
+        let get = || {
+            Request::get("/export/ndjson")
+                .body(Body::empty())
+                .expect("request")
+        };
+        // Held open, unread: each holds its snapshot and a permit.
+        let mut held = Vec::new();
+        for _ in 0..MAX_CONCURRENT_EXPORTS {
+            let response = app.response(get()).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            held.push(response);
+        }
+        let refused = app.get("/export/json").await;
+        assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(refused.headers.contains_key(header::RETRY_AFTER));
+        assert!(refused.text().contains("retry"), "{}", refused.text());
+        let query = app.graphql("{ drugs { totalCount } }", Value::Null).await;
+        assert_eq!(
+            query.data()["drugs"]["totalCount"],
+            13,
+            "queries are not starved"
+        );
+
+        held.pop();
+        let again = app.get("/export/json").await;
+        assert_eq!(
+            again.status,
+            StatusCode::OK,
+            "a finished export frees its place"
+        );
+    }
+}

@@ -27,7 +27,11 @@ use super::{
 use crate::server::AppState;
 
 /// Exports that may stream at once, per process.
-pub const MAX_CONCURRENT_EXPORTS: usize = 4;
+pub const MAX_CONCURRENT_EXPORTS: usize = 2;
+
+/// Longest an export may stream: a client too slow to take it in that time would otherwise hold
+/// its snapshot (a read transaction) open without end.
+pub const EXPORT_DEADLINE: Duration = Duration::from_secs(15 * 60);
 
 /// The permits [`MAX_CONCURRENT_EXPORTS`] hands out.
 #[derive(Debug, Clone)]
@@ -184,7 +188,7 @@ async fn respond(
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let body = export
-            .into_stream(representation.encoder)
+            .into_stream(representation.encoder, EXPORT_DEADLINE)
             .inspect_err(|err| {
                 tracing::error!(error = %err, "an export stopped part way");
             });

@@ -5,6 +5,8 @@
 //! bounded channel; an [`Encoder`] turns them into one format's bytes. The CLI writes those bytes
 //! to files, the HTTP endpoints stream them as response bodies.
 
+use std::time::{Duration, Instant};
+
 use axum::body::Bytes;
 use futures::Stream;
 use sea_orm::{DatabaseConnection, DbErr};
@@ -44,6 +46,9 @@ pub enum ExportError {
     /// The reader stopped (its task panicked or was cancelled).
     #[error("the export reader stopped unexpectedly")]
     ReaderStopped,
+    /// The client took longer than an export may stream.
+    #[error("the export took longer than it may stream")]
+    TooSlow,
     /// Whoever consumed the records went away; not an error worth reporting.
     #[error("the export was abandoned")]
     Closed,
@@ -132,17 +137,23 @@ impl Export {
         }
     }
 
-    /// The export encoded, as a stream of chunks of about 64 KiB; an error ends it.
+    /// The export encoded, as a stream of chunks of about 64 KiB; an error ends it, and so does
+    /// the `deadline` (counted from now) passing before the last chunk.
     pub fn into_stream(
         self,
         encoder: Box<dyn Encoder>,
+        deadline: Duration,
     ) -> impl Stream<Item = Result<Bytes, ExportError>> + Send {
         let first = Record::Export(self.meta.clone());
+        let deadline = Instant::now() + deadline;
         futures::stream::try_unfold(
             (self, encoder, Some(first), false),
-            |(mut export, mut encoder, mut first, done)| async move {
+            move |(mut export, mut encoder, mut first, done)| async move {
                 if done {
                     return Ok(None);
+                }
+                if Instant::now() > deadline {
+                    return Err(ExportError::TooSlow);
                 }
                 let mut out = Vec::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
                 if let Some(first) = first.take() {

@@ -111,6 +111,15 @@ impl TestApp {
         self.statements.swap(0, Ordering::Relaxed)
     }
 
+    /// Sends a request through the router and returns the response with its body unread.
+    pub async fn response(&self, request: Request<Body>) -> axum::response::Response {
+        self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router never fails")
+    }
+
     /// Sends a request through the router.
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
         let response = self
