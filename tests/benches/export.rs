@@ -7,7 +7,7 @@
 //!
 //! `just bench-export`. Not part of `cargo test`.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use lmsdr_tests::{Server, lmsdr, run};

@@ -404,3 +404,52 @@ async fn a_read_only_postgres_refuses_writes_and_keeps_its_content() {
     let conn = open(&db.url).await;
     assert_eq!(scalar(&conn, "SELECT count(*) FROM pages").await, "4");
 }
+
+#[tokio::test]
+async fn an_export_to_a_full_disk_fails_clearly_and_leaves_the_old_files() {
+    let Some(disk) = Tmpfs::mount("16k") else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    lmsdr_ingest::bundled::load_if_empty(&db.conn)
+        .await
+        .expect("bundled page");
+    let old = disk.join("lmsdr-export.json");
+    std::fs::write(&old, "{\"the\":\"previous export\"}").expect("write");
+    let out = disk.path().display().to_string();
+    let export = || {
+        run([
+            "export",
+            "--format",
+            "json",
+            "--out",
+            &out,
+            "--database-url",
+            &db.url,
+        ])
+    };
+
+    let output = export();
+    let err = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&old).expect("kept"),
+        "{\"the\":\"previous export\"}"
+    );
+    let files = std::fs::read_dir(disk.path()).expect("dir").count();
+    assert_eq!(files, 1, "no partial or temporary file is left");
+
+    disk.remount("size=1m");
+    let output = export();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&old).expect("replaced")).expect("JSON");
+    assert_eq!(written["drugs"].as_array().map(Vec::len), Some(13));
+}

@@ -19,6 +19,7 @@ pub mod http;
 mod json;
 mod jsonld;
 pub mod reader;
+mod record_type;
 pub mod records;
 
 pub use fhir::FhirEncoder;

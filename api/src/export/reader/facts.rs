@@ -1,0 +1,299 @@
+//! The listed facts: categories, treatments, drugs, regimens, warnings, trial references and
+//! the sentences that name drugs.
+
+use std::collections::{BTreeMap, HashMap};
+
+use lmsdr_entity::sea_orm_active_enums::{DrugNameKind, Route};
+use lmsdr_entity::{
+    drug_mentions, drug_names, drugs, regimen_drugs, regimens, treatment_categories,
+    treatment_drugs, treatments, trial_references, warnings,
+};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+
+use crate::export::ExportError;
+use crate::export::records::{
+    Category, Component, Drug, Mention, Provenance, Record, Regimen, Treatment, TrialReference,
+    Warning,
+};
+use crate::graphql::ids::{NodeType, encode, encode_named};
+
+use super::{CHUNK, Chunks, Reader};
+
+impl Reader<'_> {
+    pub(super) async fn categories(&self) -> Result<(), ExportError> {
+        let select = treatment_categories::Entity::find()
+            .filter(treatment_categories::Column::DelistedAt.is_null());
+        let id = treatment_categories::Column::Id;
+        self.each_sourced(
+            select,
+            id,
+            |c| c.id,
+            |c| c.provenance_id,
+            |_, category, provenance| {
+                Ok(Record::Category(Category {
+                    id: encode(NodeType::TreatmentCategory, category.id).to_string(),
+                    slug: category.slug,
+                    name: category.name,
+                    description: category.description,
+                    position: category.position,
+                    provenance,
+                }))
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn treatments(&self) -> Result<(), ExportError> {
+        let select = treatments::Entity::find().filter(treatments::Column::DelistedAt.is_null());
+        let mut chunks = Chunks::new(select, treatments::Column::Id, CHUNK, |t| t.id);
+        while let Some(chunk) = chunks.next(self.txn).await? {
+            let mut provenance = self
+                .provenance(chunk.iter().map(|t| t.provenance_id))
+                .await?;
+            let rows = treatment_drugs::Entity::find()
+                .filter(treatment_drugs::Column::DelistedAt.is_null())
+                .filter(treatment_drugs::Column::TreatmentId.is_in(chunk.iter().map(|t| t.id)))
+                .order_by_asc(treatment_drugs::Column::Position)
+                .order_by_asc(treatment_drugs::Column::Id)
+                .all(self.txn)
+                .await?;
+            let mut components: HashMap<i32, Vec<Component>> = HashMap::new();
+            for row in rows {
+                components
+                    .entry(row.treatment_id)
+                    .or_default()
+                    .push(Component {
+                        drug: Self::required(&self.drug_slugs, row.drug_id)?,
+                        name_as_written: row.name_as_written,
+                        route: row.route,
+                    });
+            }
+            for treatment in chunk {
+                self.send(Record::Treatment(Treatment {
+                    id: encode(NodeType::Treatment, treatment.id).to_string(),
+                    slug: treatment.slug,
+                    name: treatment.name,
+                    category: Self::required(&self.category_slugs, treatment.category_id)?,
+                    status: treatment.status,
+                    first_line: treatment.first_line,
+                    position: treatment.position,
+                    regimen: Self::optional(&self.regimen_slugs, treatment.regimen_id)?,
+                    drugs: components.remove(&treatment.id).unwrap_or_default(),
+                    provenance: Self::source(&mut provenance, treatment.provenance_id)?,
+                }))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn drugs(&self) -> Result<(), ExportError> {
+        let select = drugs::Entity::find().filter(drugs::Column::DelistedAt.is_null());
+        let mut chunks = Chunks::new(select, drugs::Column::Id, CHUNK, |d| d.id);
+        while let Some(chunk) = chunks.next(self.txn).await? {
+            let ids: Vec<i32> = chunk.iter().map(|d| d.id).collect();
+            let mut provenance = self
+                .provenance(chunk.iter().map(|d| d.provenance_id))
+                .await?;
+            let mut names: HashMap<i32, Vec<drug_names::Model>> = HashMap::new();
+            for name in drug_names::Entity::find()
+                .filter(drug_names::Column::DrugId.is_in(ids.clone()))
+                .order_by_asc(drug_names::Column::Id)
+                .all(self.txn)
+                .await?
+            {
+                names.entry(name.drug_id).or_default().push(name);
+            }
+            // By their stored value, so each drug's routes come in one order every time.
+            let mut routes: HashMap<i32, BTreeMap<String, Route>> = HashMap::new();
+            for (drug_id, route) in treatment_drugs::Entity::find()
+                .select_only()
+                .columns([
+                    treatment_drugs::Column::DrugId,
+                    treatment_drugs::Column::Route,
+                ])
+                .filter(treatment_drugs::Column::DelistedAt.is_null())
+                .filter(treatment_drugs::Column::Route.is_not_null())
+                .filter(treatment_drugs::Column::DrugId.is_in(ids))
+                .into_tuple::<(i32, Option<Route>)>()
+                .all(self.txn)
+                .await?
+            {
+                if let Some(route) = route {
+                    routes
+                        .entry(drug_id)
+                        .or_default()
+                        .insert(route.to_value(), route);
+                }
+            }
+            for drug in chunk {
+                let names = names.remove(&drug.id).unwrap_or_default();
+                let of = |kind: DrugNameKind| -> Vec<String> {
+                    names
+                        .iter()
+                        .filter(|n| n.kind == kind)
+                        .map(|n| n.name.clone())
+                        .collect()
+                };
+                self.send(Record::Drug(Drug {
+                    id: encode(NodeType::Drug, drug.id).to_string(),
+                    brand_names: of(DrugNameKind::Brand),
+                    code_names: of(DrugNameKind::CodeName),
+                    abbreviations: of(DrugNameKind::Abbreviation),
+                    former_names: of(DrugNameKind::FormerName),
+                    slug: drug.slug,
+                    generic_name: drug.generic_name,
+                    drug_class: drug.drug_class,
+                    routes: routes
+                        .remove(&drug.id)
+                        .unwrap_or_default()
+                        .into_values()
+                        .collect(),
+                    atc_code: drug.atc_code,
+                    atc_code_previous: drug.atc_code_previous,
+                    rxcui: drug.rxcui,
+                    verified: drug.verified,
+                    in_trial: drug.in_trial,
+                    withdrawn: drug.withdrawn,
+                    provenance: Self::source(&mut provenance, drug.provenance_id)?,
+                }))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn regimens(&self) -> Result<(), ExportError> {
+        let select = regimens::Entity::find().filter(regimens::Column::DelistedAt.is_null());
+        let mut chunks = Chunks::new(select, regimens::Column::Id, CHUNK, |r| r.id);
+        while let Some(chunk) = chunks.next(self.txn).await? {
+            let mut provenance = self
+                .provenance(chunk.iter().map(|r| r.provenance_id))
+                .await?;
+            let mut components: HashMap<i32, Vec<Component>> = HashMap::new();
+            for row in regimen_drugs::Entity::find()
+                .filter(regimen_drugs::Column::DelistedAt.is_null())
+                .filter(regimen_drugs::Column::RegimenId.is_in(chunk.iter().map(|r| r.id)))
+                .order_by_asc(regimen_drugs::Column::Position)
+                .order_by_asc(regimen_drugs::Column::Id)
+                .all(self.txn)
+                .await?
+            {
+                components
+                    .entry(row.regimen_id)
+                    .or_default()
+                    .push(Component {
+                        drug: Self::required(&self.drug_slugs, row.drug_id)?,
+                        name_as_written: row.name_as_written,
+                        route: None,
+                    });
+            }
+            for regimen in chunk {
+                self.send(Record::Regimen(Regimen {
+                    id: encode(NodeType::Regimen, regimen.id).to_string(),
+                    slug: regimen.slug,
+                    name: regimen.name,
+                    components: regimen.components,
+                    first_line: regimen.first_line,
+                    drugs: components.remove(&regimen.id).unwrap_or_default(),
+                    provenance: Self::source(&mut provenance, regimen.provenance_id)?,
+                }))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn warnings(&self) -> Result<(), ExportError> {
+        let select = warnings::Entity::find().filter(warnings::Column::DelistedAt.is_null());
+        let id = warnings::Column::Id;
+        self.each_sourced(
+            select,
+            id,
+            |w| w.id,
+            |w| w.provenance_id,
+            |reader, warning, provenance| {
+                Ok(Record::Warning(Warning {
+                    id: encode(NodeType::Warning, warning.id).to_string(),
+                    slug: warning.slug,
+                    kind: warning.kind,
+                    text: warning.text,
+                    population: warning.population,
+                    drug: Self::optional(&reader.drug_slugs, warning.drug_id)?,
+                    category: Self::optional(&reader.category_slugs, warning.category_id)?,
+                    provenance,
+                }))
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn trial_references(&self) -> Result<(), ExportError> {
+        let select =
+            trial_references::Entity::find().filter(trial_references::Column::DelistedAt.is_null());
+        let id = trial_references::Column::Id;
+        self.each_sourced(
+            select,
+            id,
+            |t| t.id,
+            |t| t.provenance_id,
+            |reader, trial, provenance| {
+                Ok(Record::TrialReference(TrialReference {
+                    id: encode_named("TrialReference", trial.id).to_string(),
+                    slug: trial.slug,
+                    label: trial.label,
+                    code: trial.code,
+                    url: trial.url,
+                    drug: Self::optional(&reader.drug_slugs, trial.drug_id)?,
+                    treatment: Self::optional(&reader.treatment_slugs, trial.treatment_id)?,
+                    provenance,
+                }))
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn mentions(&self) -> Result<(), ExportError> {
+        let select =
+            drug_mentions::Entity::find().filter(drug_mentions::Column::DelistedAt.is_null());
+        let id = drug_mentions::Column::Id;
+        self.each_sourced(
+            select,
+            id,
+            |m| m.id,
+            |m| m.provenance_id,
+            |reader, mention, provenance| {
+                Ok(Record::Mention(Mention {
+                    id: encode_named("DrugMention", mention.id).to_string(),
+                    drug: Self::required(&reader.drug_slugs, mention.drug_id)?,
+                    page_url: reader.url(mention.page_id)?,
+                    name_as_written: mention.name_as_written,
+                    sentence: mention.sentence,
+                    provenance,
+                }))
+            },
+        )
+        .await
+    }
+
+    /// Sends a record for every current row of a table whose record needs only the row and its
+    /// provenance; `key` gives a row's ID, `source` its provenance's.
+    async fn each_sourced<E: EntityTrait>(
+        &self,
+        select: Select<E>,
+        id: E::Column,
+        key: fn(&E::Model) -> i32,
+        source: fn(&E::Model) -> i32,
+        record: impl Fn(&Self, E::Model, Provenance) -> Result<Record, ExportError> + Sync,
+    ) -> Result<(), ExportError> {
+        let mut chunks = Chunks::new(select, id, CHUNK, key);
+        while let Some(chunk) = chunks.next(self.txn).await? {
+            let mut provenance = self.provenance(chunk.iter().map(source)).await?;
+            for row in chunk {
+                let found = Self::source(&mut provenance, source(&row))?;
+                self.send(record(self, row, found)?).await?;
+            }
+        }
+        Ok(())
+    }
+}
