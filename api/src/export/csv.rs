@@ -24,6 +24,9 @@ const SOURCE: [&str; 5] = [
 /// One CSV file of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CsvFile {
+    /// `export.csv`: the export's metadata, one field a row (publisher, sources, disclaimers,
+    /// last successful sync, generation, version, export time).
+    Export,
     /// `pages.csv`.
     Pages,
     /// `categories.csv`.
@@ -50,7 +53,8 @@ pub enum CsvFile {
 
 impl CsvFile {
     /// Every file, in export order.
-    pub const ALL: [CsvFile; 11] = [
+    pub const ALL: [CsvFile; 12] = [
+        CsvFile::Export,
         CsvFile::Pages,
         CsvFile::Categories,
         CsvFile::Treatments,
@@ -67,6 +71,7 @@ impl CsvFile {
     /// Its file name (the HTTP path is `/export/csv/{name}`).
     pub fn file_name(self) -> &'static str {
         match self {
+            CsvFile::Export => "export.csv",
             CsvFile::Pages => "pages.csv",
             CsvFile::Categories => "categories.csv",
             CsvFile::Treatments => "treatments.csv",
@@ -89,6 +94,7 @@ impl CsvFile {
     /// The record type its rows come from.
     pub fn record_type(self) -> RecordType {
         match self {
+            CsvFile::Export => RecordType::Export,
             CsvFile::Pages => RecordType::Page,
             CsvFile::Categories => RecordType::Category,
             CsvFile::Treatments | CsvFile::TreatmentDrugs => RecordType::Treatment,
@@ -104,6 +110,7 @@ impl CsvFile {
     /// Its header row.
     pub fn headers(self) -> Vec<&'static str> {
         let (own, sourced): (&[&str], bool) = match self {
+            CsvFile::Export => (&["Field", "Value"], false),
             CsvFile::Pages => (
                 &[
                     "ID",
@@ -213,6 +220,30 @@ impl CsvFile {
     /// The rows a record contributes to this file (none when it is of another type).
     pub fn rows(self, record: &Record) -> Vec<Vec<String>> {
         match (self, record) {
+            (CsvFile::Export, Record::Export(m)) => {
+                let at = |t: Option<chrono::DateTime<chrono::Utc>>| opt(&t.map(|t| t.to_rfc3339()));
+                let mut rows = vec![
+                    vec!["Publisher".to_owned(), m.publisher.clone()],
+                    vec!["Sites".to_owned(), join(m.sites.iter().cloned())],
+                    vec!["Sources".to_owned(), join(m.sources.iter().cloned())],
+                ];
+                rows.extend(
+                    m.disclaimers
+                        .iter()
+                        .map(|d| vec!["Disclaimer".to_owned(), d.text.clone()]),
+                );
+                rows.extend([
+                    vec![
+                        "Last successful sync".to_owned(),
+                        at(m.last_successful_sync),
+                    ],
+                    vec!["Last changed at".to_owned(), at(m.last_changed_at)],
+                    vec!["Content generation".to_owned(), m.generation.clone()],
+                    vec!["lmsdr version".to_owned(), m.lmsdr_version.clone()],
+                    vec!["Exported at".to_owned(), m.exported_at.to_rfc3339()],
+                ]);
+                rows
+            }
             (CsvFile::Pages, Record::Page(p)) => vec![vec![
                 p.id.clone(),
                 p.url.clone(),
