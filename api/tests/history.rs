@@ -5,8 +5,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{ADMIN_TOKEN, TestApp};
-use lmsdr_api::server::ServerConfig;
+use common::{TestApp, admin};
 use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
 use lmsdr_ingest::bundled::{TREATMENTS_HTML, TREATMENTS_URL};
 use lmsdr_ingest::pipeline::{self, Input};
@@ -17,24 +16,7 @@ use serde_json::{Value, json};
 const MAINTENANCE: &str =
     "<html><head><title>Maintenance</title></head><body><p>Down for maintenance</p></body></html>";
 
-fn admin() -> ServerConfig {
-    ServerConfig {
-        admin_token: Some(ADMIN_TOKEN.to_owned()),
-        ..ServerConfig::default()
-    }
-}
-
 impl TestApp {
-    /// A GraphQL request with the admin token.
-    async fn as_admin(&self, query: &str, variables: Value) -> common::TestResponse {
-        let bearer = format!("Bearer {ADMIN_TOKEN}");
-        self.post_json(
-            json!({ "query": query, "variables": variables }),
-            &[("authorization", &bearer), ("accept", "application/json")],
-        )
-        .await
-    }
-
     /// The treatments page's revisions, newest capture first.
     async fn revisions(&self) -> Vec<Value> {
         let data = self

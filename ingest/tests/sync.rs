@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use lmsdr_entity::sea_orm_active_enums::{PageStatus, SyncRunStatus};
-use lmsdr_entity::{drugs, page_revisions, pages, sync_errors, sync_runs};
+use lmsdr_entity::{change_events, drugs, page_revisions, pages, sync_errors, sync_runs};
 use lmsdr_ingest::fetch::FetchConfig;
 use lmsdr_ingest::sync::{self, PageOutcome, Quiet, SyncOptions, SyncReport};
 use lmsdr_ingest::testing::TestDb;
@@ -189,11 +189,21 @@ async fn first_sync_crawls_the_site_politely() {
 async fn an_unchanged_site_costs_304s_and_writes_nothing() {
     for db in TestDb::all().await {
         let site = fixture_site().await;
-        sync_once(&db, &options(&site)).await;
+        let first = sync_once(&db, &options(&site)).await;
         let revisions = page_revisions::Entity::find()
             .count(&db.conn)
             .await
             .expect("count");
+        let events = change_events::Entity::find()
+            .all(&db.conn)
+            .await
+            .expect("events");
+        assert_eq!(events.len() as u64, revisions, "one event per new page");
+        assert!(
+            events
+                .iter()
+                .all(|e| e.kind == "new" && e.sync_run_id == first.run_id)
+        );
         site.clear_seen();
         let report = sync_once(&db, &options(&site)).await;
         assert_eq!(report.status, SyncRunStatus::Ok);
@@ -205,6 +215,12 @@ async fn an_unchanged_site_costs_304s_and_writes_nothing() {
                 .await
                 .expect("count"),
             revisions
+        );
+        let events = change_events::Entity::find().count(&db.conn).await;
+        assert_eq!(
+            events.expect("count"),
+            revisions,
+            "an unchanged site announces nothing"
         );
         let conditional = site
             .seen()
@@ -245,6 +261,25 @@ async fn a_changed_page_gets_a_revision_with_its_diff() {
             .expect("revision");
         assert_eq!(revision.number, 2);
         assert_eq!(revision.sync_run_id, report.run_id);
+        let event = change_events::Entity::find()
+            .order_by_desc(change_events::Column::Id)
+            .one(&db.conn)
+            .await
+            .expect("query")
+            .expect("an event");
+        assert_eq!(
+            (event.kind.as_str(), event.revision_id, event.sync_run_id),
+            ("changed", revision.id, report.run_id),
+            "the change is announced with its run, in the same commit"
+        );
+        assert_eq!(
+            event.summary["drugs"]["added"],
+            serde_json::json!(["pazopanib"])
+        );
+        assert_eq!(
+            event.summary["drugs"]["removed"],
+            serde_json::json!(["letrozole"])
+        );
         let diff = revision.diff.unwrap_or_default();
         assert!(
             diff.contains("-• Femara (letrozole)") && diff.contains("+• Votrient (pazopanib)"),

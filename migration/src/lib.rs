@@ -17,6 +17,7 @@ mod m20261202_000004_create_search_documents;
 mod m20261202_000005_add_revision_quarantine;
 mod m20261202_000006_create_fact_versions;
 mod m20261202_000007_add_run_broken_links;
+mod m20261203_000001_create_change_events;
 
 /// The ordered list of lmsdr's migrations.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_add_revision_quarantine::Migration),
             Box::new(m20261202_000006_create_fact_versions::Migration),
             Box::new(m20261202_000007_add_run_broken_links::Migration),
+            Box::new(m20261203_000001_create_change_events::Migration),
         ]
     }
 }

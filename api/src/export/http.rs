@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/export/fhir", get(fhir))
         .route("/export/csv/{file}", get(csv))
         .route("/export/schema/{file}", get(schema))
+        .route("/export/changes", get(super::changes::changes))
 }
 
 /// What one endpoint serves.
@@ -147,7 +148,7 @@ async fn schema(Path(file): Path<String>) -> Response {
 }
 
 /// A JSON error body, as the rest of the API gives them.
-fn problem(status: StatusCode, message: &str) -> Response {
+pub(super) fn problem(status: StatusCode, message: &str) -> Response {
     let body = serde_json::json!({ "error": message });
     (
         status,

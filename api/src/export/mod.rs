@@ -13,6 +13,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+pub mod changes;
 pub mod csv;
 pub mod fhir;
 pub mod http;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use lmsdr_entity::{
     drug_names, drug_relations, drugs, link_targets, links, page_revisions, pages, provenance,
-    regimen_drugs, regimens, sync_errors, treatment_categories, treatment_drugs, treatments,
-    warnings,
+    regimen_drugs, regimens, sync_errors, sync_runs, treatment_categories, treatment_drugs,
+    treatments, warnings,
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -44,7 +44,8 @@ keyed!(
     regimens,
     warnings,
     pages,
-    provenance
+    provenance,
+    sync_runs
 );
 
 /// The keys loaders batch: row IDs and URLs.
@@ -285,6 +286,8 @@ pub struct Loaders {
     pub relations_by_related: DataLoader<Grouped<drug_relations::Entity>>,
     /// Errors by sync run.
     pub errors_by_run: DataLoader<Grouped<sync_errors::Entity>>,
+    /// Sync runs by ID.
+    pub sync_run: DataLoader<ByKey<sync_runs::Entity, i32>>,
 }
 
 impl Loaders {
@@ -342,6 +345,7 @@ impl Loaders {
             drug: by_id(db, drugs::Column::Id),
             regimen: by_id(db, regimens::Column::Id),
             page: by_id(db, pages::Column::Id),
+            sync_run: by_id(db, sync_runs::Column::Id),
             page_by_url: by_key(db, pages::Column::Url, |p: &pages::Model| p.url.clone()),
             dead_target: by_key(db, link_targets::Column::Url, |t: &link_targets::Model| {
                 t.url.clone()

@@ -4,6 +4,7 @@
 mod admin;
 mod as_of;
 mod category;
+mod change;
 mod content;
 mod context;
 mod drug;
@@ -16,7 +17,7 @@ mod links;
 mod loaders;
 mod node;
 mod page;
-mod pagination;
+pub(crate) mod pagination;
 mod regimen;
 mod revision;
 mod revision_pages;
@@ -49,6 +50,7 @@ pub struct QueryRoot(
     page::PageQuery,
     site::SiteQuery,
     sync_run::SyncRunQuery,
+    change::ChangeQuery,
     search::SearchQuery,
     node::NodeQuery,
 );

@@ -12,6 +12,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 
+use super::change::PageChange;
 use super::drug::Drug;
 use super::drug_mention::DrugMention;
 use super::error::{Result, bad_input, code, coded, internal};
@@ -128,6 +129,7 @@ connection!(TreatmentConnection, TreatmentEdge, Treatment, "treatments");
 connection!(PageConnection, PageEdge, Page, "pages");
 connection!(RevisionConnection, RevisionEdge, Revision, "revisions");
 connection!(SyncRunConnection, SyncRunEdge, SyncRun, "sync runs");
+connection!(ChangeConnection, ChangeEdge, PageChange, "changes");
 connection!(
     DrugMentionConnection,
     DrugMentionEdge,
@@ -210,7 +212,8 @@ pub fn row_cursor(id: i32) -> String {
     URL_SAFE_NO_PAD.encode(format!("row:{id}"))
 }
 
-fn decode_row_cursor(cursor: &str) -> Option<i32> {
+/// The row ID a cursor names.
+pub fn decode_row_cursor(cursor: &str) -> Option<i32> {
     let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     String::from_utf8(raw)
         .ok()?

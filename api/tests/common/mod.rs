@@ -73,7 +73,25 @@ impl TestResponse {
     }
 }
 
+/// Settings with the admin token, so that mutations are allowed.
+pub fn admin() -> ServerConfig {
+    ServerConfig {
+        admin_token: Some(ADMIN_TOKEN.to_owned()),
+        ..ServerConfig::default()
+    }
+}
+
 impl TestApp {
+    /// A GraphQL request with the admin token.
+    pub async fn as_admin(&self, query: &str, variables: serde_json::Value) -> TestResponse {
+        let bearer = format!("Bearer {ADMIN_TOKEN}");
+        self.post_json(
+            serde_json::json!({ "query": query, "variables": variables }),
+            &[("authorization", &bearer), ("accept", "application/json")],
+        )
+        .await
+    }
+
     /// One app per database backend, each holding the bundled treatments page.
     pub async fn all() -> Vec<TestApp> {
         Self::all_with(ServerConfig::default()).await

@@ -10,6 +10,7 @@ mod crawl;
 mod facts;
 mod history;
 pub mod listing;
+pub mod outbox;
 pub mod review;
 mod revisions;
 pub mod versions;
@@ -113,7 +114,7 @@ pub struct Stored {
 /// the current revision: the same content writes nothing (the page is seen again); content that
 /// would wipe or gut what the page states is kept as a quarantined revision that applies
 /// nothing ([`review`]); other content becomes the page's current revision and its facts are
-/// re-derived.
+/// re-derived. A change that applies writes its event to the [`outbox`] in the same transaction.
 pub async fn store_page(
     db: &DatabaseConnection,
     obs: Observation<'_>,
@@ -133,6 +134,10 @@ pub async fn store_page(
             current => store_newest(&txn, page, current, &obs, raw_zstd).await?,
         },
     };
+    if let (Some(kind), Some(revision_id)) = (outbox::announced(&stored), stored.revision_id) {
+        let (page, run) = (stored.page_id, obs.sync_run_id);
+        outbox::record(&txn, kind, page, revision_id, run, &stored.summary).await?;
+    }
     txn.commit().await?;
     Ok(stored)
 }

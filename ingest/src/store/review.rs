@@ -22,6 +22,7 @@ use sea_orm::{
     EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
+use super::outbox::{self, EventKind};
 use super::{StoreError, history};
 use crate::extract::Document;
 
@@ -185,10 +186,20 @@ pub async fn accept(
     row.review = Set(Some(RevisionReview::Accepted));
     row.reviewed_at = Set(Some(now));
     let revision = row.update(&txn).await?;
-    match next {
+    let page_id = page.id;
+    let summary = match next {
         Some(next) => history::apply_past(&txn, &page, &revision, &next, doc).await?,
         None => super::apply_newest(&txn, page, &revision, doc, None).await?,
     };
+    outbox::record(
+        &txn,
+        EventKind::Accepted,
+        page_id,
+        revision_id,
+        None,
+        &summary,
+    )
+    .await?;
     let revision = page_revisions::Entity::find_by_id(revision_id)
         .one(&txn)
         .await?
