@@ -11,17 +11,22 @@
 
 use std::time::Duration;
 
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Value};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lmsdr_migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -31,7 +36,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::export::{self, http::ExportPermits};
-use crate::graphql::{self, AdminAccess, AppSchema, Loaders, code};
+use crate::graphql::{self, AdminAccess, AppSchema, ChangeHub, Loaders, SubscriptionCount, code};
 use crate::jobs::SyncJob;
 use crate::playground;
 
@@ -41,6 +46,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_BATCH: usize = 10;
 /// Longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// WebSocket connections (subscriptions) one process holds at once.
+pub const MAX_WEBSOCKETS: usize = 256;
+/// How long a WebSocket client has to answer a keep-alive ping.
+pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long `/readyz` waits for a database connection (probes time out after a few seconds).
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -78,18 +87,28 @@ pub struct AppState {
     schema: AppSchema,
     config: ServerConfig,
     exports: ExportPermits,
+    hub: ChangeHub,
+    sockets: Arc<Semaphore>,
 }
 
 impl AppState {
     /// State over an open, migrated database.
     pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
-        let schema = graphql::build_schema(db.clone(), config.sync.clone());
+        let hub = ChangeHub::start(db.clone());
+        let schema = graphql::build_schema(db.clone(), config.sync.clone(), hub.clone());
         Self {
             db,
             schema,
             config,
             exports: ExportPermits::default(),
+            hub,
+            sockets: Arc::new(Semaphore::new(MAX_WEBSOCKETS)),
         }
+    }
+
+    /// The hub that tells subscribers of changes; closing it ends every subscription.
+    pub fn hub(&self) -> &ChangeHub {
+        &self.hub
     }
 
     /// The database.
@@ -112,7 +131,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(playground::page))
         .route("/playground/{name}", get(playground::asset))
-        .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/graphql", get(graphql_get).post(graphql_handler))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(export::http::routes())
@@ -249,6 +268,57 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
         operation.node.ty == OperationType::Mutation
             && (wanted.is_none() || name.map(|n| n.as_str()) == wanted)
     })
+}
+
+/// GET `/graphql`: a WebSocket upgrade for subscriptions (graphql-transport-ws), else a query.
+async fn graphql_get(
+    State(state): State<AppState>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let Ok(upgrade) = upgrade else {
+        return graphql_handler(State(state), method, headers, uri, Ok(Bytes::new())).await;
+    };
+    let Ok(protocol) = protocol else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            JSON,
+            "a WebSocket at /graphql speaks graphql-transport-ws: ask for it in Sec-WebSocket-Protocol",
+            code::VALIDATION_FAILED,
+        );
+    };
+    let Ok(permit) = state.sockets.clone().try_acquire_owned() else {
+        let message = format!("{MAX_WEBSOCKETS} WebSocket connections are open; retry shortly");
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            JSON,
+            &message,
+            code::VALIDATION_FAILED,
+        );
+    };
+    let schema = state.schema.clone();
+    let db = state.db.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            let _permit = permit;
+            let mut data = async_graphql::Data::default();
+            data.insert(Loaders::new(&db));
+            data.insert(AdminAccess::Denied);
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
+                .on_connection_init(|_| async {
+                    let mut data = async_graphql::Data::default();
+                    data.insert(SubscriptionCount::default());
+                    Ok(data)
+                })
+                .keepalive_timeout(KEEPALIVE_TIMEOUT)
+                .serve()
+                .await;
+        })
 }
 
 async fn graphql_handler(

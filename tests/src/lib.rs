@@ -119,3 +119,36 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A directory of Node test helpers under `tests/` (`conformance`, `partners`), when `npm ci` has
+/// installed `package` there. Without it the calling test skips with a notice, unless the
+/// environment variable `required_by` is `1` (as `.ci/run` sets it), which makes it fail.
+pub fn node_helpers(dir: &str, package: &str, required_by: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let present = path.join("node_modules").join(package).exists();
+    if !present {
+        let required = std::env::var(required_by).is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "{required_by}=1 but {} has no {package} (run npm ci there)",
+            path.display()
+        );
+        eprintln!("notice: tests/{dir} not installed; skipping the tests that need {package}");
+    }
+    present.then_some(path)
+}
+
+/// Runs `lmsdr import` of a directory into a database, asserting it succeeds.
+pub fn import_dir(database_url: &str, dir: &std::path::Path) {
+    let output = run([
+        "import",
+        "--database-url",
+        database_url,
+        &dir.display().to_string(),
+    ]);
+    assert!(
+        output.status.success(),
+        "lmsdr import: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

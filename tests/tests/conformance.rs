@@ -5,29 +5,13 @@
 //! `.ci/run` installs them and sets `LMSDR_REQUIRE_CONFORMANCE=1`, which turns a missing audit
 //! into a failure.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use lmsdr_tests::{Server, TestDb};
-
-fn audit_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
-    let present = dir.join("node_modules/graphql-http").exists();
-    if !present {
-        let required = std::env::var("LMSDR_REQUIRE_CONFORMANCE").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "LMSDR_REQUIRE_CONFORMANCE=1 but {} has no node_modules (run npm ci there)",
-            dir.display()
-        );
-        eprintln!("notice: tests/conformance not installed; skipping the graphql-http audit");
-    }
-    present.then_some(dir)
-}
+use lmsdr_tests::{Server, TestDb, node_helpers};
 
 #[tokio::test]
 async fn every_graphql_over_http_audit_is_ok() {
-    let Some(dir) = audit_dir() else {
+    let Some(dir) = node_helpers("conformance", "graphql-http", "LMSDR_REQUIRE_CONFORMANCE") else {
         return;
     };
     for db in TestDb::all().await {

@@ -9,23 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lmsdr_tests::{Server, TestDb, run};
+use lmsdr_tests::{Server, TestDb, import_dir, node_helpers};
 use serde_json::Value;
 
 fn tools() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("partners");
-    let present =
-        dir.join("node_modules/jsonld").exists() && dir.join("node_modules/fhir").exists();
-    if !present {
-        let required = std::env::var("LMSDR_REQUIRE_PARTNER_TOOLS").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "LMSDR_REQUIRE_PARTNER_TOOLS=1 but {} has no node_modules (run npm ci there)",
-            dir.display()
-        );
-        eprintln!("notice: tests/partners not installed; skipping the JSON-LD and FHIR processors");
-    }
-    present.then_some(dir)
+    node_helpers("partners", "fhir", "LMSDR_REQUIRE_PARTNER_TOOLS")
+        .filter(|dir| dir.join("node_modules/jsonld").exists())
 }
 
 /// Runs one of the helper scripts on a file; its exit status and standard output.
@@ -56,17 +45,7 @@ fn site(db: &TestDb) {
         dir.path().join("treatments.php"),
     )
     .expect("copy");
-    let output = run([
-        "import",
-        "--database-url",
-        &db.url,
-        &dir.path().display().to_string(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    import_dir(&db.url, dir.path());
 }
 
 async fn fetch(server: &Server, path: &str) -> (String, Vec<u8>) {

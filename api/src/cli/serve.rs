@@ -109,8 +109,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         args.bind,
         args.bind
     );
+    let hub = state.hub().clone();
     axum::serve(listener, server::router(state))
-        .with_graceful_shutdown(server::shutdown_signal())
+        .with_graceful_shutdown(async move {
+            server::shutdown_signal().await;
+            // Subscriptions complete cleanly rather than being cut off with the process.
+            hub.close();
+        })
         .await
         .context("server error")?;
     tracing::info!("shut down");

@@ -22,6 +22,8 @@ pub mod code {
     pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     /// The query is not GraphQL: it failed to parse.
     pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    /// A WebSocket connection asked for more subscriptions than it may hold.
+    pub const SUBSCRIPTION_LIMIT: &str = "SUBSCRIPTION_LIMIT_EXCEEDED";
 }
 
 /// An error with a code.

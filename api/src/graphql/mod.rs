@@ -11,6 +11,7 @@ mod drug;
 mod drug_mention;
 mod enums;
 mod error;
+pub mod hub;
 pub mod ids;
 mod limits;
 mod links;
@@ -23,18 +24,21 @@ mod revision;
 mod revision_pages;
 mod search;
 mod site;
+mod subscription;
 mod sync_run;
 mod treatment;
 mod warning;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::jobs::SyncJob;
 
 pub use admin::AdminAccess;
 pub use error::code;
+pub use hub::ChangeHub;
 pub use loaders::Loaders;
+pub use subscription::SubscriptionCount;
 
 /// What lmsdr knows of the LMSdr foundation's site: its treatments, drugs, regimens and
 /// warnings, every page with its content, links and history, search, and the sync runs that
@@ -56,12 +60,17 @@ pub struct QueryRoot(
 );
 
 /// The schema lmsdr serves.
-pub type AppSchema = Schema<QueryRoot, admin::MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, admin::MutationRoot, subscription::SubscriptionRoot>;
 
 /// Builds the schema over a database, with every limit set.
-pub fn build_schema(db: DatabaseConnection, sync: Option<SyncJob>) -> AppSchema {
-    let mut builder =
-        Schema::build(QueryRoot::default(), admin::MutationRoot, EmptySubscription).data(db);
+pub fn build_schema(db: DatabaseConnection, sync: Option<SyncJob>, hub: ChangeHub) -> AppSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        admin::MutationRoot,
+        subscription::SubscriptionRoot,
+    )
+    .data(db)
+    .data(hub);
     if let Some(sync) = sync {
         builder = builder.data(sync);
     }
@@ -76,7 +85,11 @@ pub fn build_schema(db: DatabaseConnection, sync: Option<SyncJob>) -> AppSchema 
 
 /// The schema in SDL, as checked in at `api/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), admin::MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        admin::MutationRoot,
+        subscription::SubscriptionRoot,
+    )
+    .finish()
+    .sdl()
 }

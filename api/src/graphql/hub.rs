@@ -1,0 +1,81 @@
+//! Tells subscribers that the change outbox has grown, whichever process committed the change.
+//!
+//! One task per `serve` process reads the outbox's highest event ID every second and publishes
+//! it on a watch channel. Each subscription keeps its own cursor and, when told, reads the events
+//! after it from the database: a slow subscriber misses nothing (it reads what it has not seen),
+//! and a sync run by another process, or by another replica on PostgreSQL, reaches every
+//! subscriber of every process.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use lmsdr_entity::change_events;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QuerySelect};
+use tokio::sync::watch;
+
+/// How often the outbox is looked at.
+pub const POLL_EVERY: Duration = Duration::from_secs(1);
+
+/// The outbox's highest event ID as last read; `None` once the hub is closed.
+#[derive(Debug, Clone)]
+pub struct ChangeHub {
+    latest: Arc<watch::Sender<Option<i32>>>,
+}
+
+impl ChangeHub {
+    /// A hub over a database, with its polling task started (it stops when the hub is dropped).
+    pub fn start(db: DatabaseConnection) -> Self {
+        let (sender, _) = watch::channel(Some(0));
+        let latest = Arc::new(sender);
+        tokio::spawn(poll(db, Arc::downgrade(&latest)));
+        Self { latest }
+    }
+
+    /// A receiver of the highest event ID.
+    pub fn subscribe(&self) -> watch::Receiver<Option<i32>> {
+        self.latest.subscribe()
+    }
+
+    /// Ends every subscription (on shutdown): each completes cleanly.
+    pub fn close(&self) {
+        self.latest.send_replace(None);
+    }
+}
+
+/// The outbox's highest event ID (0 when empty).
+pub async fn latest_id(db: &DatabaseConnection) -> Result<i32, DbErr> {
+    let max: Option<Option<i32>> = change_events::Entity::find()
+        .select_only()
+        .column_as(change_events::Column::Id.max(), "m")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().unwrap_or(0))
+}
+
+async fn poll(db: DatabaseConnection, latest: Weak<watch::Sender<Option<i32>>>) {
+    let mut ticker = tokio::time::interval(POLL_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let Some(sender) = latest.upgrade() else {
+            return;
+        };
+        if sender.borrow().is_none() {
+            return;
+        }
+        match latest_id(&db).await {
+            Ok(id) => {
+                sender.send_if_modified(|current| {
+                    let newer = current.is_some_and(|c| id > c);
+                    if newer {
+                        *current = Some(id);
+                    }
+                    newer
+                });
+            }
+            // A database that is away for a moment delays notifications; it loses none.
+            Err(err) => tracing::warn!(error = %err, "cannot read the change outbox"),
+        }
+    }
+}
