@@ -4,6 +4,7 @@ pub mod cli;
 pub mod export;
 pub mod graphql;
 pub mod jobs;
+pub mod metrics;
 pub mod playground;
 pub mod server;
 pub mod telemetry;

@@ -24,6 +24,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lmsdr_migration::{Migrator, MigratorTrait};
+use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -65,6 +66,8 @@ pub struct ServerConfig {
     pub cors_origins: Vec<HeaderValue>,
     /// The sync job `triggerSync` starts; `None` leaves the mutation answering that it is off.
     pub sync: Option<SyncJob>,
+    /// Whether `/metrics` is served (and metrics recorded).
+    pub metrics: bool,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -76,6 +79,7 @@ impl std::fmt::Debug for ServerConfig {
             )
             .field("cors_origins", &self.cors_origins)
             .field("sync", &self.sync)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -89,11 +93,13 @@ pub struct AppState {
     exports: ExportPermits,
     hub: ChangeHub,
     sockets: Arc<Semaphore>,
+    metrics: Option<PrometheusHandle>,
 }
 
 impl AppState {
     /// State over an open, migrated database.
     pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
+        let metrics = config.metrics.then(crate::metrics::install).flatten();
         let hub = ChangeHub::start(db.clone());
         let schema = graphql::build_schema(db.clone(), config.sync.clone(), hub.clone());
         Self {
@@ -103,7 +109,13 @@ impl AppState {
             exports: ExportPermits::default(),
             hub,
             sockets: Arc::new(Semaphore::new(MAX_WEBSOCKETS)),
+            metrics,
         }
+    }
+
+    /// The metrics handle, when metrics are on.
+    pub(crate) fn metrics(&self) -> Option<&PrometheusHandle> {
+        self.metrics.as_ref()
     }
 
     /// The hub that tells subscribers of changes; closing it ends every subscription.
@@ -134,7 +146,9 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_handler))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::metrics::render))
         .merge(export::http::routes())
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -388,8 +402,17 @@ async fn graphql_handler(
     for request in requests {
         let request = request.data(Loaders::new(&state.db)).data(access);
         let query = request.query.clone();
+        let operation = request.operation_name.clone();
+        let started = std::time::Instant::now();
         let mut response = state.schema.execute(request).await;
         clean_errors(&mut response, &query);
+        let codes: Vec<String> = response
+            .errors
+            .iter()
+            .filter_map(|e| e.extensions.as_ref()?.get("code")?.clone().into_json().ok())
+            .filter_map(|code| code.as_str().map(str::to_owned))
+            .collect();
+        crate::metrics::record_operation(operation.as_deref(), started.elapsed(), &codes);
         responses.push(response);
     }
     let failed_before_execution = responses

@@ -16,6 +16,15 @@ use axum::http::HeaderValue;
 use crate::jobs::SyncJob;
 use crate::server::{self, AppState, ServerConfig};
 
+/// A feature turned on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
 /// The admin token as given: printed redacted.
 #[derive(Clone)]
 struct Token(String);
@@ -54,6 +63,9 @@ pub struct ServeArgs {
     /// The site syncs (scheduled or `triggerSync`) crawl.
     #[arg(long, default_value = DEFAULT_SOURCE)]
     sync_source: Url,
+    /// Prometheus metrics at `/metrics`: `on` or `off`.
+    #[arg(long, env = "LMSDR_METRICS", value_enum, default_value_t = Switch::On)]
+    metrics: Switch,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -99,6 +111,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             admin_token,
             cors_origins,
             sync: Some(sync),
+            metrics: args.metrics == Switch::On,
         },
     );
     let listener = tokio::net::TcpListener::bind(args.bind)

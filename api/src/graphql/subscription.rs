@@ -33,6 +33,22 @@ impl Drop for Slot {
     }
 }
 
+/// Counts a subscriber in the `lmsdr_subscribers` metric while it lives.
+struct Subscribed;
+
+impl Subscribed {
+    fn new() -> Self {
+        crate::metrics::subscribers(1.0);
+        Self
+    }
+}
+
+impl Drop for Subscribed {
+    fn drop(&mut self) {
+        crate::metrics::subscribers(-1.0);
+    }
+}
+
 /// Changes of one run that reached a subscriber together.
 #[derive(Debug, Clone)]
 pub struct ContentChange {
@@ -94,6 +110,7 @@ impl SubscriptionRoot {
             latest: hub.subscribe(),
             cursor,
             _slot: slot,
+            _counted: Subscribed::new(),
         };
         Ok(futures::stream::unfold(state, Follow::next).flat_map(futures::stream::iter))
     }
@@ -105,6 +122,7 @@ struct Follow {
     latest: tokio::sync::watch::Receiver<Option<i32>>,
     cursor: i32,
     _slot: Option<Slot>,
+    _counted: Subscribed,
 }
 
 impl Follow {

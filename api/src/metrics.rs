@@ -1,0 +1,205 @@
+//! Prometheus metrics at `/metrics`: HTTP requests and their latency by route, GraphQL operations
+//! by name and errors by code, subscribers, the database pool, and — read from the database at
+//! each scrape, so that runs by a separate `lmsdr sync` process or another replica count too —
+//! sync runs by outcome and pages fetched, changed and quarantined.
+//!
+//! The recorder is the `metrics` crate's, exported by `metrics-exporter-prometheus`; it is
+//! installed once per process, when `serve` starts with metrics on (the default).
+
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use lmsdr_entity::sync_runs;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QuerySelect};
+
+use crate::server::AppState;
+
+/// Latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+/// Distinct GraphQL operation names kept as labels; later ones count as `other`.
+const MAX_OPERATION_NAMES: usize = 100;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+static OPERATION_NAMES: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+
+/// Installs the process's recorder (once; later calls return the same handle). `None` when
+/// another recorder is installed already.
+pub fn install() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets(&BUCKETS)
+                .map_err(|err| tracing::warn!(error = %err, "metrics buckets refused"))
+                .ok()?
+                .install_recorder()
+                .map_err(|err| tracing::warn!(error = %err, "cannot install the metrics recorder"))
+                .ok()
+        })
+        .clone()
+}
+
+/// Middleware counting every request by route and status, and timing it.
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("lmsdr_http_requests_total", "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("lmsdr_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Records one GraphQL operation: its name (bounded: unnamed and unknown-past-the-limit names
+/// count as `anonymous` and `other`), how long it took, and the code of each error.
+pub fn record_operation(name: Option<&str>, took: Duration, error_codes: &[String]) {
+    let operation = operation_label(name);
+    metrics::counter!("lmsdr_graphql_operations_total", "operation" => operation.clone())
+        .increment(1);
+    metrics::histogram!("lmsdr_graphql_operation_duration_seconds", "operation" => operation)
+        .record(took.as_secs_f64());
+    for code in error_codes {
+        metrics::counter!("lmsdr_graphql_errors_total", "code" => code.clone()).increment(1);
+    }
+}
+
+fn operation_label(name: Option<&str>) -> String {
+    let Some(name) = name.filter(|n| {
+        !n.is_empty() && n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }) else {
+        return if name.is_some() { "other" } else { "anonymous" }.to_owned();
+    };
+    let names = OPERATION_NAMES.get_or_init(|| Mutex::new(HashSet::new()));
+    let Ok(mut names) = names.lock() else {
+        return "other".to_owned();
+    };
+    if names.contains(name) || names.len() < MAX_OPERATION_NAMES {
+        names.insert(name.to_owned());
+        name.to_owned()
+    } else {
+        "other".to_owned()
+    }
+}
+
+/// A subscriber came or went.
+pub fn subscribers(change: f64) {
+    metrics::gauge!("lmsdr_subscribers").increment(change);
+}
+
+/// `GET /metrics`: the Prometheus text format.
+pub async fn render(State(state): State<AppState>) -> Response {
+    let Some(handle) = state.metrics() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if let Err(err) = from_database(state.db()).await {
+        tracing::warn!(error = %err, "metrics: cannot read sync runs");
+    }
+    pool(state.db());
+    handle.run_upkeep();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        handle.render(),
+    )
+        .into_response()
+}
+
+/// One group of runs: kind, outcome, how many, and their pages fetched, changed, quarantined.
+type RunGroup = (String, String, i64, Option<i64>, Option<i64>, Option<i64>);
+
+/// Sync runs by kind and outcome, and pages, summed over every run any process recorded.
+async fn from_database(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let rows: Vec<RunGroup> = sync_runs::Entity::find()
+        .select_only()
+        .column(sync_runs::Column::Kind)
+        .column(sync_runs::Column::Status)
+        .column_as(sync_runs::Column::Id.count(), "runs")
+        .column_as(sum(sync_runs::Column::PagesFetched), "fetched")
+        .column_as(sum(sync_runs::Column::PagesChanged), "changed")
+        .column_as(sum(sync_runs::Column::PagesQuarantined), "quarantined")
+        .group_by(sync_runs::Column::Kind)
+        .group_by(sync_runs::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut totals = [0i64; 3];
+    for (kind, status, runs, fetched, changed, quarantined) in rows {
+        metrics::gauge!("lmsdr_sync_runs", "kind" => kind, "outcome" => status).set(runs as f64);
+        for (total, value) in totals.iter_mut().zip([fetched, changed, quarantined]) {
+            *total += value.unwrap_or(0);
+        }
+    }
+    for (name, total) in [
+        "lmsdr_pages_fetched",
+        "lmsdr_pages_changed",
+        "lmsdr_pages_quarantined",
+    ]
+    .into_iter()
+    .zip(totals)
+    {
+        metrics::gauge!(name).set(total as f64);
+    }
+    Ok(())
+}
+
+/// `SUM(column)` as a 64-bit integer on both databases.
+fn sum(column: sync_runs::Column) -> sea_orm::sea_query::SimpleExpr {
+    column.sum().cast_as("BIGINT")
+}
+
+/// The database pool: connections open and idle, and its maximum.
+fn pool(db: &DatabaseConnection) {
+    let (size, idle) = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    };
+    metrics::gauge!("lmsdr_db_pool_connections", "state" => "idle").set(idle as f64);
+    metrics::gauge!("lmsdr_db_pool_connections", "state" => "in_use")
+        .set(f64::from(size) - idle as f64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation_label;
+
+    #[test]
+    fn operation_names_are_bounded_labels() {
+        assert_eq!(operation_label(None), "anonymous");
+        assert_eq!(
+            operation_label(Some("TreatmentsByCategory")),
+            "TreatmentsByCategory"
+        );
+        assert_eq!(operation_label(Some("drop table; --")), "other");
+        assert_eq!(operation_label(Some(&"x".repeat(65))), "other");
+        for i in 0..200 {
+            operation_label(Some(&format!("Op{i}")));
+        }
+        assert_eq!(operation_label(Some("OneMoreAfterTheLimit")), "other");
+        assert_eq!(
+            operation_label(Some("TreatmentsByCategory")),
+            "TreatmentsByCategory"
+        );
+    }
+}
