@@ -41,6 +41,8 @@ where
         .env_remove("RUST_LOG")
         .env_remove("LMSDR_ADMIN_TOKEN")
         .env_remove("LMSDR_BIND")
+        .env_remove("LOG_FORMAT")
+        .env_remove("LMSDR_METRICS")
         .stdin(Stdio::null());
     command
 }

@@ -1,6 +1,6 @@
 //! The `lmsdr` binary, run for real.
 
-use lmsdr_tests::{Server, TestDb, run};
+use lmsdr_tests::{Server, TestDb, lmsdr, run};
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -238,7 +238,7 @@ async fn no_subcommand_serves_with_every_default() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let mut child = lmsdr_tests::lmsdr(Vec::<&str>::new())
+    let mut child = lmsdr(Vec::<&str>::new())
         .current_dir(dir.path())
         .env("LMSDR_BIND", format!("127.0.0.1:{port}"))
         .stdout(std::process::Stdio::null())
@@ -346,4 +346,45 @@ async fn import_reports_page_kinds_and_what_to_look_at() {
         out.contains("entities: 0 categories, 0 treatments"),
         "{out}"
     );
+}
+
+#[test]
+fn log_format_json_writes_one_json_object_a_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/logs.db?mode=rwc", dir.path().display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let child = lmsdr(["serve", "--bind", &bind, "--database-url", &url])
+        .env("LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(&bind).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not come up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let terminated = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(terminated.success());
+    let output = child.wait_with_output().expect("serve stops");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = logs.lines().collect();
+    assert!(lines.len() >= 2, "{logs}");
+    for line in lines {
+        let entry: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(entry["timestamp"].is_string(), "{line}");
+        assert!(entry["level"].is_string(), "{line}");
+        assert!(entry["fields"]["message"].is_string(), "{line}");
+    }
 }

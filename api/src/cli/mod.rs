@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use lmsdr_ingest::db::DEFAULT_DATABASE_URL;
 
+use crate::telemetry::LogFormat;
+
 mod export;
 mod import;
 mod migrate;
@@ -32,6 +34,9 @@ pub struct Cli {
     /// What to do; without one, `serve`.
     #[command(subcommand)]
     command: Option<Command>,
+    /// How logs are written on standard error: `text`, or `json` (one object a line).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
 }
 
 /// Options every subcommand takes.
@@ -70,6 +75,11 @@ enum Command {
 }
 
 impl Cli {
+    /// How logs are to be written.
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
+
     /// Runs the chosen subcommand; the exit code says how it went.
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         let command = match self.command {
