@@ -7,7 +7,7 @@ use lmsdr_entity::change_events;
 use sea_orm::{EntityTrait, IntoSimpleExpr};
 
 use super::context::{db, load_one, loaders};
-use super::error::Result;
+use super::error::{Result, internal};
 use super::limits;
 use super::page::Page;
 use super::pagination::{self, Args, ChangeConnection, Keyset};
@@ -47,10 +47,12 @@ pub struct PageChange(pub change_events::Model);
 #[Object]
 impl PageChange {
     /// The page.
-    async fn page(&self, ctx: &Context<'_>) -> Result<Option<Page>> {
-        Ok(load_one(&loaders(ctx)?.page, self.0.page_id)
+    async fn page(&self, ctx: &Context<'_>) -> Result<Page> {
+        // Every event names a stored page (a foreign key); pages are never deleted.
+        load_one(&loaders(ctx)?.page, self.0.page_id)
             .await?
-            .map(Page))
+            .map(Page)
+            .ok_or_else(|| internal(format!("change event {} names no page", self.0.id)))
     }
     /// The revision that made the change.
     async fn revision(&self, ctx: &Context<'_>) -> Result<Option<Revision>> {
