@@ -6,6 +6,8 @@
 //! `treatment_drugs.csv`, `regimen_drugs.csv`. Every fact's source is in five columns: the page,
 //! its revision and when it was fetched, the section and the exact excerpt. Booleans are `true`/`false`, times RFC 3339.
 
+use sea_orm::ActiveEnum;
+
 use super::records::{Component, Provenance, Record, RecordType};
 use super::{Encoder, ExportError};
 
@@ -387,12 +389,9 @@ fn opt(value: &Option<impl ToString>) -> String {
     value.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
-/// A stored enum's value as it is serialized (`in_trial`, `intravenous` …).
-fn value(value: &impl serde::Serialize) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
+/// A stored enum's value, as the database and the JSON formats hold it (`in_trial` …).
+fn value(value: &impl ActiveEnum<Value = String>) -> String {
+    value.to_value()
 }
 
 fn sourced(mut row: Vec<String>, source: &Provenance) -> Vec<String> {

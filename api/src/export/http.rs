@@ -182,9 +182,11 @@ async fn respond(
     };
     let meta = export.meta();
     let etag = format!("\"{}-{}\"", meta.generation, representation.name);
-    let last_modified = meta.last_changed_at.map(|at| {
-        SystemTime::from(at) - Duration::from_nanos(u64::from(at.timestamp_subsec_nanos()))
-    });
+    // HTTP dates have whole seconds.
+    let last_modified = meta
+        .last_changed_at
+        .and_then(|at| u64::try_from(at.timestamp()).ok())
+        .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
     let mut response = if not_modified(headers, &etag, last_modified) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

@@ -1,7 +1,7 @@
 //! Tells subscribers that the change outbox has grown, whichever process committed the change.
 //!
-//! One task per `serve` process reads the outbox's highest event ID every second and publishes
-//! it on a watch channel. Each subscription keeps its own cursor and, when told, reads the events
+//! One task per `serve` process reads the outbox's highest event ID every second while anyone
+//! subscribes, and publishes it on a watch channel. Each subscription keeps its own cursor and, when told, reads the events
 //! after it from the database: a slow subscriber misses nothing (it reads what it has not seen),
 //! and a sync run by another process, or by another replica on PostgreSQL, reaches every
 //! subscriber of every process.
@@ -63,6 +63,11 @@ async fn poll(db: DatabaseConnection, latest: Weak<watch::Sender<Option<i32>>>) 
         };
         if sender.borrow().is_none() {
             return;
+        }
+        // With no subscriber there is nobody to tell: the database is not asked. A subscriber
+        // reads the outbox itself when it starts, so it misses nothing from before.
+        if sender.receiver_count() == 0 {
+            continue;
         }
         match latest_id(&db).await {
             Ok(id) => {
