@@ -8,3 +8,4 @@ pub mod metrics;
 pub mod playground;
 pub mod server;
 pub mod telemetry;
+pub mod webhooks;

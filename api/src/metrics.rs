@@ -1,7 +1,7 @@
 //! Prometheus metrics at `/metrics`: HTTP requests and their latency by route, GraphQL operations
 //! by name and errors by code, subscribers, the database pool, and — read from the database at
 //! each scrape, so that runs by a separate `lmsdr sync` process or another replica count too —
-//! sync runs by outcome and pages fetched, changed and quarantined.
+//! sync runs by outcome, pages fetched, changed and quarantined, and webhook deliveries by outcome.
 //!
 //! The recorder is the `metrics` crate's, exported by `metrics-exporter-prometheus`; it is
 //! installed once per process, when `serve` starts with metrics on (the default).
@@ -14,9 +14,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use lmsdr_entity::sync_runs;
+use lmsdr_entity::{sync_runs, webhook_deliveries};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QuerySelect};
 
 use crate::server::AppState;
@@ -100,6 +100,12 @@ pub fn subscribers(change: f64) {
     metrics::gauge!("lmsdr_subscribers").increment(change);
 }
 
+/// A webhook attempt by this process ended: `delivered`, `failed`, or `disabled` (the failure
+/// that disabled its endpoint).
+pub fn webhook_delivery(outcome: &'static str) {
+    metrics::counter!("lmsdr_webhook_attempts_total", "outcome" => outcome).increment(1);
+}
+
 /// `GET /metrics`: the Prometheus text format.
 pub async fn render(State(state): State<AppState>) -> Response {
     let Some(handle) = state.metrics() else {
@@ -107,6 +113,9 @@ pub async fn render(State(state): State<AppState>) -> Response {
     };
     if let Err(err) = from_database(state.db()).await {
         tracing::warn!(error = %err, "metrics: cannot read sync runs");
+    }
+    if let Err(err) = deliveries(state.db()).await {
+        tracing::warn!(error = %err, "metrics: cannot read webhook deliveries");
     }
     pool(state.db());
     handle.run_upkeep();
@@ -154,6 +163,35 @@ async fn from_database(db: &DatabaseConnection) -> Result<(), DbErr> {
     .zip(totals)
     {
         metrics::gauge!(name).set(total as f64);
+    }
+    Ok(())
+}
+
+/// Webhook deliveries by outcome, whichever replica made them: `delivered`, `pending` (not yet
+/// tried) and `retrying` (failed, to be tried again).
+async fn deliveries(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use webhook_deliveries::Column;
+    let rows: Vec<(bool, bool, i64)> = webhook_deliveries::Entity::find()
+        .select_only()
+        .column_as(Column::DeliveredAt.is_not_null(), "delivered")
+        .column_as(Column::Attempts.gt(0), "tried")
+        .column_as(Column::Id.count(), "n")
+        .group_by(Expr::col("delivered"))
+        .group_by(Expr::col("tried"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts = [("delivered", 0i64), ("pending", 0), ("retrying", 0)];
+    for (delivered, tried, n) in rows {
+        let slot = match (delivered, tried) {
+            (true, _) => 0,
+            (false, false) => 1,
+            (false, true) => 2,
+        };
+        counts[slot].1 += n;
+    }
+    for (outcome, n) in counts {
+        metrics::gauge!("lmsdr_webhook_deliveries", "outcome" => outcome).set(n as f64);
     }
     Ok(())
 }

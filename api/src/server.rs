@@ -40,6 +40,7 @@ use crate::export::{self, http::ExportPermits};
 use crate::graphql::{self, AdminAccess, AppSchema, ChangeHub, Loaders, SubscriptionCount, code};
 use crate::jobs::SyncJob;
 use crate::playground;
+use crate::webhooks::WebhookSettings;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -68,6 +69,8 @@ pub struct ServerConfig {
     pub sync: Option<SyncJob>,
     /// Whether `/metrics` is served (and metrics recorded).
     pub metrics: bool,
+    /// Where webhooks may point and how long their attempts may take.
+    pub webhooks: WebhookSettings,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -80,6 +83,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("cors_origins", &self.cors_origins)
             .field("sync", &self.sync)
             .field("metrics", &self.metrics)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -101,7 +105,12 @@ impl AppState {
     pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
         let metrics = config.metrics.then(crate::metrics::install).flatten();
         let hub = ChangeHub::start(db.clone());
-        let schema = graphql::build_schema(db.clone(), config.sync.clone(), hub.clone());
+        let schema = graphql::build_schema(
+            db.clone(),
+            config.sync.clone(),
+            hub.clone(),
+            config.webhooks,
+        );
         Self {
             db,
             schema,

@@ -27,3 +27,5 @@ pub mod treatment_drugs;
 pub mod treatments;
 pub mod trial_references;
 pub mod warnings;
+pub mod webhook_deliveries;
+pub mod webhooks;

@@ -23,3 +23,5 @@ pub use super::treatment_drugs::Entity as TreatmentDrugs;
 pub use super::treatments::Entity as Treatments;
 pub use super::trial_references::Entity as TrialReferences;
 pub use super::warnings::Entity as Warnings;
+pub use super::webhook_deliveries::Entity as WebhookDeliveries;
+pub use super::webhooks::Entity as Webhooks;

@@ -18,6 +18,7 @@ mod m20261202_000005_add_revision_quarantine;
 mod m20261202_000006_create_fact_versions;
 mod m20261202_000007_add_run_broken_links;
 mod m20261203_000001_create_change_events;
+mod m20261203_000002_create_webhooks;
 
 /// The ordered list of lmsdr's migrations.
 #[derive(Debug)]
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_create_fact_versions::Migration),
             Box::new(m20261202_000007_add_run_broken_links::Migration),
             Box::new(m20261203_000001_create_change_events::Migration),
+            Box::new(m20261203_000002_create_webhooks::Migration),
         ]
     }
 }

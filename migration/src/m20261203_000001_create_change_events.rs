@@ -62,7 +62,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden)]
-enum ChangeEvents {
+pub enum ChangeEvents {
     Table,
     Id,
     Kind,

@@ -15,6 +15,7 @@ use axum::http::HeaderValue;
 
 use crate::jobs::SyncJob;
 use crate::server::{self, AppState, ServerConfig};
+use crate::webhooks::{Dispatcher, WebhookSettings};
 
 /// A feature turned on or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -66,6 +67,12 @@ pub struct ServeArgs {
     /// Prometheus metrics at `/metrics`: `on` or `off`.
     #[arg(long, env = "LMSDR_METRICS", value_enum, default_value_t = Switch::On)]
     metrics: Switch,
+    /// Allow webhooks to loopback and private addresses (for partners on the same network).
+    #[arg(long, env = "LMSDR_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool,
+    /// How long one webhook delivery attempt may take (e.g. `10s`).
+    #[arg(long, env = "LMSDR_WEBHOOK_TIMEOUT", value_parser = humantime::parse_duration, default_value = "10s")]
+    webhook_timeout: Duration,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -105,6 +112,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::info!(every = %humantime::format_duration(every), "scheduled syncs on");
         sync.clone().schedule(every);
     }
+    let webhooks = WebhookSettings {
+        allow_private: args.webhook_allow_private,
+        timeout: args.webhook_timeout,
+    };
+    Dispatcher::new(conn.clone(), webhooks)
+        .context("cannot build the webhook client")?
+        .start();
     let state = AppState::new(
         conn,
         ServerConfig {
@@ -112,6 +126,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             cors_origins,
             sync: Some(sync),
             metrics: args.metrics == Switch::On,
+            webhooks,
         },
     );
     let listener = tokio::net::TcpListener::bind(args.bind)

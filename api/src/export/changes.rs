@@ -10,9 +10,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lmsdr_entity::{change_events, page_revisions, pages};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::http::problem;
 use crate::graphql::ids::{NodeType, encode};
@@ -79,18 +81,28 @@ pub async fn changes(
 }
 
 /// The lines after `after`, and the last one's cursor.
-async fn read(
-    state: &AppState,
-    after: i32,
-    limit: u64,
-) -> Result<(String, Option<String>), sea_orm::DbErr> {
-    let db = state.db();
+async fn read(state: &AppState, after: i32, limit: u64) -> Result<(String, Option<String>), DbErr> {
     let events = change_events::Entity::find()
         .filter(change_events::Column::Id.gt(after))
         .order_by_asc(change_events::Column::Id)
         .limit(limit)
-        .all(db)
+        .all(state.db())
         .await?;
+    let mut body = String::new();
+    for record in records(state.db(), &events).await? {
+        body.push_str(&record.to_string());
+        body.push('\n');
+    }
+    Ok((body, events.last().map(|e| row_cursor(e.id))))
+}
+
+/// Change events as partners read them, in the feed and in webhook deliveries alike: the kind,
+/// the page and its URL, the revision and its number, the run and the summary, with the cursor
+/// that resumes the feed after it.
+pub(crate) async fn records<C: ConnectionTrait>(
+    db: &C,
+    events: &[change_events::Model],
+) -> Result<Vec<Value>, DbErr> {
     let urls: HashMap<i32, String> = pages::Entity::find()
         .select_only()
         .columns([pages::Column::Id, pages::Column::Url])
@@ -109,23 +121,31 @@ async fn read(
         .await?
         .into_iter()
         .collect();
-    let mut body = String::new();
-    for event in &events {
-        let line = json!({
-            "type": "change",
-            "cursor": row_cursor(event.id),
-            "kind": event.kind,
-            "committedAt": event.created_at,
-            "page": { "id": encode(NodeType::Page, event.page_id).to_string(), "url": urls.get(&event.page_id) },
-            "revision": {
-                "id": encode(NodeType::Revision, event.revision_id).to_string(),
-                "number": numbers.get(&event.revision_id),
-            },
-            "run": event.sync_run_id.map(|run| encode(NodeType::SyncRun, run).to_string()),
-            "summary": event.summary,
-        });
-        body.push_str(&line.to_string());
-        body.push('\n');
-    }
-    Ok((body, events.last().map(|e| row_cursor(e.id))))
+    events
+        .iter()
+        .map(|event| {
+            // Pages and revisions are never deleted, and events name them by foreign key.
+            let (Some(url), Some(number)) =
+                (urls.get(&event.page_id), numbers.get(&event.revision_id))
+            else {
+                return Err(DbErr::RecordNotFound(format!(
+                    "change event {} names a page or revision that is not stored",
+                    event.id
+                )));
+            };
+            Ok(json!({
+                "type": "change",
+                "cursor": row_cursor(event.id),
+                "kind": event.kind,
+                "committedAt": event.created_at,
+                "page": { "id": encode(NodeType::Page, event.page_id).to_string(), "url": url },
+                "revision": {
+                    "id": encode(NodeType::Revision, event.revision_id).to_string(),
+                    "number": number,
+                },
+                "run": event.sync_run_id.map(|run| encode(NodeType::SyncRun, run).to_string()),
+                "summary": event.summary,
+            }))
+        })
+        .collect()
 }

@@ -31,7 +31,8 @@ pub enum AdminAccess {
     Granted,
 }
 
-fn require_admin(ctx: &Context<'_>) -> Result<()> {
+/// Fails unless the request carries the admin token.
+pub(super) fn require_admin(ctx: &Context<'_>) -> Result<()> {
     match ctx
         .data_opt::<AdminAccess>()
         .copied()
@@ -82,13 +83,13 @@ pub struct ImportResult {
     pub notices: Vec<String>,
 }
 
-/// The mutation root.
+/// Admin mutations on content and syncs.
 #[derive(Debug, Default)]
-pub struct MutationRoot;
+pub struct ContentMutation;
 
 /// Admin operations; each needs `Authorization: Bearer <admin token>`.
-#[Object(name = "Mutation")]
-impl MutationRoot {
+#[Object]
+impl ContentMutation {
     /// Starts a sync of the site in the background (admin only) and returns the run's ID; follow
     /// it with `node(id:)` or `syncRuns`. Fails with `SYNC_BUSY` while another sync runs.
     async fn trigger_sync(&self, ctx: &Context<'_>) -> Result<ID> {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use lmsdr_entity::change_events;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QuerySelect};
 use tokio::sync::watch;
 
 /// How often the outbox is looked at.
@@ -43,7 +43,7 @@ impl ChangeHub {
 }
 
 /// The outbox's highest event ID (0 when empty).
-pub async fn latest_id(db: &DatabaseConnection) -> Result<i32, DbErr> {
+pub async fn latest_id<C: ConnectionTrait>(db: &C) -> Result<i32, DbErr> {
     let max: Option<Option<i32>> = change_events::Entity::find()
         .select_only()
         .column_as(change_events::Column::Id.max(), "m")

@@ -64,13 +64,25 @@ pub fn encode_named(name: &str, id: i32) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{name}:{id}")))
 }
 
+/// An ID's text, `Type:id`.
+fn decoded(id: &ID) -> Option<String> {
+    String::from_utf8(URL_SAFE_NO_PAD.decode(id.as_bytes()).ok()?).ok()
+}
+
+/// The row ID of an ID made by [`encode_named`] with `name`.
+pub fn decode_named(id: &ID, name: &str) -> Result<i32> {
+    let invalid = || bad_input(format!("`{}` is not a {name}'s ID", id.as_str()));
+    let raw = decoded(id).ok_or_else(invalid)?;
+    match raw.split_once(':') {
+        Some((prefix, number)) if prefix == name => number.parse().map_err(|_| invalid()),
+        _ => Err(invalid()),
+    }
+}
+
 /// The type and row ID a global ID names.
 pub fn decode(id: &ID) -> Result<(NodeType, i32)> {
     let invalid = || bad_input(format!("`{}` is not a valid ID", id.as_str()));
-    let raw = URL_SAFE_NO_PAD
-        .decode(id.as_bytes())
-        .map_err(|_| invalid())?;
-    let raw = String::from_utf8(raw).map_err(|_| invalid())?;
+    let raw = decoded(id).ok_or_else(invalid)?;
     let (name, number) = raw.split_once(':').ok_or_else(invalid)?;
     let node = ALL
         .into_iter()

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use lmsdr_entity::{
-    drug_names, drug_relations, drugs, link_targets, links, page_revisions, pages, provenance,
-    regimen_drugs, regimens, sync_errors, sync_runs, treatment_categories, treatment_drugs,
-    treatments, warnings,
+    change_events, drug_names, drug_relations, drugs, link_targets, links, page_revisions, pages,
+    provenance, regimen_drugs, regimens, sync_errors, sync_runs, treatment_categories,
+    treatment_drugs, treatments, warnings,
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -18,6 +18,7 @@ use sea_orm::{
 };
 
 use super::revision_pages::{DiffById, FirstRevisions};
+use super::webhook::RecentDeliveries;
 
 /// A database error, shareable between the waiters of one batch.
 pub type LoadError = Arc<DbErr>;
@@ -45,7 +46,8 @@ keyed!(
     warnings,
     pages,
     provenance,
-    sync_runs
+    sync_runs,
+    change_events
 );
 
 /// The keys loaders batch: row IDs and URLs.
@@ -288,6 +290,10 @@ pub struct Loaders {
     pub errors_by_run: DataLoader<Grouped<sync_errors::Entity>>,
     /// Sync runs by ID.
     pub sync_run: DataLoader<ByKey<sync_runs::Entity, i32>>,
+    /// Change events by ID.
+    pub change_event: DataLoader<ByKey<change_events::Entity, i32>>,
+    /// Webhooks' recent deliveries, by webhook.
+    pub recent_deliveries: DataLoader<RecentDeliveries>,
 }
 
 impl Loaders {
@@ -346,6 +352,8 @@ impl Loaders {
             regimen: by_id(db, regimens::Column::Id),
             page: by_id(db, pages::Column::Id),
             sync_run: by_id(db, sync_runs::Column::Id),
+            change_event: by_id(db, change_events::Column::Id),
+            recent_deliveries: DataLoader::new(RecentDeliveries { db: db.clone() }, tokio::spawn),
             page_by_url: by_key(db, pages::Column::Url, |p: &pages::Model| p.url.clone()),
             dead_target: by_key(db, link_targets::Column::Url, |t: &link_targets::Model| {
                 t.url.clone()

@@ -28,11 +28,13 @@ mod subscription;
 mod sync_run;
 mod treatment;
 mod warning;
+mod webhook;
 
 use async_graphql::{MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::jobs::SyncJob;
+use crate::webhooks::WebhookSettings;
 
 pub use admin::AdminAccess;
 pub use error::code;
@@ -57,20 +59,33 @@ pub struct QueryRoot(
     change::ChangeQuery,
     search::SearchQuery,
     node::NodeQuery,
+    webhook::WebhookQuery,
 );
 
+/// Admin operations; each needs `Authorization: Bearer <admin token>`. (One root per domain,
+/// merged.)
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(admin::ContentMutation, webhook::WebhookMutation);
+
 /// The schema lmsdr serves.
-pub type AppSchema = Schema<QueryRoot, admin::MutationRoot, subscription::SubscriptionRoot>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;
 
 /// Builds the schema over a database, with every limit set.
-pub fn build_schema(db: DatabaseConnection, sync: Option<SyncJob>, hub: ChangeHub) -> AppSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    sync: Option<SyncJob>,
+    hub: ChangeHub,
+    webhooks: WebhookSettings,
+) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
-        admin::MutationRoot,
+        MutationRoot::default(),
         subscription::SubscriptionRoot,
     )
     .data(db)
-    .data(hub);
+    .data(hub)
+    .data(webhooks);
     if let Some(sync) = sync {
         builder = builder.data(sync);
     }
@@ -87,7 +102,7 @@ pub fn build_schema(db: DatabaseConnection, sync: Option<SyncJob>, hub: ChangeHu
 pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
-        admin::MutationRoot,
+        MutationRoot::default(),
         subscription::SubscriptionRoot,
     )
     .finish()

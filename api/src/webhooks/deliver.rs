@@ -1,0 +1,144 @@
+//! One delivery attempt: the change event as JSON, signed with the endpoint's secret, POSTed
+//! once with no redirect followed, and its outcome.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use lmsdr_entity::{change_events, webhook_deliveries, webhooks};
+use sea_orm::{DatabaseConnection, DbErr};
+use sha2::Sha256;
+
+use super::queue::Outcome;
+use crate::export::changes::records;
+
+/// The header that names the event's kind (`new`, `changed`, `reread`, `accepted`).
+pub const EVENT_HEADER: &str = "X-Lmsdr-Event";
+/// The header that names the delivery: the same on every attempt.
+pub const DELIVERY_HEADER: &str = "X-Lmsdr-Delivery";
+/// The header that carries `sha256=<hex HMAC-SHA256 of the body with the endpoint's secret>`.
+pub const SIGNATURE_HEADER: &str = "X-Lmsdr-Signature";
+
+/// The first retry waits about this long; each later one twice as long as the one before.
+const FIRST_RETRY: Duration = Duration::from_secs(30);
+/// No retry waits longer than this.
+const LONGEST_RETRY: Duration = Duration::from_secs(3600);
+
+/// `sha256=<hex>` of the body with a secret.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    // HMAC takes a key of any length, so this never fails.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of every length"));
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// How long to wait after the given number of failed attempts: exponential, capped, and
+/// jittered to between half and all of it so that endpoints that failed together do not retry
+/// together.
+pub fn backoff(attempts: i32) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(0);
+    let full = FIRST_RETRY
+        .saturating_mul(2u32.saturating_pow(doublings))
+        .min(LONGEST_RETRY);
+    full.mul_f64(0.5 + fastrand::f64() * 0.5)
+}
+
+/// The body of a delivery: the change event as the change feed gives it.
+pub async fn body(db: &DatabaseConnection, event: &change_events::Model) -> Result<Vec<u8>, DbErr> {
+    let record = records(db, std::slice::from_ref(event))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| DbErr::RecordNotFound(format!("change event {}", event.id)))?;
+    serde_json::to_vec(&record).map_err(|e| DbErr::Custom(e.to_string()))
+}
+
+/// Makes one attempt; `started` is when it began, and retries are counted from it.
+pub async fn attempt(
+    client: &reqwest::Client,
+    hook: &webhooks::Model,
+    delivery: &webhook_deliveries::Model,
+    kind: &str,
+    body: Vec<u8>,
+    started: DateTime<Utc>,
+) -> Outcome {
+    let signed = signature(&hook.secret, &body);
+    let sent = client
+        .post(&hook.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(EVENT_HEADER, kind)
+        .header(DELIVERY_HEADER, &delivery.delivery_id)
+        .header(SIGNATURE_HEADER, signed)
+        .body(body)
+        .send()
+        .await;
+    let failed = |status: Option<u16>, error: String| Outcome::Failed {
+        status,
+        error,
+        retry_at: started
+            + chrono::Duration::from_std(backoff(delivery.attempts))
+                .unwrap_or(chrono::Duration::hours(1)),
+    };
+    match sent {
+        Ok(response) if response.status().is_success() => Outcome::Delivered {
+            status: response.status().as_u16(),
+        },
+        Ok(response) if response.status().is_redirection() => failed(
+            Some(response.status().as_u16()),
+            format!(
+                "answered {} (redirects are not followed: register the final URL)",
+                response.status()
+            ),
+        ),
+        Ok(response) => failed(
+            Some(response.status().as_u16()),
+            format!("answered {}", response.status()),
+        ),
+        Err(err) if err.is_timeout() => failed(None, "timed out".to_owned()),
+        Err(err) => failed(None, describe(&err.without_url())),
+    }
+}
+
+/// An error and its causes on one line (a connection error's cause says what failed).
+fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_the_hex_hmac_sha256_of_the_body() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn retries_wait_longer_each_time_with_jitter_up_to_an_hour() {
+        for _ in 0..100 {
+            let first = backoff(1);
+            assert!(
+                first >= FIRST_RETRY / 2 && first <= FIRST_RETRY,
+                "{first:?}"
+            );
+            let fourth = backoff(4);
+            assert!(
+                fourth >= FIRST_RETRY * 4 && fourth <= FIRST_RETRY * 8,
+                "{fourth:?}"
+            );
+            assert!(backoff(40) <= LONGEST_RETRY && backoff(40) >= LONGEST_RETRY / 2);
+        }
+    }
+}
