@@ -217,7 +217,11 @@ impl WebhookMutation {
 
     /// Turns a disabled endpoint back on (admin only): its pending deliveries and every change
     /// since it was disabled follow.
-    async fn enable_webhook(&self, ctx: &Context<'_>, id: ID) -> Result<Webhook> {
+    async fn enable_webhook(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The webhook's ID.")] id: ID,
+    ) -> Result<Webhook> {
         require_admin(ctx)?;
         let row = webhook_id(&id)?;
         queue::enable(db(ctx)?, row)
@@ -228,7 +232,11 @@ impl WebhookMutation {
     }
 
     /// Removes an endpoint and its deliveries (admin only); false when there was none.
-    async fn remove_webhook(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn remove_webhook(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The webhook's ID.")] id: ID,
+    ) -> Result<bool> {
         require_admin(ctx)?;
         let row = webhook_id(&id)?;
         queue::remove(db(ctx)?, row).await.map_err(internal)
