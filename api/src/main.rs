@@ -2,8 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use lmsdr_api::cli::Cli;
+use lmsdr_api::cli::config::{self, CliError};
 
 /// mimalloc rather than the system allocator: parsing and extraction make many small, short-lived
 /// allocations, which it serves faster and with less fragmentation (see `just bench`).
@@ -11,7 +10,14 @@ use lmsdr_api::cli::Cli;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match config::parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(CliError::Args(err)) => err.exit(),
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
     lmsdr_api::telemetry::init(cli.log_format());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

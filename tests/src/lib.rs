@@ -39,11 +39,14 @@ where
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("RUST_LOG")
-        .env_remove("LMSDR_ADMIN_TOKEN")
-        .env_remove("LMSDR_BIND")
         .env_remove("LOG_FORMAT")
-        .env_remove("LMSDR_METRICS")
         .stdin(Stdio::null());
+    // Every setting lmsdr reads from the environment starts with LMSDR_.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("LMSDR_") {
+            command.env_remove(name);
+        }
+    }
     command
 }
 

@@ -21,7 +21,7 @@ async fn migrate_status_on_new_databases() {
             stderr(&output)
         );
         let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
-        assert_eq!(lines.len(), 14, "{}", stdout(&output));
+        assert_eq!(lines.len(), 15, "{}", stdout(&output));
         assert!(lines.iter().all(|l| l.starts_with("pending ")));
         assert!(lines[0].ends_with("m20261129_000001_create_sync_runs"));
 
@@ -387,4 +387,40 @@ fn log_format_json_writes_one_json_object_a_line() {
         assert!(entry["level"].is_string(), "{line}");
         assert!(entry["fields"]["message"].is_string(), "{line}");
     }
+}
+
+#[tokio::test]
+async fn a_config_file_sets_what_flags_and_the_environment_leave_unset() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for db in TestDb::all_unmigrated().await {
+        let config = dir.path().join("lmsdr.toml");
+        std::fs::write(&config, format!("database_url = \"{}\"\n", db.url)).expect("write");
+        let output = run([
+            "migrate".as_ref(),
+            "up".as_ref(),
+            "--config".as_ref(),
+            config.as_os_str(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let status = run(["migrate", "status", "--database-url", &db.url]);
+        assert!(
+            stdout(&status).lines().all(|l| l.starts_with("applied ")),
+            "{}: the file's database was migrated, not the default: {}",
+            db.backend(),
+            stdout(&status)
+        );
+    }
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(&typo, "[sync]\nmax_page = 3\n").expect("write");
+    let output = lmsdr(["sync".as_ref(), "--config".as_ref(), typo.as_os_str()])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("typo.toml"), "{message}");
+    assert!(
+        message.contains("unknown setting `max_page` in [sync]"),
+        "{message}"
+    );
+    assert!(message.contains("max_pages"), "{message}");
 }

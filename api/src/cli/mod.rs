@@ -7,6 +7,7 @@ use lmsdr_ingest::db::DEFAULT_DATABASE_URL;
 
 use crate::telemetry::LogFormat;
 
+pub mod config;
 mod export;
 mod import;
 mod migrate;
@@ -37,6 +38,9 @@ pub struct Cli {
     /// How logs are written on standard error: `text`, or `json` (one object a line).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
+    /// A TOML file of settings, below flags and environment variables (see the README).
+    #[arg(long, env = "LMSDR_CONFIG", global = true)]
+    config: Option<std::path::PathBuf>,
 }
 
 /// Options every subcommand takes.

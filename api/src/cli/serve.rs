@@ -59,10 +59,10 @@ pub struct ServeArgs {
     )]
     cors_origins: Vec<String>,
     /// Run a sync in-process this often (e.g. `6h`, `30m`), with jitter.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, env = "LMSDR_SYNC_EVERY", value_parser = humantime::parse_duration)]
     sync_every: Option<Duration>,
     /// The site syncs (scheduled or `triggerSync`) crawl.
-    #[arg(long, default_value = DEFAULT_SOURCE)]
+    #[arg(long, env = "LMSDR_SYNC_SOURCE", default_value = DEFAULT_SOURCE)]
     sync_source: Url,
     /// Prometheus metrics at `/metrics`: `on` or `off`.
     #[arg(long, env = "LMSDR_METRICS", value_enum, default_value_t = Switch::On)]

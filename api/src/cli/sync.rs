@@ -18,16 +18,16 @@ use super::{DatabaseArgs, exit};
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// The site to crawl, starting from this page.
-    #[arg(long, default_value = DEFAULT_SOURCE)]
+    #[arg(long, env = "LMSDR_SYNC_SOURCE", default_value = DEFAULT_SOURCE)]
     source: Url,
     /// Most pages to fetch.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, env = "LMSDR_SYNC_MAX_PAGES", default_value_t = 500)]
     max_pages: usize,
     /// Least time between two requests to one host, in milliseconds (robots.txt may ask for more).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, env = "LMSDR_SYNC_DELAY_MS", default_value_t = 1000)]
     delay_ms: u64,
     /// Most requests in flight at once.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, env = "LMSDR_SYNC_CONCURRENCY", default_value_t = 2)]
     concurrency: usize,
     /// Show what would change, writing nothing.
     #[arg(long)]
