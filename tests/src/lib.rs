@@ -8,6 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod proxy;
+pub mod subscriber;
 pub mod tmpfs;
 
 pub use lmsdr_ingest::testing::TestDb;

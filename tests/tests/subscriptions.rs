@@ -6,63 +6,12 @@
 //! Needs Node and `npm ci` in `tests/conformance/`; skipped, with a notice, without them, unless
 //! `LMSDR_REQUIRE_CONFORMANCE=1` (as `.ci/run` sets).
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
+use lmsdr_tests::subscriber::Subscriber;
 use lmsdr_tests::{Server, TestDb, import_dir, node_helpers};
-use serde_json::Value;
 
 const FAQ_URL: &str = "http://www.lmsdr.org/faq.php";
-
-/// A graphql-ws subscriber, its output read line by line on a thread of its own.
-struct Subscriber {
-    child: Child,
-    lines: mpsc::Receiver<Value>,
-}
-
-impl Subscriber {
-    fn start(dir: &Path, server: &Server, count: usize) -> Subscriber {
-        let url = format!("{}/graphql", server.base.replacen("http", "ws", 1));
-        let mut child = Command::new("node")
-            .args(["subscribe.mjs", &url, &count.to_string(), "30000"])
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("node runs");
-        let stdout: ChildStdout = child.stdout.take().expect("stdout");
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let value = serde_json::from_str(&line).unwrap_or(Value::String(line));
-                if sender.send(value).is_err() {
-                    return;
-                }
-            }
-        });
-        let subscriber = Subscriber { child, lines };
-        assert_eq!(
-            subscriber.next()["connected"],
-            true,
-            "the server acknowledges"
-        );
-        subscriber
-    }
-
-    /// The next line, waiting at most 20 s.
-    fn next(&self) -> Value {
-        self.lines
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the subscriber prints within 20 s")
-    }
-
-    fn exit_code(mut self) -> Option<i32> {
-        self.child.wait().expect("waits").code()
-    }
-}
 
 /// Imports the FAQ page fixture from a process of its own.
 fn import_faq(db: &TestDb) {
