@@ -155,6 +155,25 @@ async fn each_accepted_change_is_one_event_and_the_feed_resumes_from_a_cursor() 
                 edge["node"]["revision"]["number"]
             );
         }
+        // Each slug the summary lists is named: what was added and, delisted since, removed.
+        for (line, side) in [(&lines[0], "added"), (&lines[2], "removed")] {
+            for kind in ["treatments", "drugs", "regimens"] {
+                let delta = &line["summary"][kind];
+                let slugs = delta[side].as_array().expect("slugs");
+                assert!(!slugs.is_empty(), "{backend}: {kind} {side}: {delta}");
+                for slug in slugs {
+                    let name = delta["names"][slug.as_str().expect("slug")].as_str();
+                    assert!(
+                        name.is_some_and(|n| !n.is_empty()),
+                        "{backend}: {kind} {slug} has no name: {delta}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            lines[0]["summary"]["drugs"]["names"]["gemcitabine"], "gemcitabine",
+            "{backend}"
+        );
         let next = response.headers[header::LINK]
             .to_str()
             .expect("link")

@@ -16,6 +16,7 @@ use sea_orm::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::change_names::Names;
 use super::http::problem;
 use crate::graphql::ids::{NodeType, encode};
 use crate::graphql::pagination::{decode_row_cursor, row_cursor};
@@ -97,8 +98,8 @@ async fn read(state: &AppState, after: i32, limit: u64) -> Result<(String, Optio
 }
 
 /// Change events as partners read them, in the feed and in webhook deliveries alike: the kind,
-/// the page and its URL, the revision and its number, the run and the summary, with the cursor
-/// that resumes the feed after it.
+/// the page and its URL, the revision and its number, the run and the summary (slugs added and
+/// removed, and their names), with the cursor that resumes the feed after it.
 pub(crate) async fn records<C: ConnectionTrait>(
     db: &C,
     events: &[change_events::Model],
@@ -121,6 +122,8 @@ pub(crate) async fn records<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
+    let summaries: Vec<&Value> = events.iter().map(|e| &e.summary).collect();
+    let names = Names::of(db, &summaries).await?;
     events
         .iter()
         .map(|event| {
@@ -144,7 +147,7 @@ pub(crate) async fn records<C: ConnectionTrait>(
                     "number": number,
                 },
                 "run": event.sync_run_id.map(|run| encode(NodeType::SyncRun, run).to_string()),
-                "summary": event.summary,
+                "summary": names.annotate(&event.summary),
             }))
         })
         .collect()

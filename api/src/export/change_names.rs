@@ -1,0 +1,131 @@
+//! Names for what a change summary lists by slug, so that a partner reading the change feed or
+//! a webhook delivery can show "Gemcitabine" without a second request: a drug's generic name, a
+//! regimen's and a treatment's name, a warning's text. Delisted rows keep their names, so what a
+//! change removed is named too.
+
+use std::collections::{HashMap, HashSet};
+
+use lmsdr_entity::{drugs, regimens, treatment_categories, treatments, warnings};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    RelationTrait,
+};
+use serde_json::{Map, Value};
+
+/// The kinds a summary lists.
+const KINDS: [&str; 4] = ["treatments", "drugs", "regimens", "warnings"];
+
+/// Names by kind and slug.
+#[derive(Debug, Default)]
+pub struct Names(HashMap<(&'static str, String), String>);
+
+impl Names {
+    /// The names of everything the summaries list, in one query per kind.
+    pub async fn of<C: ConnectionTrait>(db: &C, summaries: &[&Value]) -> Result<Self, DbErr> {
+        let mut slugs: HashMap<&'static str, HashSet<String>> = HashMap::new();
+        for summary in summaries {
+            for kind in KINDS {
+                for side in ["added", "removed"] {
+                    let listed = summary[kind][side].as_array().into_iter().flatten();
+                    slugs
+                        .entry(kind)
+                        .or_default()
+                        .extend(listed.filter_map(Value::as_str).map(str::to_owned));
+                }
+            }
+        }
+        let mut names = HashMap::new();
+        let mut put = |kind: &'static str, rows: Vec<(String, String)>| {
+            names.extend(rows.into_iter().map(|(slug, name)| ((kind, slug), name)));
+        };
+        let wanted = |kind: &str| slugs.get(kind).cloned().unwrap_or_default();
+        if !wanted("drugs").is_empty() {
+            put(
+                "drugs",
+                drugs::Entity::find()
+                    .select_only()
+                    .columns([drugs::Column::Slug, drugs::Column::GenericName])
+                    .filter(drugs::Column::Slug.is_in(wanted("drugs")))
+                    .into_tuple()
+                    .all(db)
+                    .await?,
+            );
+        }
+        if !wanted("regimens").is_empty() {
+            put(
+                "regimens",
+                regimens::Entity::find()
+                    .select_only()
+                    .columns([regimens::Column::Slug, regimens::Column::Name])
+                    .filter(regimens::Column::Slug.is_in(wanted("regimens")))
+                    .into_tuple()
+                    .all(db)
+                    .await?,
+            );
+        }
+        if !wanted("warnings").is_empty() {
+            put(
+                "warnings",
+                warnings::Entity::find()
+                    .select_only()
+                    .columns([warnings::Column::Slug, warnings::Column::Text])
+                    .filter(warnings::Column::Slug.is_in(wanted("warnings")))
+                    .into_tuple()
+                    .all(db)
+                    .await?,
+            );
+        }
+        // Treatments are listed as `category/treatment`.
+        let treatment_slugs: HashSet<String> = wanted("treatments")
+            .iter()
+            .filter_map(|s| s.split_once('/').map(|(_, t)| t.to_owned()))
+            .collect();
+        if !treatment_slugs.is_empty() {
+            let rows: Vec<(String, String, String)> = treatments::Entity::find()
+                .select_only()
+                .column(treatment_categories::Column::Slug)
+                .columns([treatments::Column::Slug, treatments::Column::Name])
+                .join(
+                    JoinType::InnerJoin,
+                    treatments::Relation::TreatmentCategories.def(),
+                )
+                .filter(treatments::Column::Slug.is_in(treatment_slugs))
+                .into_tuple()
+                .all(db)
+                .await?;
+            put(
+                "treatments",
+                rows.into_iter()
+                    .map(|(category, slug, name)| (format!("{category}/{slug}"), name))
+                    .collect(),
+            );
+        }
+        Ok(Self(names))
+    }
+
+    /// The summary with a `names` object (slug to name) beside each kind's `added` and `removed`.
+    pub fn annotate(&self, summary: &Value) -> Value {
+        let mut out = summary.clone();
+        for kind in KINDS {
+            let Some(delta) = out.get_mut(kind).and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let mut named = Map::new();
+            for side in ["added", "removed"] {
+                for slug in delta
+                    .get(side)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    if let Some(name) = self.0.get(&(kind, slug.to_owned())) {
+                        named.insert(slug.to_owned(), Value::String(name.clone()));
+                    }
+                }
+            }
+            delta.insert("names".to_owned(), Value::Object(named));
+        }
+        out
+    }
+}
