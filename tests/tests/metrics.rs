@@ -104,6 +104,11 @@ async fn metrics_follow_requests_errors_and_runs() {
             Some(1.0),
             "{metrics}"
         );
+        assert_eq!(
+            sample(&metrics, r#"lmsdr_webhook_deliveries{outcome="pending"}"#),
+            Some(0.0),
+            "{backend}: deliveries by outcome, none without webhooks: {metrics}"
+        );
         drop(server);
 
         let server = Server::start_with(&db.url, &["--metrics", "off"]).await;

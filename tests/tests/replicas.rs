@@ -227,5 +227,20 @@ async fn two_replicas_and_two_syncs_do_nothing_twice_and_miss_nothing() {
         .map(|(_, body, _)| body["page"]["url"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(delivered, expected, "every change reached the webhook");
+    // Every replica's metrics count the deliveries of both.
+    for replica in [&a, &b] {
+        let metrics = reqwest::get(format!("{}/metrics", replica.base))
+            .await
+            .expect("answers")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l == r#"lmsdr_webhook_deliveries{outcome="delivered"} 4"#),
+            "{metrics}"
+        );
+    }
     drop((on_a, on_b, a, b));
 }
