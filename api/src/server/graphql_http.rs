@@ -1,4 +1,4 @@
-//! The HTTP server: routes, the GraphQL-over-HTTP handler, middleware and shutdown.
+//! The GraphQL-over-HTTP handler and the error boundary at the edge.
 //!
 //! `/graphql` follows the GraphQL over HTTP spec: POST and GET (GET never runs a mutation: 405),
 //! the response type follows `Accept` (`application/graphql-response+json` or
@@ -9,176 +9,20 @@
 //! `application/graphql-response+json` to a client that asked only for `application/json`; this
 //! handler does not.
 
-use std::time::Duration;
-
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Value};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
-use axum::Router;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use lmsdr_migration::{Migrator, MigratorTrait};
-use metrics_exporter_prometheus::PrometheusHandle;
-use sea_orm::DatabaseConnection;
-use std::sync::Arc;
-use tokio::sync::Semaphore;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::export::{self, http::ExportPermits};
-use crate::graphql::{self, AdminAccess, AppSchema, ChangeHub, Loaders, SubscriptionCount, code};
-use crate::jobs::SyncJob;
-use crate::playground;
-use crate::webhooks::WebhookSettings;
+use super::{AppState, MAX_BATCH, MAX_BODY_BYTES, ServerConfig};
+use crate::graphql::{AdminAccess, Loaders, code};
 
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Most operations in one batched request.
-pub const MAX_BATCH: usize = 10;
-/// Longest a request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// WebSocket connections (subscriptions) one process holds at once.
-pub const MAX_WEBSOCKETS: usize = 256;
-/// How long a WebSocket client has to answer a keep-alive ping.
-pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How long `/readyz` waits for a database connection (probes time out after a few seconds).
-const READY_TIMEOUT: Duration = Duration::from_secs(2);
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
-const JSON: &str = "application/json";
-
-/// Server settings that are not the database.
-#[derive(Clone, Default)]
-pub struct ServerConfig {
-    /// The admin bearer token; `None` turns mutations off.
-    pub admin_token: Option<String>,
-    /// Origins allowed by CORS; empty allows none.
-    pub cors_origins: Vec<HeaderValue>,
-    /// The sync job `triggerSync` starts; `None` leaves the mutation answering that it is off.
-    pub sync: Option<SyncJob>,
-    /// Whether `/metrics` is served (and metrics recorded).
-    pub metrics: bool,
-    /// Where webhooks may point and how long their attempts may take.
-    pub webhooks: WebhookSettings,
-}
-
-impl std::fmt::Debug for ServerConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerConfig")
-            .field(
-                "admin_token",
-                &self.admin_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("cors_origins", &self.cors_origins)
-            .field("sync", &self.sync)
-            .field("metrics", &self.metrics)
-            .field("webhooks", &self.webhooks)
-            .finish()
-    }
-}
-
-/// What every request handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    db: DatabaseConnection,
-    schema: AppSchema,
-    config: ServerConfig,
-    exports: ExportPermits,
-    hub: ChangeHub,
-    sockets: Arc<Semaphore>,
-    metrics: Option<PrometheusHandle>,
-}
-
-impl AppState {
-    /// State over an open, migrated database.
-    pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
-        let metrics = config.metrics.then(crate::metrics::install).flatten();
-        let hub = ChangeHub::start(db.clone());
-        let schema = graphql::build_schema(
-            db.clone(),
-            config.sync.clone(),
-            hub.clone(),
-            config.webhooks,
-        );
-        Self {
-            db,
-            schema,
-            config,
-            exports: ExportPermits::default(),
-            hub,
-            sockets: Arc::new(Semaphore::new(MAX_WEBSOCKETS)),
-            metrics,
-        }
-    }
-
-    /// The metrics handle, when metrics are on.
-    pub(crate) fn metrics(&self) -> Option<&PrometheusHandle> {
-        self.metrics.as_ref()
-    }
-
-    /// The hub that tells subscribers of changes; closing it ends every subscription.
-    pub fn hub(&self) -> &ChangeHub {
-        &self.hub
-    }
-
-    /// The database.
-    pub(crate) fn db(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
-    /// The permits exports stream under.
-    pub(crate) fn export_permits(&self) -> &ExportPermits {
-        &self.exports
-    }
-}
-
-/// All of lmsdr's routes with their middleware.
-pub fn router(state: AppState) -> Router {
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::list(state.config.cors_origins.clone()))
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT]);
-    Router::new()
-        .route("/", get(playground::page))
-        .route("/playground/{name}", get(playground::asset))
-        .route("/graphql", get(graphql_get).post(graphql_handler))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(crate::metrics::render))
-        .merge(export::http::routes())
-        .route_layer(axum::middleware::from_fn(crate::metrics::track))
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(CompressionLayer::new())
-        .layer(cors)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(CatchPanicLayer::new())
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            let request_id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id)
-        }).on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-}
+/// The JSON media type, which errors before GraphQL runs answer in.
+pub(super) const JSON: &str = "application/json";
 
 /// The media type to answer with, from `Accept`; `None` when nothing acceptable was asked for.
 fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
@@ -249,7 +93,12 @@ fn read_request(
     })
 }
 
-fn error_response(status: StatusCode, media: &'static str, message: &str, code: &str) -> Response {
+pub(super) fn error_response(
+    status: StatusCode,
+    media: &'static str,
+    message: &str,
+    code: &str,
+) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     });
@@ -293,58 +142,7 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     })
 }
 
-/// GET `/graphql`: a WebSocket upgrade for subscriptions (graphql-transport-ws), else a query.
-async fn graphql_get(
-    State(state): State<AppState>,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    protocol: Result<GraphQLProtocol, StatusCode>,
-    method: Method,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let Ok(upgrade) = upgrade else {
-        return graphql_handler(State(state), method, headers, uri, Ok(Bytes::new())).await;
-    };
-    let Ok(protocol) = protocol else {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            JSON,
-            "a WebSocket at /graphql speaks graphql-transport-ws: ask for it in Sec-WebSocket-Protocol",
-            code::VALIDATION_FAILED,
-        );
-    };
-    let Ok(permit) = state.sockets.clone().try_acquire_owned() else {
-        let message = format!("{MAX_WEBSOCKETS} WebSocket connections are open; retry shortly");
-        return error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            JSON,
-            &message,
-            code::VALIDATION_FAILED,
-        );
-    };
-    let schema = state.schema.clone();
-    let db = state.db.clone();
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            let _permit = permit;
-            let mut data = async_graphql::Data::default();
-            data.insert(Loaders::new(&db));
-            data.insert(AdminAccess::Denied);
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .with_data(data)
-                .on_connection_init(|_| async {
-                    let mut data = async_graphql::Data::default();
-                    data.insert(SubscriptionCount::default());
-                    Ok(data)
-                })
-                .keepalive_timeout(KEEPALIVE_TIMEOUT)
-                .serve()
-                .await;
-        })
-}
-
-async fn graphql_handler(
+pub(super) async fn graphql_handler(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
@@ -507,67 +305,6 @@ fn clean_errors(response: &mut async_graphql::Response, query: &str) {
         error.message = coded.message;
         error.extensions = coded.extensions;
     }
-}
-
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-/// Ready when the database answers and no migration is pending.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    // A pool retries a refused connection for its whole acquire timeout; a readiness probe
-    // wants its answer sooner than that.
-    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(err)) => {
-            tracing::warn!(error = %err, "readiness: database unreachable");
-            return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
-        }
-        Err(_) => {
-            tracing::warn!("readiness: no database connection within {READY_TIMEOUT:?}");
-            return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
-        }
-    }
-    match Migrator::get_pending_migrations(&state.db).await {
-        Ok(pending) if pending.is_empty() => (StatusCode::OK, "ready"),
-        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending"),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness: cannot read migrations");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "cannot read migration status",
-            )
-        }
-    }
-}
-
-/// Resolves on Ctrl-C or SIGTERM, so that in-flight requests finish before exit.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::warn!(error = %err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown signal received, finishing in-flight requests");
 }
 
 #[cfg(test)]

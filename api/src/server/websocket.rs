@@ -1,0 +1,66 @@
+//! `GET /graphql` with a WebSocket upgrade: subscriptions over graphql-transport-ws, within the
+//! process's connection limit; without an upgrade, a GET query.
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::body::Bytes;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+
+use crate::graphql::{AdminAccess, Loaders, SubscriptionCount, code};
+
+use super::graphql_http::{JSON, error_response, graphql_handler};
+use super::{AppState, KEEPALIVE_TIMEOUT, MAX_WEBSOCKETS};
+
+/// GET `/graphql`: a WebSocket upgrade for subscriptions (graphql-transport-ws), else a query.
+pub(super) async fn graphql_get(
+    State(state): State<AppState>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let Ok(upgrade) = upgrade else {
+        return graphql_handler(State(state), method, headers, uri, Ok(Bytes::new())).await;
+    };
+    let Ok(protocol) = protocol else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            JSON,
+            "a WebSocket at /graphql speaks graphql-transport-ws: ask for it in Sec-WebSocket-Protocol",
+            code::VALIDATION_FAILED,
+        );
+    };
+    let Ok(permit) = state.sockets.clone().try_acquire_owned() else {
+        let message = format!("{MAX_WEBSOCKETS} WebSocket connections are open; retry shortly");
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            JSON,
+            &message,
+            code::VALIDATION_FAILED,
+        );
+    };
+    let schema = state.schema.clone();
+    let db = state.db.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            let _permit = permit;
+            let mut data = async_graphql::Data::default();
+            data.insert(Loaders::new(&db));
+            data.insert(AdminAccess::Denied);
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
+                .on_connection_init(|_| async {
+                    let mut data = async_graphql::Data::default();
+                    data.insert(SubscriptionCount::default());
+                    Ok(data)
+                })
+                .keepalive_timeout(KEEPALIVE_TIMEOUT)
+                .serve()
+                .await;
+        })
+}
