@@ -3,6 +3,7 @@
 
 mod admin;
 mod as_of;
+mod boundary;
 mod category;
 mod change;
 mod content;
@@ -37,6 +38,7 @@ use crate::jobs::SyncJob;
 use crate::webhooks::WebhookSettings;
 
 pub use admin::AdminAccess;
+pub use boundary::clean_errors;
 pub use error::code;
 pub use hub::ChangeHub;
 pub use loaders::Loaders;
@@ -95,6 +97,7 @@ pub fn build_schema(
         .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
         .limit_directives(limits::MAX_DIRECTIVES)
         .extension(limits::DocumentLimits)
+        .extension(boundary::ErrorBoundary)
         .finish()
 }
 

@@ -10,7 +10,7 @@
 //! handler does not.
 
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Value};
+use async_graphql::{BatchRequest, BatchResponse, Value};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{AppState, MAX_BATCH, MAX_BODY_BYTES, ServerConfig};
-use crate::graphql::{AdminAccess, Loaders, code};
+use crate::graphql::{AdminAccess, Loaders, clean_errors, code};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// The JSON media type, which errors before GraphQL runs answer in.
@@ -272,41 +272,6 @@ fn without_data_of_request_errors(mut body: serde_json::Value) -> serde_json::Va
     body
 }
 
-/// The error boundary at the edge: every error leaves with a code. A parse or validation error
-/// (the request never ran) keeps its message, which is about the query; an error raised while
-/// running without a code is a failure nobody turned into a clean message, so its text (a
-/// database error, say) is logged and replaced.
-fn clean_errors(response: &mut async_graphql::Response, query: &str) {
-    let request_error = response.data == Value::Null && !response.errors.is_empty();
-    // Parsed again only to name a request error: a query that ran needs no second parse.
-    let mut request_code = None;
-    for error in &mut response.errors {
-        let has_code = error
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if has_code {
-            continue;
-        }
-        let coded = if request_error {
-            let request_code = *request_code.get_or_insert_with(|| {
-                match async_graphql::parser::parse_query(query) {
-                    Ok(_) => code::VALIDATION_FAILED,
-                    Err(_) => code::PARSE_FAILED,
-                }
-            });
-            async_graphql::Error::new(error.message.clone())
-                .extend_with(|_, e| e.set("code", request_code))
-        } else {
-            tracing::error!(error = %error.message, "a resolver failed without a code");
-            async_graphql::Error::new("internal server error")
-                .extend_with(|_, e| e.set("code", code::INTERNAL))
-        };
-        error.message = coded.message;
-        error.extensions = coded.extensions;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,37 +327,6 @@ mod tests {
             !printed.contains("s3cret") && printed.contains("[redacted]"),
             "{printed}"
         );
-    }
-
-    #[test]
-    fn errors_raised_while_running_without_a_code_reach_clients_as_a_clean_message() {
-        let leak =
-            "error returned from database: password authentication failed for user \"lmsdr\"";
-        let mut response = async_graphql::Response::new(
-            Value::from_json(serde_json::json!({ "a": null })).expect("value"),
-        );
-        response
-            .errors
-            .push(async_graphql::ServerError::new(leak, None));
-        clean_errors(&mut response, "{ a }");
-        let error = serde_json::to_value(&response.errors[0]).expect("json");
-        assert_eq!(error["message"], "internal server error");
-        assert_eq!(error["extensions"]["code"], code::INTERNAL);
-
-        // A query that never ran keeps its message: it is about the query.
-        let mut rejected =
-            async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
-                "Unknown field \"nope\" on type \"Query\".",
-                None,
-            )]);
-        clean_errors(&mut rejected, "{ nope }");
-        let error = serde_json::to_value(&rejected.errors[0]).expect("json");
-        assert!(
-            error["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("nope"))
-        );
-        assert_eq!(error["extensions"]["code"], code::VALIDATION_FAILED);
     }
 
     #[test]
