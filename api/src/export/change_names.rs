@@ -15,6 +15,25 @@ use serde_json::{Map, Value};
 /// The kinds a summary lists.
 const KINDS: [&str; 4] = ["treatments", "drugs", "regimens", "warnings"];
 
+/// `(slug, name)` of a table's rows with the given slugs; nothing asked, no query.
+async fn by_slug<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    slug: E::Column,
+    name: E::Column,
+    slugs: HashSet<String>,
+) -> Result<Vec<(String, String)>, DbErr> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    E::find()
+        .select_only()
+        .columns([slug, name])
+        .filter(slug.is_in(slugs))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// Names by kind and slug.
 #[derive(Debug, Default)]
 pub struct Names(HashMap<(&'static str, String), String>);
@@ -39,42 +58,36 @@ impl Names {
             names.extend(rows.into_iter().map(|(slug, name)| ((kind, slug), name)));
         };
         let wanted = |kind: &str| slugs.get(kind).cloned().unwrap_or_default();
-        if !wanted("drugs").is_empty() {
-            put(
-                "drugs",
-                drugs::Entity::find()
-                    .select_only()
-                    .columns([drugs::Column::Slug, drugs::Column::GenericName])
-                    .filter(drugs::Column::Slug.is_in(wanted("drugs")))
-                    .into_tuple()
-                    .all(db)
-                    .await?,
-            );
-        }
-        if !wanted("regimens").is_empty() {
-            put(
-                "regimens",
-                regimens::Entity::find()
-                    .select_only()
-                    .columns([regimens::Column::Slug, regimens::Column::Name])
-                    .filter(regimens::Column::Slug.is_in(wanted("regimens")))
-                    .into_tuple()
-                    .all(db)
-                    .await?,
-            );
-        }
-        if !wanted("warnings").is_empty() {
-            put(
-                "warnings",
-                warnings::Entity::find()
-                    .select_only()
-                    .columns([warnings::Column::Slug, warnings::Column::Text])
-                    .filter(warnings::Column::Slug.is_in(wanted("warnings")))
-                    .into_tuple()
-                    .all(db)
-                    .await?,
-            );
-        }
+        put(
+            "drugs",
+            by_slug::<drugs::Entity, _>(
+                db,
+                drugs::Column::Slug,
+                drugs::Column::GenericName,
+                wanted("drugs"),
+            )
+            .await?,
+        );
+        put(
+            "regimens",
+            by_slug::<regimens::Entity, _>(
+                db,
+                regimens::Column::Slug,
+                regimens::Column::Name,
+                wanted("regimens"),
+            )
+            .await?,
+        );
+        put(
+            "warnings",
+            by_slug::<warnings::Entity, _>(
+                db,
+                warnings::Column::Slug,
+                warnings::Column::Text,
+                wanted("warnings"),
+            )
+            .await?,
+        );
         // Treatments are listed as `category/treatment`.
         let treatment_slugs: HashSet<String> = wanted("treatments")
             .iter()
