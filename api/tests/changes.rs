@@ -174,6 +174,46 @@ async fn each_accepted_change_is_one_event_and_the_feed_resumes_from_a_cursor() 
             lines[0]["summary"]["drugs"]["names"]["gemcitabine"], "gemcitabine",
             "{backend}"
         );
+        // The same names through GraphQL, for every change of a request in one query a kind.
+        app.take_statement_count();
+        let named = app
+            .graphql(
+                "{ changes(first: 10) { nodes { summary {
+                    drugs { added removed names { slug name } }
+                    treatments { added names { slug name } } } } } }",
+                json!({}),
+            )
+            .await
+            .data();
+        let statements = app.take_statement_count();
+        let nodes = named["changes"]["nodes"].as_array().expect("nodes");
+        for node in nodes {
+            let drugs = &node["summary"]["drugs"];
+            let listed = drugs["added"].as_array().expect("added").len()
+                + drugs["removed"].as_array().expect("removed").len();
+            assert_eq!(
+                drugs["names"].as_array().expect("names").len(),
+                listed,
+                "{drugs}"
+            );
+        }
+        let first_names = &nodes[0]["summary"]["drugs"]["names"];
+        assert!(
+            first_names
+                .as_array()
+                .expect("names")
+                .iter()
+                .any(|n| n["slug"] == "gemcitabine" && n["name"] == "gemcitabine"),
+            "{backend}: {first_names}"
+        );
+        assert!(
+            nodes[0]["summary"]["treatments"]["names"][0]["name"].is_string(),
+            "{backend}"
+        );
+        assert!(
+            statements <= 6,
+            "{backend}: {statements} statements for names of 3 changes"
+        );
         let next = response.headers[header::LINK]
             .to_str()
             .expect("link")

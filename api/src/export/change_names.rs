@@ -53,6 +53,14 @@ impl Names {
                 }
             }
         }
+        Self::of_slugs(db, &slugs).await
+    }
+
+    /// The names of the given slugs, by kind (`drugs`, …), in one query per kind.
+    pub async fn of_slugs<C: ConnectionTrait>(
+        db: &C,
+        slugs: &HashMap<&'static str, HashSet<String>>,
+    ) -> Result<Self, DbErr> {
         let mut names = HashMap::new();
         let mut put = |kind: &'static str, rows: Vec<(String, String)>| {
             names.extend(rows.into_iter().map(|(slug, name)| ((kind, slug), name)));
@@ -114,6 +122,11 @@ impl Names {
             );
         }
         Ok(Self(names))
+    }
+
+    /// The name of one slug of a kind.
+    pub fn get(&self, kind: &'static str, slug: &str) -> Option<&str> {
+        self.0.get(&(kind, slug.to_owned())).map(String::as_str)
     }
 
     /// The summary with a `names` object (slug to name) beside each kind's `added` and `removed`.

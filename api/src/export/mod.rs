@@ -13,7 +13,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-mod change_names;
+pub(crate) mod change_names;
 pub mod changes;
 pub mod csv;
 pub mod fhir;

@@ -11,7 +11,8 @@ use super::error::{Result, internal};
 use super::limits;
 use super::page::Page;
 use super::pagination::{self, Args, ChangeConnection, Keyset};
-use super::revision::{Revision, RevisionSummary};
+use super::revision::Revision;
+use super::summary::RevisionSummary;
 use super::sync_run::SyncRun;
 
 /// What kind of change an event announces.
@@ -71,9 +72,14 @@ impl PageChange {
         };
         Ok(load_one(&loaders(ctx)?.sync_run, run).await?.map(SyncRun))
     }
-    /// What it added and removed, by slug.
-    async fn summary(&self) -> RevisionSummary {
-        serde_json::from_value(self.0.summary.clone()).unwrap_or_default()
+    /// What it added and removed, by slug and name.
+    async fn summary(&self) -> Result<RevisionSummary> {
+        RevisionSummary::from_stored(&self.0.summary).ok_or_else(|| {
+            internal(format!(
+                "change event {} has no readable summary",
+                self.0.id
+            ))
+        })
     }
     /// When it was committed.
     async fn committed_at(&self) -> DateTime<Utc> {

@@ -18,6 +18,7 @@ use sea_orm::{
 };
 
 use super::revision_pages::{DiffById, FirstRevisions};
+use super::summary::SlugNames;
 use super::webhook::RecentDeliveries;
 
 /// A database error, shareable between the waiters of one batch.
@@ -294,6 +295,8 @@ pub struct Loaders {
     pub change_event: DataLoader<ByKey<change_events::Entity, i32>>,
     /// Webhooks' recent deliveries, by webhook.
     pub recent_deliveries: DataLoader<RecentDeliveries>,
+    /// Names of summarized slugs, by kind and slug.
+    pub slug_name: DataLoader<SlugNames>,
 }
 
 impl Loaders {
@@ -354,6 +357,7 @@ impl Loaders {
             sync_run: by_id(db, sync_runs::Column::Id),
             change_event: by_id(db, change_events::Column::Id),
             recent_deliveries: DataLoader::new(RecentDeliveries { db: db.clone() }, tokio::spawn),
+            slug_name: DataLoader::new(SlugNames { db: db.clone() }, tokio::spawn),
             page_by_url: by_key(db, pages::Column::Url, |p: &pages::Model| p.url.clone()),
             dead_target: by_key(db, link_targets::Column::Url, |t: &link_targets::Model| {
                 t.url.clone()

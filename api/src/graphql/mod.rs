@@ -26,6 +26,7 @@ mod revision_pages;
 mod search;
 mod site;
 mod subscription;
+mod summary;
 mod sync_run;
 mod treatment;
 mod warning;

@@ -11,34 +11,11 @@ use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::loaders::RevisionRow;
 use super::page::Page;
+use super::summary::RevisionSummary;
 
 /// One revision of a page: what it said at one moment.
 #[derive(Debug, Clone)]
 pub struct Revision(pub RevisionRow);
-
-/// Added and removed items of one kind.
-#[derive(Debug, Clone, Default, SimpleObject, serde::Deserialize)]
-#[serde(default)]
-pub struct Delta {
-    /// Newly listed.
-    pub added: Vec<String>,
-    /// No longer listed.
-    pub removed: Vec<String>,
-}
-
-/// What a revision added to and removed from its page.
-#[derive(Debug, Clone, Default, SimpleObject, serde::Deserialize)]
-#[serde(default)]
-pub struct RevisionSummary {
-    /// Treatments, as `category/treatment` slugs.
-    pub treatments: Delta,
-    /// Drugs, by slug.
-    pub drugs: Delta,
-    /// Regimens, by slug.
-    pub regimens: Delta,
-    /// Warnings, by slug.
-    pub warnings: Delta,
-}
 
 /// One revision of a page: what it said at one moment, and how lmsdr read it.
 #[Object]
@@ -104,8 +81,8 @@ impl Revision {
     async fn summary(&self) -> Option<RevisionSummary> {
         self.0
             .summary
-            .clone()
-            .and_then(|v| serde_json::from_value(v).ok())
+            .as_ref()
+            .and_then(RevisionSummary::from_stored)
     }
     /// What the page said then: its text, sanitized HTML and blocks.
     async fn content(&self, ctx: &Context<'_>) -> Result<Option<PageContent>> {
