@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use lmsdr_entity::{change_events, webhook_deliveries, webhooks};
+use lmsdr_ingest::fetch::root_cause;
 use sea_orm::{DatabaseConnection, DbErr};
 use sha2::Sha256;
 
@@ -96,20 +97,8 @@ pub async fn attempt(
             format!("answered {}", response.status()),
         ),
         Err(err) if err.is_timeout() => failed(None, "timed out".to_owned()),
-        Err(err) => failed(None, describe(&err.without_url())),
+        Err(err) => failed(None, root_cause(&err.without_url())),
     }
-}
-
-/// An error and its causes on one line (a connection error's cause says what failed).
-fn describe(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    text
 }
 
 #[cfg(test)]

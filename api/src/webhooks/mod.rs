@@ -21,6 +21,8 @@ use tokio::task::JoinHandle;
 
 use queue::{EndpointState, Outcome};
 
+use crate::graphql::hub::latest_id;
+
 /// Attempts in flight to one endpoint at most.
 pub const PER_ENDPOINT: usize = 4;
 /// How often a dispatcher looks for due deliveries.
@@ -119,8 +121,12 @@ impl Dispatcher {
         let lease = chrono::Duration::from_std(self.settings.timeout * 2 + ROUND_EVERY * 30)
             .unwrap_or(chrono::Duration::minutes(5));
         let mut started = Vec::new();
+        // One look at the outbox, rather than one per endpoint, says whose deliveries to make.
+        let latest = latest_id(&self.db).await?;
         for hook in queue::active(&self.db).await? {
-            queue::fan_out(&self.db, &hook, now).await?;
+            if hook.after_event_id < latest {
+                queue::fan_out(&self.db, &hook, now).await?;
+            }
             let room = PER_ENDPOINT.saturating_sub(self.busy(hook.id));
             if room == 0 {
                 continue;

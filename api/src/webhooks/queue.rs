@@ -61,15 +61,10 @@ pub async fn register(
     Ok(model)
 }
 
-/// Removes an endpoint and its deliveries; `false` when there was none.
+/// Removes an endpoint; its deliveries go with it (the foreign key cascades). `false` when there
+/// was none.
 pub async fn remove(db: &DatabaseConnection, id: i32) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
-    webhook_deliveries::Entity::delete_many()
-        .filter(webhook_deliveries::Column::WebhookId.eq(id))
-        .exec(&txn)
-        .await?;
-    let removed = webhooks::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
+    let removed = webhooks::Entity::delete_by_id(id).exec(db).await?;
     Ok(removed.rows_affected > 0)
 }
 

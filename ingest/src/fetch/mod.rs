@@ -370,7 +370,8 @@ fn classify_body(err: reqwest::Error) -> FetchError {
     }
 }
 
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+/// An error and each of its causes, on one line (a connection error's causes say what failed).
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
