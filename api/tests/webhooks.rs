@@ -454,6 +454,81 @@ async fn two_dispatchers_on_one_database_send_each_delivery_once() {
     }
 }
 
+/// Rounds of the race below: each one starts both fan-outs of every endpoint at a barrier.
+const RACE_ROUNDS: usize = 150;
+/// Endpoints in the race.
+const RACE_ENDPOINTS: usize = 3;
+
+/// Two replicas that read an endpoint's cursor at the same moment make the same deliveries at
+/// the same moment. Every round empties the queue and starts both fan-outs of each endpoint at
+/// a barrier on two worker threads, so that their inserts meet in the same rows: neither may
+/// fail, and each change is owed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_fanning_out_the_same_events_at_once_both_succeed() {
+    use lmsdr_entity::webhook_deliveries;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use tokio::sync::Barrier;
+
+    for app in TestApp::all_with(config()).await {
+        let backend = app.db.backend();
+        let url = dead_url().await;
+        for _ in 0..RACE_ENDPOINTS {
+            app.register(&url).await;
+        }
+        for page in [
+            "faq.php",
+            "news.php",
+            "events.php",
+            "donate.php",
+            "contact.php",
+        ] {
+            app.import_fixture(page).await;
+        }
+        // Every endpoint as both replicas read it, before either made a delivery.
+        let hooks = Arc::new(queue::all(&app.db.conn).await.expect("endpoints"));
+        let now = Utc::now();
+        let mut made = 0;
+        for round in 0..RACE_ROUNDS {
+            webhook_deliveries::Entity::delete_many()
+                .exec(&app.db.conn)
+                .await
+                .expect("queue emptied");
+            let barrier = Arc::new(Barrier::new(2));
+            let replicas = (0..2).map(|_| {
+                let (db, hooks, barrier) = (app.db.conn.clone(), hooks.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    // Every barrier is met, even after a failure, so the other replica goes on.
+                    let mut made: Result<usize, sea_orm::DbErr> = Ok(0);
+                    for hook in hooks.iter() {
+                        barrier.wait().await;
+                        let fanned = queue::fan_out(&db, hook, now).await;
+                        made = made.and_then(|made| Ok(made + fanned?));
+                    }
+                    made
+                })
+            });
+            for replica in futures::future::join_all(replicas.collect::<Vec<_>>()).await {
+                made = replica
+                    .expect("replica task")
+                    .unwrap_or_else(|err| panic!("{backend}, round {round}: fan-out: {err}"));
+            }
+            let queued = webhook_deliveries::Entity::find()
+                .count(&app.db.conn)
+                .await
+                .expect("count");
+            assert_eq!(
+                queued as usize, made,
+                "{backend}, round {round}: one delivery per change and endpoint"
+            );
+        }
+        assert_eq!(
+            made,
+            RACE_ENDPOINTS * 5,
+            "{backend}: five changes for each endpoint"
+        );
+    }
+}
+
 #[tokio::test]
 async fn webhooks_are_admin_only_refuse_private_targets_and_never_show_the_secret() {
     for app in TestApp::all_with(admin()).await {

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use lmsdr_entity::{change_events, webhook_deliveries, webhooks};
-use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -135,13 +135,13 @@ pub async fn fan_out(
             ..Default::default()
         });
     let txn = db.begin().await?;
-    // Another replica may have made the same deliveries: they are unique per event and endpoint.
+    // Another replica may be making the same deliveries at this moment. A row has two unique
+    // keys, (endpoint, event) and its delivery ID, so the conflict names no target: a clash on
+    // either is skipped. With a target, PostgreSQL raises a clash on the other key (23505) when
+    // two transactions insert the same row at once.
     webhook_deliveries::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([
-            webhook_deliveries::Column::WebhookId,
-            webhook_deliveries::Column::EventId,
-        ])
-        .exec(&txn)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(&txn)
         .await?;
     webhooks::Entity::update_many()
         .col_expr(webhooks::Column::AfterEventId, Expr::value(last))
