@@ -13,6 +13,7 @@ use super::content::is_warning;
 use super::document::{Block, BlockKind, Image, Link};
 use super::lines::Line;
 use super::page::{link, resolve_content_link};
+use super::table;
 use super::text::word_count;
 
 /// Longest line, in words, read as a heading when only its style says so.
@@ -201,24 +202,9 @@ fn list_block(lines: &[Line], depth: u8, base: &Url) -> Block {
 }
 
 fn table_block(cells: &[Line], base: &Url) -> Block {
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut header_row = true;
-    let mut current_row = None;
-    for cell in cells {
-        let Some(position) = cell.style.cell else {
-            continue;
-        };
-        if current_row != Some(position.row) {
-            rows.push(Vec::new());
-            current_row = Some(position.row);
-        }
-        if rows.len() == 1 {
-            header_row &= position.header;
-        }
-        if let Some(row) = rows.last_mut() {
-            row.push(cell.text.clone());
-        }
-    }
+    let rows = table::rows(cells);
+    let header_row = rows.first().is_some_and(|row| row.header);
+    let rows: Vec<Vec<String>> = rows.into_iter().map(|row| row.cells).collect();
     let text = rows
         .iter()
         .map(|row| row.join(" | "))

@@ -3,12 +3,14 @@
 //! bullets) or not (one paragraph per item); both read the same.
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::lines::Line;
-use super::text::{first_sentence, has_several_sentences, word_count};
+use super::lines::{Definition, Line};
+use super::table;
+use super::text::{first_sentence, has_several_sentences, slugify, word_count};
 use super::vocabulary::{KnownCategory, VOCABULARY};
 
 /// The content, sectioned; its texts borrow from the lines.
@@ -45,6 +47,13 @@ impl RawCategory<'_> {
     fn slug(&self) -> Option<&str> {
         self.known.map(|k| k.slug.as_str())
     }
+
+    /// The slug the category is stored under: its vocabulary entry's, or one made from its
+    /// subject.
+    pub fn category_slug(&self) -> String {
+        self.known
+            .map_or_else(|| slugify(&self.subject, 80), |k| k.slug.clone())
+    }
 }
 
 /// A lead-in with the items it introduces.
@@ -52,10 +61,28 @@ impl RawCategory<'_> {
 pub struct Group<'a> {
     /// The lead-in text.
     pub lead_in: Cow<'a, str>,
-    /// The items, as written.
-    pub items: Vec<&'a str>,
-    /// The index of each item's line.
-    pub item_lines: Vec<usize>,
+    /// The items, as written (a table's row as its cells read in a list).
+    pub items: Vec<Cow<'a, str>>,
+    /// The indexes of each item's lines (one, or a table row's cells).
+    pub item_lines: Vec<Range<usize>>,
+}
+
+impl<'a> Group<'a> {
+    fn new(lead_in: &'a str) -> Self {
+        Self {
+            lead_in: Cow::Borrowed(lead_in),
+            items: Vec::new(),
+            item_lines: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, item: Cow<'a, str>, lines: Range<usize>, item_lines: &mut [bool]) {
+        if let Some(marks) = item_lines.get_mut(lines.clone()) {
+            marks.fill(true);
+        }
+        self.items.push(item);
+        self.item_lines.push(lines);
+    }
 }
 
 static SUBGROUP: LazyLock<Regex> = LazyLock::new(|| {
@@ -145,8 +172,38 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
         ..Sections::default()
     };
     let mut current: Option<RawCategory<'_>> = None;
+    let mut read_to = 0;
     for (index, line) in lines.iter().enumerate() {
+        if index < read_to {
+            continue;
+        }
         let text = line.text.as_str();
+        if let Some(cell) = line.style.cell {
+            read_to = index
+                + lines[index..]
+                    .iter()
+                    .take_while(|l| l.style.cell.is_some_and(|c| c.table == cell.table))
+                    .count();
+            let cells = &lines[index..read_to];
+            // A table right after a lead-in is the list it introduces; anywhere else it is text.
+            let open = current
+                .as_mut()
+                .and_then(|c| c.groups.last_mut())
+                .filter(|g| g.items.is_empty());
+            match open {
+                Some(group) => table_items(group, cells, index, &mut out.item_lines),
+                None => {
+                    out.categories.extend(current.take());
+                    let texts = cells.iter().map(|l| l.text.as_str());
+                    if out.categories.is_empty() {
+                        out.intro.extend(texts);
+                    } else {
+                        out.outro.extend(texts);
+                    }
+                }
+            }
+            continue;
+        }
         if is_warning(text) {
             match current.as_mut() {
                 Some(category) => category.warnings.push(text),
@@ -155,12 +212,10 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
             continue;
         }
         if marked && line.list_item {
+            let (item, end) = definition_item(lines, index);
+            read_to = end;
             match current.as_mut().and_then(|c| c.groups.last_mut()) {
-                Some(group) => {
-                    group.items.push(text);
-                    group.item_lines.push(index);
-                    out.item_lines[index] = true;
-                }
+                Some(group) => group.push(item, index..end, &mut out.item_lines),
                 None if out.categories.is_empty() => out.intro.push(text),
                 None => out.outro.push(text),
             }
@@ -174,21 +229,13 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
                     known,
                     subject,
                     description: Cow::Borrowed(text),
-                    groups: vec![Group {
-                        lead_in: Cow::Borrowed(text),
-                        items: Vec::new(),
-                        item_lines: Vec::new(),
-                    }],
+                    groups: vec![Group::new(text)],
                     warnings: Vec::new(),
                 });
             }
             Some(LeadIn::SubGroup) => {
                 if let Some(category) = current.as_mut() {
-                    category.groups.push(Group {
-                        lead_in: Cow::Borrowed(text),
-                        items: Vec::new(),
-                        item_lines: Vec::new(),
-                    });
+                    category.groups.push(Group::new(text));
                 }
             }
             Some(LeadIn::Continuation) => {
@@ -203,9 +250,7 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
                 let open_group = current.as_mut().and_then(|c| c.groups.last_mut());
                 match open_group {
                     Some(group) if !marked && item_like(text) => {
-                        group.items.push(text);
-                        group.item_lines.push(index);
-                        out.item_lines[index] = true;
+                        group.push(Cow::Borrowed(text), index..index + 1, &mut out.item_lines);
                     }
                     _ => {
                         out.categories.extend(current.take());
@@ -223,6 +268,48 @@ pub fn sections(lines: &[Line]) -> Sections<'_> {
     out.categories
         .retain(|c| c.groups.iter().any(|g| !g.items.is_empty()));
     out
+}
+
+/// The list item at `index` and the index past its lines: a definition list's term with what
+/// its descriptions say of it ("Femara (letrozole), oral, once a day"), or the line alone.
+fn definition_item(lines: &[Line], index: usize) -> (Cow<'_, str>, usize) {
+    let text = Cow::Borrowed(lines[index].text.as_str());
+    if lines[index].style.definition != Some(Definition::Term) {
+        return (text, index + 1);
+    }
+    let descriptions = lines[index + 1..]
+        .iter()
+        .take_while(|l| l.style.definition == Some(Definition::Description))
+        .count();
+    if descriptions == 0 {
+        return (text, index + 1);
+    }
+    let end = index + 1 + descriptions;
+    let mut item = text.into_owned();
+    for line in &lines[index + 1..end] {
+        item.push_str(", ");
+        item.push_str(&line.text);
+    }
+    (Cow::Owned(item), end)
+}
+
+/// A data table's body rows as the items of the group its lead-in opened; `first` is the index
+/// of its first line.
+fn table_items<'a>(
+    group: &mut Group<'a>,
+    cells: &'a [Line],
+    first: usize,
+    item_lines: &mut [bool],
+) {
+    let rows = table::rows(cells);
+    let header = rows.first().filter(|row| row.header);
+    for row in rows.iter().filter(|row| !row.header) {
+        let text = table::item_text(header, row);
+        if !text.is_empty() {
+            let lines = first + row.lines.start..first + row.lines.end;
+            group.push(Cow::Owned(text), lines, item_lines);
+        }
+    }
 }
 
 fn append_sentence(paragraph: &mut Cow<'_, str>, text: &str) {

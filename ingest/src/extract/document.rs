@@ -46,6 +46,10 @@ pub struct Document {
     /// What the extractor could not decide and a person should look at (a page that may be a
     /// treatment listing but was not read as one, a section of a listing left out).
     pub notices: Vec<String>,
+    /// The slugs of sections that read partly as treatments but were left out of them: a
+    /// listing that held one of these holds the revision for review rather than delist it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out_categories: Vec<String>,
     /// Treatment categories in page order.
     pub categories: Vec<Category>,
     /// Every drug the page names, by slug.

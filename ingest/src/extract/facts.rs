@@ -133,9 +133,7 @@ impl Builder {
 
     /// Reads one treatment section into a category, its `index` among the page's categories.
     pub fn category(&mut self, raw: &RawCategory<'_>, index: usize) {
-        let slug = raw
-            .known
-            .map_or_else(|| slugify(&raw.subject, 80), |k| k.slug.clone());
+        let slug = raw.category_slug();
         let name = raw
             .known
             .map_or_else(|| raw.subject.clone(), |k| k.name.clone());
@@ -168,7 +166,7 @@ impl Builder {
         let mut slugs = SlugCounter::default();
         for group in &raw.groups {
             let first_line = FIRST_LINE.is_match(last_sentence(&group.lead_in));
-            for &item in &group.items {
+            for item in &group.items {
                 let facts = items::analyze(item, drug_context);
                 let status = if facts.in_trial {
                     TreatmentStatus::InTrial

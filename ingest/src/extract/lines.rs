@@ -37,6 +37,15 @@ pub struct ListMark {
     pub depth: u8,
 }
 
+/// A part of a definition list (`<dl>`): a list whose items are a term and what is said of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Definition {
+    /// `<dt>`.
+    Term,
+    /// `<dd>`.
+    Description,
+}
+
 /// A data table's cell a line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cell {
@@ -44,6 +53,8 @@ pub struct Cell {
     pub table: u32,
     /// Its row, from 0.
     pub row: u32,
+    /// Its column, from 0, counting the columns the cells before it span.
+    pub column: u32,
     /// A header cell (`<th>`).
     pub header: bool,
 }
@@ -59,6 +70,8 @@ pub struct Style {
     pub list: Option<ListMark>,
     /// A cell of a data table.
     pub cell: Option<Cell>,
+    /// A term (`<dt>`) or description (`<dd>`) of a definition list.
+    pub definition: Option<Definition>,
     /// Every letter of it is bold (`<b>`, `<strong>`).
     pub emphasized: bool,
     /// The smallest font size (1–7) any of its text has.
@@ -137,12 +150,17 @@ pub fn lines(html: &Html) -> Lines {
 #[derive(Debug, Clone, Copy)]
 struct Context {
     zone: Zone,
+    /// Inside `<main>`, `<article>` or `role="main"`.
+    in_main: bool,
     heading: Option<u8>,
     quote: bool,
     list: Option<ListMark>,
     /// The data table and whether inside a header cell.
     table: Option<u32>,
     header_cell: bool,
+    /// The column of the cell inside.
+    column: u32,
+    definition: Option<Definition>,
     bold: bool,
     font_size: i8,
 }
@@ -151,11 +169,14 @@ impl Default for Context {
     fn default() -> Self {
         Self {
             zone: Zone::Body,
+            in_main: false,
             heading: None,
             quote: false,
             list: None,
             table: None,
             header_cell: false,
+            column: 0,
+            definition: None,
             bold: false,
             font_size: DEFAULT_FONT_SIZE,
         }
@@ -196,6 +217,8 @@ struct Walker {
     skipping: usize,
     /// Rows seen so far in each data table.
     table_rows: Vec<u32>,
+    /// The next cell's column in each data table's current row.
+    table_columns: Vec<u32>,
 }
 
 impl Walker {
@@ -260,12 +283,20 @@ impl Walker {
     ) -> Frame {
         let name = element.name();
         let mut context = parent;
-        context.zone = zone_of(element).unwrap_or(parent.zone);
+        context.zone = match parent.zone {
+            // Nothing inside a sidebar or a comment area is content, whatever it is marked.
+            Zone::Aside => Zone::Aside,
+            _ => zone_of(element, parent.in_main).unwrap_or(parent.zone),
+        };
+        context.in_main |= matches!(name, "main" | "article")
+            || attr(element, "role").is_some_and(|r| r.trim().eq_ignore_ascii_case("main"));
         if let Some(level) = heading_level(name) {
             context.heading = Some(level);
         }
         match name {
             "blockquote" | "q" => context.quote = true,
+            "dt" => context.definition = Some(Definition::Term),
+            "dd" => context.definition = Some(Definition::Description),
             "b" | "strong" => context.bold = true,
             "ul" | "ol" | "dir" | "menu" => {
                 let depth = parent.list.map_or(1, |l| l.depth.saturating_add(1));
@@ -277,19 +308,30 @@ impl Walker {
             "table" => {
                 context.table = is_data_table(node).then(|| {
                     self.table_rows.push(0);
+                    self.table_columns.push(0);
                     self.table_rows.len() as u32 - 1
                 });
             }
             "tr" => {
-                if let Some(rows) = context
-                    .table
-                    .and_then(|t| self.table_rows.get_mut(t as usize))
-                {
-                    *rows += 1;
+                if let Some(table) = context.table.map(|t| t as usize) {
+                    if let Some(rows) = self.table_rows.get_mut(table) {
+                        *rows += 1;
+                    }
+                    if let Some(columns) = self.table_columns.get_mut(table) {
+                        *columns = 0;
+                    }
                 }
             }
-            "th" => context.header_cell = true,
-            "td" => context.header_cell = false,
+            "th" | "td" => {
+                context.header_cell = name == "th";
+                if let Some(columns) = context
+                    .table
+                    .and_then(|t| self.table_columns.get_mut(t as usize))
+                {
+                    context.column = *columns;
+                    *columns = columns.saturating_add(span(element));
+                }
+            }
             _ => {}
         }
         if let Some(size) = font_size(element, parent.font_size) {
@@ -299,7 +341,7 @@ impl Walker {
         if block {
             self.flush();
         }
-        let list_item = name == "li";
+        let list_item = matches!(name, "li" | "dt" | "dd");
         if list_item {
             self.line.list_item = true;
         }
@@ -384,6 +426,7 @@ impl Walker {
                     .table_rows
                     .get(table as usize)
                     .map_or(0, |r| r.saturating_sub(1)),
+                column: context.column,
                 header: context.header_cell,
             });
             line.first = Some((context, cell));
@@ -426,6 +469,7 @@ impl Walker {
                 quote: context.quote,
                 list: context.list,
                 cell,
+                definition: context.definition,
                 emphasized,
                 font_size: smallest_font.unwrap_or(DEFAULT_FONT_SIZE),
             };
@@ -440,6 +484,14 @@ impl Walker {
         }
         line.text.clear();
     }
+}
+
+/// The columns a cell spans (`colspan`, 1 when absent or unreadable, at most 1,000 as browsers
+/// cap it).
+fn span(cell: &Element) -> u32 {
+    attr(cell, "colspan")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map_or(1, |n| n.clamp(1, 1000))
 }
 
 /// Removes a leading bullet character followed by a space.
@@ -550,6 +602,7 @@ mod tests {
             Some(Cell {
                 table: 0,
                 row: 0,
+                column: 0,
                 header: true
             })
         );
@@ -558,6 +611,7 @@ mod tests {
             Some(Cell {
                 table: 0,
                 row: 1,
+                column: 1,
                 header: false
             })
         );

@@ -19,6 +19,9 @@ pub enum Zone {
     Header,
     /// `<footer>`.
     Footer,
+    /// Beside the content and never part of it: a sidebar and its widgets (recent posts, archive
+    /// months), a comment area and its form, a search form.
+    Aside,
 }
 
 /// Characters that mark a line as a list item when they open it.
@@ -154,24 +157,40 @@ pub fn font_size(element: &Element, around: i8) -> Option<i8> {
     Some(size.clamp(1, 7))
 }
 
-/// The zone an element marks, by its name or its id and classes.
-pub fn zone_of(element: &Element) -> Option<Zone> {
+/// The zone an element marks, by its name, its ARIA role or its id and classes. `in_main` says
+/// whether the element sits inside the page's main content (`<main>`, `<article>`), where an
+/// `<aside>` is a callout of the text rather than a sidebar.
+pub fn zone_of(element: &Element, in_main: bool) -> Option<Zone> {
     match element.name() {
         "nav" => return Some(Zone::Nav),
         "header" => return Some(Zone::Header),
         "footer" => return Some(Zone::Footer),
+        "aside" if !in_main => return Some(Zone::Aside),
+        _ => {}
+    }
+    match attr(element, "role").map(str::trim) {
+        Some(role) if role.eq_ignore_ascii_case("navigation") => return Some(Zone::Nav),
+        Some(role) if role.eq_ignore_ascii_case("banner") => return Some(Zone::Header),
+        Some(role) if role.eq_ignore_ascii_case("contentinfo") => return Some(Zone::Footer),
+        Some(role) if role.eq_ignore_ascii_case("search") => return Some(Zone::Aside),
+        Some(role) if role.eq_ignore_ascii_case("complementary") && !in_main => {
+            return Some(Zone::Aside);
+        }
         _ => {}
     }
     let (id, class) = (attr(element, "id"), attr(element, "class"));
+    if id.is_none() && class.is_none() {
+        return None;
+    }
     let names_contain = |keyword: &str| {
         [id, class]
             .into_iter()
             .flatten()
             .any(|names| contains_ignore_case(names, keyword))
     };
-    if id.is_none() && class.is_none() {
-        None
-    } else if ["nav", "menu", "sidebar"].into_iter().any(names_contain) {
+    if aside_names(id, class) {
+        Some(Zone::Aside)
+    } else if ["nav", "menu"].into_iter().any(names_contain) {
         Some(Zone::Nav)
     } else if names_contain("footer") {
         Some(Zone::Footer)
@@ -183,6 +202,25 @@ pub fn zone_of(element: &Element) -> Option<Zone> {
     } else {
         None
     }
+}
+
+/// Whether an id or a class names what CMS themes put beside the content: a sidebar, a widget,
+/// the comments and their reply form. Compared name by name, so that a word merely containing
+/// "comment" does not count.
+fn aside_names(id: Option<&str>, class: Option<&str>) -> bool {
+    [id, class]
+        .into_iter()
+        .flatten()
+        .flat_map(str::split_ascii_whitespace)
+        .any(|name| {
+            let name = name.to_ascii_lowercase();
+            name.contains("sidebar")
+                || name.contains("widget")
+                || name == "comments"
+                || name == "respond"
+                || name.starts_with("comments-")
+                || name.starts_with("comment-")
+        })
 }
 
 /// Whether an image stands for a bullet: its file or class says so, or its alt text is one.

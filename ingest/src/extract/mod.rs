@@ -17,6 +17,7 @@ pub mod lines;
 pub mod markup;
 pub mod mentions;
 pub mod page;
+pub mod table;
 pub mod text;
 pub mod vocabulary;
 
@@ -112,8 +113,10 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
     let mut read_as_treatments = vec![false; frame.content.len()];
     for &index in &classification.treatment_sections {
         for group in &sections.categories[index].groups {
-            for &line in &group.item_lines {
-                read_as_treatments[line] = true;
+            for lines in &group.item_lines {
+                if let Some(read) = read_as_treatments.get_mut(lines.clone()) {
+                    read.fill(true);
+                }
             }
         }
     }
@@ -152,6 +155,11 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
         images,
         mentions: facts.mentions,
         notices: classification.notices,
+        left_out_categories: classification
+            .left_out
+            .iter()
+            .map(|&index| sections.categories[index].category_slug())
+            .collect(),
         categories: facts.categories,
         drugs: facts.drugs,
         regimens: facts.regimens,

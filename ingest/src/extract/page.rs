@@ -34,7 +34,7 @@ static STAMP: LazyLock<Regex> = LazyLock::new(|| {
         .expect("stamp pattern is valid")
 });
 static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:back to (?:the )?top|top of page|(?:©|\(c\)|copyright)(?-u:\b).*|all rights reserved\.?)$")
+    Regex::new(r"(?i)^(?:back to (?:the )?top|top of page|(?:©|\(c\)|copyright(?-u:\b)).*|all rights reserved\.?)$")
         .expect("boilerplate pattern is valid")
 });
 
@@ -87,7 +87,7 @@ pub fn frame(html: &Html, page: Lines, base: &Url) -> Frame {
     let mut stamp = None;
     let mut content = Vec::with_capacity(lines.len());
     for (index, line) in lines.into_iter().enumerate() {
-        if nav_run.as_ref().is_some_and(|run| run.contains(&index)) {
+        if line.zone == Zone::Aside || nav_run.as_ref().is_some_and(|run| run.contains(&index)) {
             continue;
         }
         if let Some(found) = parse_stamp(&line.text) {
@@ -251,9 +251,11 @@ fn is_boilerplate(line: &Line, title: Option<&str>) -> bool {
     if only_fragment_links {
         return true;
     }
-    matches!(line.zone, Zone::Header | Zone::Footer | Zone::Nav)
-        && !line.list_item
-        && word_count(text) <= 8
+    // A footer is the site's, never the page's (its stamp was read before this).
+    line.zone == Zone::Footer
+        || (matches!(line.zone, Zone::Header | Zone::Nav)
+            && !line.list_item
+            && word_count(text) <= 8)
 }
 
 /// Reads a "Last Edited - 1 August 2012 08:59 am" stamp.

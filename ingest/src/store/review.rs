@@ -7,6 +7,8 @@
 //!
 //! The thresholds, chosen so that removing one or two items or adding a drug is a normal edit:
 //! - a page read as a treatment listing that no longer reads as one;
+//! - a section the page lists as a treatment category that is still on the page but could not be
+//!   read as treatments (an extractor that cannot read a section must not delist what it held);
 //! - a page listing at least [`TREATMENTS_AT_STAKE`] treatments that would keep fewer than half;
 //! - a page of at least [`TEXT_AT_STAKE`] characters whose text would shrink below
 //!   [`KEEP_TEXT_SHARE`] of it;
@@ -15,11 +17,12 @@
 
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::{FactKind, PageKind, RevisionReview};
-use lmsdr_entity::{fact_listings, page_revisions, pages};
+use lmsdr_entity::{fact_listings, page_revisions, pages, treatment_categories};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
 };
 
 use super::outbox::{self, EventKind};
@@ -40,12 +43,14 @@ pub const BLOCKS_AT_STAKE: usize = 8;
 pub const COLLAPSED_BLOCKS: usize = 3;
 
 /// What the page's current accepted revision states, to compare a new one with.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Standing {
     kind: PageKind,
     text_chars: usize,
     blocks: Option<usize>,
     treatments: u64,
+    /// The slugs of the treatment categories the page lists.
+    categories: Vec<String>,
 }
 
 /// Reads what an accepted revision states: its text and blocks, and the treatments its page
@@ -56,16 +61,31 @@ pub(super) async fn standing<C: ConnectionTrait>(
     current: &page_revisions::Model,
 ) -> Result<Standing, DbErr> {
     let at = current.fetched_at;
-    let treatments = fact_listings::Entity::find()
-        .filter(fact_listings::Column::PageId.eq(current.page_id))
-        .filter(fact_listings::Column::FactKind.eq(FactKind::Treatment))
-        .filter(fact_listings::Column::ListedFrom.lte(at))
+    let listed = |kind: FactKind| {
+        fact_listings::Entity::find()
+            .filter(fact_listings::Column::PageId.eq(current.page_id))
+            .filter(fact_listings::Column::FactKind.eq(kind))
+            .filter(fact_listings::Column::ListedFrom.lte(at))
+            .filter(
+                Condition::any()
+                    .add(fact_listings::Column::ListedUntil.is_null())
+                    .add(fact_listings::Column::ListedUntil.gt(at)),
+            )
+    };
+    let treatments = listed(FactKind::Treatment).count(db).await?;
+    let categories = treatment_categories::Entity::find()
+        .select_only()
+        .column(treatment_categories::Column::Slug)
         .filter(
-            Condition::any()
-                .add(fact_listings::Column::ListedUntil.is_null())
-                .add(fact_listings::Column::ListedUntil.gt(at)),
+            treatment_categories::Column::Id.in_subquery(
+                listed(FactKind::Category)
+                    .select_only()
+                    .column(fact_listings::Column::FactId)
+                    .into_query(),
+            ),
         )
-        .count(db)
+        .into_tuple()
+        .all(db)
         .await?;
     Ok(Standing {
         kind: current.kind.unwrap_or(page_kind),
@@ -76,6 +96,7 @@ pub(super) async fn standing<C: ConnectionTrait>(
             .and_then(|b| b.as_array())
             .map(Vec::len),
         treatments,
+        categories,
     })
 }
 
@@ -86,6 +107,19 @@ pub(super) fn suspicion(standing: &Standing, doc: &Document) -> Option<String> {
             "the page no longer reads as a treatment listing (it reads as {:?}: {})",
             doc.kind,
             doc.kind_reasons.join("; ")
+        ));
+    }
+    let unread: Vec<&str> = doc
+        .left_out_categories
+        .iter()
+        .filter(|slug| standing.categories.contains(slug))
+        .map(String::as_str)
+        .collect();
+    if !unread.is_empty() {
+        return Some(format!(
+            "section(s) the page lists now could not be read as treatments in this revision ({}); nothing is delisted until a person looks: {}",
+            unread.join(", "),
+            doc.notices.join("; ")
         ));
     }
     let treatments: usize = doc.categories.iter().map(|c| c.treatments.len()).sum();

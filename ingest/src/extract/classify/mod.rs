@@ -27,6 +27,8 @@ pub struct Classification {
     pub treatment_sections: Vec<usize>,
     /// What a person should look at: a possible listing not read as one, a section left out.
     pub notices: Vec<String>,
+    /// Indexes into the sections' categories that read partly as treatments but were left out.
+    pub left_out: Vec<usize>,
 }
 
 /// Evidence for one kind: a score and its reasons.
@@ -287,6 +289,7 @@ fn decide(
             reasons: vec!["too little text to tell what kind of page it is".to_owned()],
             treatment_sections: Vec::new(),
             notices: Vec::new(),
+            left_out: Vec::new(),
         };
         missed_listing(
             &mut classification,
@@ -302,6 +305,7 @@ fn decide(
         reasons: winner.reasons.clone(),
         treatment_sections: Vec::new(),
         notices: Vec::new(),
+        left_out: Vec::new(),
     };
     if kind != PageKind::TreatmentListing {
         if listing_evidence > 0.0 {
@@ -318,6 +322,7 @@ fn decide(
         if reading.about_treatments {
             classification.treatment_sections.push(index);
         } else if reading.items > 0 && reading.treatment_like > 0 {
+            classification.left_out.push(index);
             classification.notices.push(format!(
                 "section \"{}\" was left out of the treatments: {} of its {} items read as treatments, {} as statistics, amounts, dates or questions{}",
                 short(&category.description),

@@ -151,11 +151,17 @@ impl Signals {
             contact: found.matched(4),
         }
     }
+}
 
-    /// Whether a list item reads as something other than a treatment.
-    fn other_than_treatment(self) -> bool {
-        self.date || self.money || self.statistic
-    }
+/// Whether a list item reads as something other than a treatment: a question, an amount, a
+/// statistic, or a date that names no drug. A drug with the date it was approved is still a
+/// drug: the date is an attribute of the item, not a reason to leave it out.
+fn reads_as_other(item: &str, names_drug: bool) -> bool {
+    let signals = Signals::of(item);
+    item.trim_end().ends_with('?')
+        || signals.money
+        || signals.statistic
+        || (signals.date && !names_drug)
 }
 
 /// How one section's items read.
@@ -171,18 +177,15 @@ pub(super) fn read_section(category: &RawCategory<'_>) -> SectionReading {
     let items: Vec<&str> = category
         .groups
         .iter()
-        .flat_map(|g| g.items.iter().copied())
+        .flat_map(|g| g.items.iter().map(AsRef::as_ref))
         .collect();
-    let treatment_like = items
-        .iter()
-        .filter(|item| {
-            VOCABULARY.find_names(item).next().is_some() || says_any(&TREATMENT_TERMS, item)
-        })
-        .count();
-    let other = items
-        .iter()
-        .filter(|item| item.trim_end().ends_with('?') || Signals::of(item).other_than_treatment())
-        .count();
+    let mut treatment_like = 0;
+    let mut other = 0;
+    for item in &items {
+        let names_drug = VOCABULARY.find_names(item).next().is_some();
+        treatment_like += usize::from(names_drug || says_any(&TREATMENT_TERMS, item));
+        other += usize::from(reads_as_other(item, names_drug));
+    }
     let n = items.len();
     let share = |k: usize| if n == 0 { 0.0 } else { k as f32 / n as f32 };
     let known = category.known.is_some();
