@@ -3,14 +3,15 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::FactKind;
-use lmsdr_entity::{treatment_categories, treatments};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use lmsdr_entity::treatment_categories;
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
-use super::as_of::{all_stated, listed};
+use super::as_of::{all_stated, listed, stated_at};
 use super::context::{db, load_many, loaders};
 use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::limits;
+use super::relations::At;
 use super::revision::{Provenance, source};
 use super::treatment::Treatment;
 
@@ -72,33 +73,15 @@ impl TreatmentCategory {
         )]
         include_delisted: bool,
     ) -> Result<Vec<Treatment>> {
-        if let Some(at) = self.1 {
-            // As the site stood then: one query per category is fine here, asOf being a
-            // historical view over at most a page's categories.
-            let db = db(ctx)?;
-            let query = treatments::Entity::find()
-                .filter(treatments::Column::CategoryId.eq(self.0.id))
-                .filter(listed(
-                    treatments::Column::Id,
-                    treatments::Column::DelistedAt,
-                    FactKind::Treatment,
-                    Some(at),
-                ))
-                .order_by_asc(treatments::Column::Position);
-            let rows = all_stated(db, query, Some(at)).await?;
-            return Ok(rows.into_iter().map(Treatment).collect());
-        }
         let loaders = loaders(ctx)?;
-        let loader = if include_delisted {
-            &loaders.all_treatments_by_category
+        let mut rows = if include_delisted && self.1.is_none() {
+            load_many(&loaders.all_treatments_by_category, self.0.id).await?
         } else {
-            &loaders.treatments_by_category
+            let at = At::of(self.0.id, self.1, self.0.delisted_at);
+            load_many(&loaders.treatments_by_category, at).await?
         };
-        Ok(load_many(loader, self.0.id)
-            .await?
-            .into_iter()
-            .map(Treatment)
-            .collect())
+        stated_at(db(ctx)?, rows.iter_mut(), self.1).await?;
+        Ok(rows.into_iter().map(|t| Treatment(t, self.1)).collect())
     }
     /// Where it was read.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {

@@ -31,7 +31,7 @@ where
 /// Loads a grouped key, an empty list when there is nothing.
 pub async fn load_many<L, K, T>(loader: &DataLoader<L>, key: K) -> Result<Vec<T>>
 where
-    K: Key,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     L: Loader<K, Value = Vec<T>, Error = super::loaders::LoadError>,
     T: Clone + Send + Sync + 'static,
 {

@@ -22,13 +22,35 @@ use super::ids::{NodeType, encode};
 use super::limits;
 use super::pagination::{self, Args, DrugConnection, DrugMentionConnection, Keyset};
 use super::regimen::Regimen;
+use super::relations::At;
 use super::revision::{Provenance, source};
 use super::treatment::Treatment;
 use super::warning::Warning;
 
-/// A drug, as stored, or as a listing stated it at an `asOf` moment.
+/// A drug, as stored, or as a listing stated it at an `asOf` moment (the third field), which its
+/// relations follow.
 #[derive(Debug, Clone)]
-pub struct Drug(pub drugs::Model, pub Option<NamedThen>);
+pub struct Drug(
+    pub drugs::Model,
+    pub Option<NamedThen>,
+    pub Option<DateTime<Utc>>,
+);
+
+/// Drugs as stored, or, at an `asOf` moment, as the page stated them then (one query for all).
+pub async fn drugs_at(
+    ctx: &Context<'_>,
+    mut rows: Vec<drugs::Model>,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Vec<Drug>> {
+    let then = stated_at(db(ctx)?, rows.iter_mut(), as_of).await?;
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let named = as_of.map(|_| NamedThen::read(then.get(&d.id)));
+            Drug(d, named, as_of)
+        })
+        .collect())
+}
 
 /// What a listing called a drug and the routes it gave, at an `asOf` moment.
 #[derive(Debug, Clone, Default)]
@@ -60,7 +82,12 @@ pub struct DrugName {
 impl Drug {
     /// A drug as stored now.
     pub fn now(row: drugs::Model) -> Self {
-        Self(row, None)
+        Self(row, None, None)
+    }
+
+    /// The parent key of its relations ([`At::of`]).
+    fn relations(&self) -> At {
+        At::of(self.0.id, self.2, self.0.delisted_at)
     }
 
     /// Its names with their kinds: as stated at the `asOf` moment, else as stored.
@@ -129,7 +156,7 @@ impl Drug {
         if let Some(routes) = self.1.as_ref().and_then(|then| then.routes.as_ref()) {
             return Ok(routes.iter().copied().map(Route::from).collect());
         }
-        let mentions = load_many(&loaders(ctx)?.mentions_by_drug, self.0.id).await?;
+        let mentions = load_many(&loaders(ctx)?.mentions_by_drug, self.relations()).await?;
         let mut routes = Vec::new();
         for route in mentions
             .into_iter()
@@ -158,9 +185,10 @@ impl Drug {
     async fn withdrawn(&self) -> Option<&str> {
         self.0.withdrawn.as_deref()
     }
-    /// Whether the site says it is in a trial.
+    /// Whether the site says it is in a trial (at `asOf`, whether it said so then). A drug the
+    /// site no longer lists is not said to be in one.
     async fn in_trial(&self) -> bool {
-        self.0.in_trial
+        self.0.in_trial && (self.2.is_some() || self.0.delisted_at.is_none())
     }
     /// Whether the curated vocabulary knows it (unverified names are kept, flagged).
     async fn verified(&self) -> bool {
@@ -181,7 +209,7 @@ impl Drug {
     /// Warnings about it.
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn warnings(&self, ctx: &Context<'_>) -> Result<Vec<Warning>> {
-        Ok(load_many(&loaders(ctx)?.warnings_by_drug, self.0.id)
+        Ok(load_many(&loaders(ctx)?.warnings_by_drug, self.relations())
             .await?
             .into_iter()
             .map(Warning)
@@ -191,52 +219,45 @@ impl Drug {
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn regimens(&self, ctx: &Context<'_>) -> Result<Vec<Regimen>> {
         let loaders = loaders(ctx)?;
-        let ids: Vec<i32> = load_many(&loaders.components_by_drug, self.0.id)
+        let ids: Vec<i32> = load_many(&loaders.components_by_drug, self.relations())
             .await?
             .into_iter()
             .map(|c| c.regimen_id)
             .collect();
-        Ok(load_ordered(&loaders.regimen, ids)
-            .await?
-            .into_iter()
-            .map(Regimen)
-            .collect())
+        let mut rows = load_ordered(&loaders.regimen, ids).await?;
+        stated_at(db(ctx)?, rows.iter_mut(), self.2).await?;
+        Ok(rows.into_iter().map(|r| Regimen(r, self.2)).collect())
     }
     /// Treatments that name it.
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn treatments(&self, ctx: &Context<'_>) -> Result<Vec<Treatment>> {
         let loaders = loaders(ctx)?;
-        let ids: Vec<i32> = load_many(&loaders.mentions_by_drug, self.0.id)
+        let ids: Vec<i32> = load_many(&loaders.mentions_by_drug, self.relations())
             .await?
             .into_iter()
             .map(|m| m.treatment_id)
             .collect();
-        Ok(load_ordered(&loaders.treatment, ids)
-            .await?
-            .into_iter()
-            .map(Treatment)
-            .collect())
+        let mut rows = load_ordered(&loaders.treatment, ids).await?;
+        stated_at(db(ctx)?, rows.iter_mut(), self.2).await?;
+        Ok(rows.into_iter().map(|t| Treatment(t, self.2)).collect())
     }
     /// Drugs the site calls the same drug ("Temodar (temozolomide) oral, same drug as, DTIC").
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn same_drug_as(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
         let loaders = loaders(ctx)?;
-        let mut ids: BTreeSet<i32> = load_many(&loaders.relations_by_drug, self.0.id)
+        let mut ids: BTreeSet<i32> = load_many(&loaders.relations_by_drug, self.relations())
             .await?
             .into_iter()
             .map(|r| r.related_drug_id)
             .collect();
         ids.extend(
-            load_many(&loaders.relations_by_related, self.0.id)
+            load_many(&loaders.relations_by_related, self.relations())
                 .await?
                 .into_iter()
                 .map(|r| r.drug_id),
         );
-        Ok(load_ordered(&loaders.drug, ids.into_iter().collect())
-            .await?
-            .into_iter()
-            .map(Drug::now)
-            .collect())
+        let rows = load_ordered(&loaders.drug, ids.into_iter().collect()).await?;
+        drugs_at(ctx, rows, self.2).await
     }
     /// Where it was first read.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {
@@ -352,7 +373,7 @@ impl DrugQuery {
         Ok(slice
             .map(|d| {
                 let named = as_of.map(|_| NamedThen::read(then.get(&d.id)));
-                Drug(d, named)
+                Drug(d, named, as_of)
             })
             .into())
     }
@@ -363,12 +384,22 @@ impl DrugQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The drug's slug, its generic name in lowercase, e.g. `doxorubicin`.")]
         slug: String,
+        #[graphql(
+            desc = "Answer as the site stood at this moment (RFC 3339): the drug as the page stated it then, with its treatments, regimens and warnings then."
+        )]
+        as_of: Option<DateTime<Utc>>,
     ) -> Result<Option<Drug>> {
-        let row = drugs::Entity::find()
-            .filter(drugs::Column::Slug.eq(slug.trim().to_lowercase()))
-            .one(db(ctx)?)
-            .await
-            .map_err(internal)?;
-        Ok(row.map(Drug::now))
+        let mut query =
+            drugs::Entity::find().filter(drugs::Column::Slug.eq(slug.trim().to_lowercase()));
+        if as_of.is_some() {
+            query = query.filter(listed(
+                drugs::Column::Id,
+                drugs::Column::DelistedAt,
+                FactKind::Drug,
+                as_of,
+            ));
+        }
+        let row = query.one(db(ctx)?).await.map_err(internal)?;
+        Ok(drugs_at(ctx, row.into_iter().collect(), as_of).await?.pop())
     }
 }

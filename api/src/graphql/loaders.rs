@@ -7,6 +7,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
+use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{
     change_events, drug_names, drug_relations, drugs, link_targets, links, page_revisions, pages,
     provenance, regimen_drugs, regimens, sync_errors, sync_runs, treatment_categories,
@@ -17,6 +18,7 @@ use sea_orm::{
     QuerySelect, Select, Value,
 };
 
+use super::relations::{At, Listed};
 use super::revision_pages::{DiffById, FirstRevisions};
 use super::summary::SlugNames;
 use super::webhook::RecentDeliveries;
@@ -237,6 +239,9 @@ impl Loader<i32> for ReadingById {
     }
 }
 
+/// The column naming a relation row's parent, and how to read it off a row.
+type Parent<E> = (<E as EntityTrait>::Column, fn(&<E as EntityTrait>::Model) -> i32);
+
 /// Every loader a request may use.
 pub struct Loaders {
     /// Categories by ID.
@@ -267,26 +272,26 @@ pub struct Loaders {
     pub links_by_page: DataLoader<Grouped<links::Entity>>,
     /// Listed links, by the URL they lead to.
     pub links_to: DataLoader<Grouped<links::Entity, String>>,
-    /// Listed treatments by category, in page order.
-    pub treatments_by_category: DataLoader<Grouped<treatments::Entity>>,
+    /// Treatments by category, listed at a moment, in page order.
+    pub treatments_by_category: DataLoader<Listed<treatments::Entity>>,
     /// All treatments (delisted too) by category, in page order.
     pub all_treatments_by_category: DataLoader<Grouped<treatments::Entity>>,
-    /// Drug mentions by treatment, in item order.
-    pub mentions_by_treatment: DataLoader<Grouped<treatment_drugs::Entity>>,
-    /// Drug mentions by drug.
-    pub mentions_by_drug: DataLoader<Grouped<treatment_drugs::Entity>>,
-    /// Regimen components by regimen, in order.
-    pub components_by_regimen: DataLoader<Grouped<regimen_drugs::Entity>>,
-    /// Regimen components by drug.
-    pub components_by_drug: DataLoader<Grouped<regimen_drugs::Entity>>,
+    /// Drug mentions by treatment, listed at a moment, in item order.
+    pub mentions_by_treatment: DataLoader<Listed<treatment_drugs::Entity>>,
+    /// Drug mentions by drug, listed at a moment.
+    pub mentions_by_drug: DataLoader<Listed<treatment_drugs::Entity>>,
+    /// Regimen components by regimen, listed at a moment, in order.
+    pub components_by_regimen: DataLoader<Listed<regimen_drugs::Entity>>,
+    /// Regimen components by drug, listed at a moment.
+    pub components_by_drug: DataLoader<Listed<regimen_drugs::Entity>>,
     /// Names by drug.
     pub names_by_drug: DataLoader<Grouped<drug_names::Entity>>,
-    /// Listed warnings by drug.
-    pub warnings_by_drug: DataLoader<Grouped<warnings::Entity>>,
-    /// Listed relations by the drug named first.
-    pub relations_by_drug: DataLoader<Grouped<drug_relations::Entity>>,
-    /// Listed relations by the drug named second.
-    pub relations_by_related: DataLoader<Grouped<drug_relations::Entity>>,
+    /// Warnings by drug, listed at a moment.
+    pub warnings_by_drug: DataLoader<Listed<warnings::Entity>>,
+    /// Relations by the drug named first, listed at a moment.
+    pub relations_by_drug: DataLoader<Listed<drug_relations::Entity>>,
+    /// Relations by the drug named second, listed at a moment.
+    pub relations_by_related: DataLoader<Listed<drug_relations::Entity>>,
     /// Errors by sync run.
     pub errors_by_run: DataLoader<Grouped<sync_errors::Entity>>,
     /// Sync runs by ID.
@@ -348,6 +353,29 @@ impl Loaders {
                 tokio::spawn,
             )
         }
+        fn listed<E: EntityTrait>(
+            db: &DatabaseConnection,
+            kind: FactKind,
+            query: fn() -> Select<E>,
+            (parent, parent_of): Parent<E>,
+            (id, delisted_at): (E::Column, E::Column),
+        ) -> DataLoader<Listed<E>>
+        where
+            Listed<E>: Loader<At>,
+        {
+            DataLoader::new(
+                Listed {
+                    db: db.clone(),
+                    kind,
+                    query,
+                    parent,
+                    parent_of,
+                    id,
+                    delisted_at,
+                },
+                tokio::spawn,
+            )
+        }
         Self {
             category: by_id(db, treatment_categories::Column::Id),
             treatment: by_id(db, treatments::Column::Id),
@@ -390,15 +418,14 @@ impl Loaders {
                 links::Column::Url,
                 |l| l.url.clone(),
             ),
-            treatments_by_category: grouped(
+            treatments_by_category: listed(
                 db,
-                || {
-                    treatments::Entity::find()
-                        .filter(treatments::Column::DelistedAt.is_null())
-                        .order_by_asc(treatments::Column::Position)
-                },
-                treatments::Column::CategoryId,
-                |t| t.category_id,
+                FactKind::Treatment,
+                || treatments::Entity::find().order_by_asc(treatments::Column::Position),
+                (treatments::Column::CategoryId, |t: &treatments::Model| {
+                    t.category_id
+                }),
+                (treatments::Column::Id, treatments::Column::DelistedAt),
             ),
             all_treatments_by_category: grouped(
                 db,
@@ -406,45 +433,50 @@ impl Loaders {
                 treatments::Column::CategoryId,
                 |t| t.category_id,
             ),
-            mentions_by_treatment: grouped(
+            mentions_by_treatment: listed(
                 db,
-                || {
-                    treatment_drugs::Entity::find()
-                        .filter(treatment_drugs::Column::DelistedAt.is_null())
-                        .order_by_asc(treatment_drugs::Column::Position)
-                },
-                treatment_drugs::Column::TreatmentId,
-                |m| m.treatment_id,
+                FactKind::TreatmentDrug,
+                || treatment_drugs::Entity::find().order_by_asc(treatment_drugs::Column::Position),
+                (
+                    treatment_drugs::Column::TreatmentId,
+                    |m: &treatment_drugs::Model| m.treatment_id,
+                ),
+                (
+                    treatment_drugs::Column::Id,
+                    treatment_drugs::Column::DelistedAt,
+                ),
             ),
-            mentions_by_drug: grouped(
+            mentions_by_drug: listed(
                 db,
-                || {
-                    treatment_drugs::Entity::find()
-                        .filter(treatment_drugs::Column::DelistedAt.is_null())
-                        .order_by_asc(treatment_drugs::Column::Id)
-                },
-                treatment_drugs::Column::DrugId,
-                |m| m.drug_id,
+                FactKind::TreatmentDrug,
+                || treatment_drugs::Entity::find().order_by_asc(treatment_drugs::Column::Id),
+                (
+                    treatment_drugs::Column::DrugId,
+                    |m: &treatment_drugs::Model| m.drug_id,
+                ),
+                (
+                    treatment_drugs::Column::Id,
+                    treatment_drugs::Column::DelistedAt,
+                ),
             ),
-            components_by_regimen: grouped(
+            components_by_regimen: listed(
                 db,
-                || {
-                    regimen_drugs::Entity::find()
-                        .filter(regimen_drugs::Column::DelistedAt.is_null())
-                        .order_by_asc(regimen_drugs::Column::Position)
-                },
-                regimen_drugs::Column::RegimenId,
-                |c| c.regimen_id,
+                FactKind::RegimenDrug,
+                || regimen_drugs::Entity::find().order_by_asc(regimen_drugs::Column::Position),
+                (
+                    regimen_drugs::Column::RegimenId,
+                    |c: &regimen_drugs::Model| c.regimen_id,
+                ),
+                (regimen_drugs::Column::Id, regimen_drugs::Column::DelistedAt),
             ),
-            components_by_drug: grouped(
+            components_by_drug: listed(
                 db,
-                || {
-                    regimen_drugs::Entity::find()
-                        .filter(regimen_drugs::Column::DelistedAt.is_null())
-                        .order_by_asc(regimen_drugs::Column::RegimenId)
-                },
-                regimen_drugs::Column::DrugId,
-                |c| c.drug_id,
+                FactKind::RegimenDrug,
+                || regimen_drugs::Entity::find().order_by_asc(regimen_drugs::Column::RegimenId),
+                (regimen_drugs::Column::DrugId, |c: &regimen_drugs::Model| {
+                    c.drug_id
+                }),
+                (regimen_drugs::Column::Id, regimen_drugs::Column::DelistedAt),
             ),
             names_by_drug: grouped(
                 db,
@@ -452,35 +484,40 @@ impl Loaders {
                 drug_names::Column::DrugId,
                 |n| n.drug_id,
             ),
-            warnings_by_drug: grouped(
+            warnings_by_drug: listed(
                 db,
-                || {
-                    warnings::Entity::find()
-                        .filter(warnings::Column::DelistedAt.is_null())
-                        .order_by_asc(warnings::Column::Id)
-                },
-                warnings::Column::DrugId,
-                |w| w.drug_id.unwrap_or_default(),
+                FactKind::Warning,
+                || warnings::Entity::find().order_by_asc(warnings::Column::Id),
+                (warnings::Column::DrugId, |w: &warnings::Model| {
+                    w.drug_id.unwrap_or_default()
+                }),
+                (warnings::Column::Id, warnings::Column::DelistedAt),
             ),
-            relations_by_drug: grouped(
+            relations_by_drug: listed(
                 db,
-                || {
-                    drug_relations::Entity::find()
-                        .filter(drug_relations::Column::DelistedAt.is_null())
-                        .order_by_asc(drug_relations::Column::Id)
-                },
-                drug_relations::Column::DrugId,
-                |r| r.drug_id,
+                FactKind::DrugRelation,
+                || drug_relations::Entity::find().order_by_asc(drug_relations::Column::Id),
+                (
+                    drug_relations::Column::DrugId,
+                    |r: &drug_relations::Model| r.drug_id,
+                ),
+                (
+                    drug_relations::Column::Id,
+                    drug_relations::Column::DelistedAt,
+                ),
             ),
-            relations_by_related: grouped(
+            relations_by_related: listed(
                 db,
-                || {
-                    drug_relations::Entity::find()
-                        .filter(drug_relations::Column::DelistedAt.is_null())
-                        .order_by_asc(drug_relations::Column::Id)
-                },
-                drug_relations::Column::RelatedDrugId,
-                |r| r.related_drug_id,
+                FactKind::DrugRelation,
+                || drug_relations::Entity::find().order_by_asc(drug_relations::Column::Id),
+                (
+                    drug_relations::Column::RelatedDrugId,
+                    |r: &drug_relations::Model| r.related_drug_id,
+                ),
+                (
+                    drug_relations::Column::Id,
+                    drug_relations::Column::DelistedAt,
+                ),
             ),
             errors_by_run: grouped(
                 db,

@@ -21,6 +21,7 @@ mod node;
 mod page;
 pub(crate) mod pagination;
 mod regimen;
+mod relations;
 mod revision;
 mod revision_pages;
 mod search;

@@ -58,13 +58,13 @@ impl NodeQuery {
                 .map(|m| Node::TreatmentCategory(TreatmentCategory(m, None))),
             NodeType::Treatment => load_one(&loaders.treatment, id)
                 .await?
-                .map(|m| Node::Treatment(Treatment(m))),
+                .map(|m| Node::Treatment(Treatment(m, None))),
             NodeType::Drug => load_one(&loaders.drug, id)
                 .await?
                 .map(|m| Node::Drug(Drug::now(m))),
             NodeType::Regimen => load_one(&loaders.regimen, id)
                 .await?
-                .map(|m| Node::Regimen(Regimen(m))),
+                .map(|m| Node::Regimen(Regimen(m, None))),
             NodeType::Page => load_one(&loaders.page, id)
                 .await?
                 .map(|m| Node::Page(Page(m))),

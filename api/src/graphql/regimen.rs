@@ -8,15 +8,17 @@ use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use super::as_of::{all_stated, listed};
 use super::context::{db, load_many, load_ordered, loaders};
-use super::drug::Drug;
+use super::drug::{Drug, drugs_at};
 use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::limits;
+use super::relations::At;
 use super::revision::{Provenance, source};
 
-/// A combination regimen.
+/// A combination regimen, as stored or as stated at an `asOf` moment (the second field), which
+/// its drugs follow.
 #[derive(Debug, Clone)]
-pub struct Regimen(pub regimens::Model);
+pub struct Regimen(pub regimens::Model, pub Option<DateTime<Utc>>);
 
 /// A combination regimen the site lists ("Gem/Tax", "AIM"), with its drugs in order.
 #[Object]
@@ -49,16 +51,13 @@ impl Regimen {
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
         let loaders = loaders(ctx)?;
-        let ids: Vec<i32> = load_many(&loaders.components_by_regimen, self.0.id)
+        let at = At::of(self.0.id, self.1, self.0.delisted_at);
+        let ids: Vec<i32> = load_many(&loaders.components_by_regimen, at)
             .await?
             .into_iter()
             .map(|c| c.drug_id)
             .collect();
-        Ok(load_ordered(&loaders.drug, ids)
-            .await?
-            .into_iter()
-            .map(Drug::now)
-            .collect())
+        drugs_at(ctx, load_ordered(&loaders.drug, ids).await?, self.1).await
     }
     /// Where it was read.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {
@@ -94,6 +93,6 @@ impl RegimenQuery {
             .order_by_desc(regimens::Column::FirstLine)
             .order_by_asc(regimens::Column::Id);
         let rows = all_stated(db, query, as_of).await?;
-        Ok(rows.into_iter().map(Regimen).collect())
+        Ok(rows.into_iter().map(|r| Regimen(r, as_of)).collect())
     }
 }

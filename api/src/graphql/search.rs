@@ -168,7 +168,7 @@ async fn load_nodes(
     for treatment in load_ordered(&loaders.treatment, ids(DocKind::Treatment)).await? {
         nodes.insert(
             (DocKind::Treatment, treatment.id),
-            SearchResult::Treatment(Treatment(treatment)),
+            SearchResult::Treatment(Treatment(treatment, None)),
         );
     }
     for drug in load_ordered(&loaders.drug, ids(DocKind::Drug)).await? {

@@ -12,7 +12,7 @@ use sea_orm::{
 use super::as_of::{all_stated, listed, stated_at};
 use super::category::TreatmentCategory;
 use super::context::{db, load_many, load_one, load_ordered, loaders};
-use super::drug::Drug;
+use super::drug::{Drug, drugs_at};
 use super::drug_mention::{DrugMention, Mentioned};
 use super::enums::TreatmentStatus;
 use super::error::Result;
@@ -20,11 +20,20 @@ use super::ids::{NodeType, encode};
 use super::limits;
 use super::pagination::{self, Args, Keyset, TreatmentConnection};
 use super::regimen::Regimen;
+use super::relations::At;
 use super::revision::{Provenance, source};
 
-/// One treatment, as a list item of its category.
+/// One treatment, as a list item of its category, as stored or as stated at an `asOf` moment
+/// (the second field), which its relations follow.
 #[derive(Debug, Clone)]
-pub struct Treatment(pub treatments::Model);
+pub struct Treatment(pub treatments::Model, pub Option<DateTime<Utc>>);
+
+impl Treatment {
+    /// The parent key of its relations ([`At::of`]).
+    fn relations(&self) -> At {
+        At::of(self.0.id, self.1, self.0.delisted_at)
+    }
+}
 
 /// One treatment: a list item of a treatment category, with its status, drugs and source.
 #[Object]
@@ -79,18 +88,14 @@ impl Treatment {
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
         let loaders = loaders(ctx)?;
-        let mentions = load_many(&loaders.mentions_by_treatment, self.0.id).await?;
+        let mentions = load_many(&loaders.mentions_by_treatment, self.relations()).await?;
         let ids: Vec<i32> = mentions.iter().map(|m| m.drug_id).collect();
-        Ok(load_ordered(&loaders.drug, ids)
-            .await?
-            .into_iter()
-            .map(Drug::now)
-            .collect())
+        drugs_at(ctx, load_ordered(&loaders.drug, ids).await?, self.1).await
     }
     /// How it names each drug: the words used and the route given.
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn drug_mentions(&self, ctx: &Context<'_>) -> Result<Vec<DrugMention>> {
-        let mentions = load_many(&loaders(ctx)?.mentions_by_treatment, self.0.id).await?;
+        let mentions = load_many(&loaders(ctx)?.mentions_by_treatment, self.relations()).await?;
         Ok(mentions
             .into_iter()
             .map(|m| DrugMention(Mentioned::Treatment(m)))
@@ -99,7 +104,9 @@ impl Treatment {
     /// The combination regimen it is, if it is one.
     async fn regimen(&self, ctx: &Context<'_>) -> Result<Option<Regimen>> {
         match self.0.regimen_id {
-            Some(id) => Ok(load_one(&loaders(ctx)?.regimen, id).await?.map(Regimen)),
+            Some(id) => Ok(load_one(&loaders(ctx)?.regimen, id)
+                .await?
+                .map(|r| Regimen(r, self.1))),
             None => Ok(None),
         }
     }
@@ -235,6 +242,6 @@ impl TreatmentQuery {
         };
         let mut slice = pagination::paginate(db, query, keyset, args, |t| t).await?;
         stated_at(db, slice.items.iter_mut().map(|(_, t)| t), as_of).await?;
-        Ok(slice.map(Treatment).into())
+        Ok(slice.map(|t| Treatment(t, as_of)).into())
     }
 }
