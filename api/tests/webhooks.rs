@@ -25,6 +25,14 @@ use serde_json::{Value, json};
 
 const SECRET: &str = "partner-shared-secret";
 const FAQ_URL: &str = "http://www.lmsdr.org/faq.php";
+/// Site pages whose import makes one change each.
+const FIVE_PAGES: [&str; 5] = [
+    "faq.php",
+    "news.php",
+    "events.php",
+    "donate.php",
+    "contact.php",
+];
 
 /// A request a receiver got.
 #[derive(Debug, Clone)]
@@ -165,6 +173,13 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.data()["importPage"]["change"], "NEW");
+    }
+
+    /// Five pages imported: five changes in the outbox.
+    async fn import_five_changes(&self) {
+        for page in FIVE_PAGES {
+            self.import_fixture(page).await;
+        }
     }
 
     async fn webhooks(&self) -> Value {
@@ -429,15 +444,7 @@ async fn two_dispatchers_on_one_database_send_each_delivery_once() {
         let backend = app.db.backend();
         let (receiver, url) = Receiver::start(Behaviour::FailFirst(0)).await;
         app.register(&url).await;
-        for page in [
-            "faq.php",
-            "news.php",
-            "events.php",
-            "donate.php",
-            "contact.php",
-        ] {
-            app.import_fixture(page).await;
-        }
+        app.import_five_changes().await;
         let (a, b) = (app.dispatcher(), app.dispatcher());
         let now = Utc::now();
         let mut sent = 0;
@@ -475,15 +482,7 @@ async fn two_replicas_fanning_out_the_same_events_at_once_both_succeed() {
         for _ in 0..RACE_ENDPOINTS {
             app.register(&url).await;
         }
-        for page in [
-            "faq.php",
-            "news.php",
-            "events.php",
-            "donate.php",
-            "contact.php",
-        ] {
-            app.import_fixture(page).await;
-        }
+        app.import_five_changes().await;
         // Every endpoint as both replicas read it, before either made a delivery.
         let hooks = Arc::new(queue::all(&app.db.conn).await.expect("endpoints"));
         let now = Utc::now();

@@ -240,7 +240,10 @@ impl Loader<i32> for ReadingById {
 }
 
 /// The column naming a relation row's parent, and how to read it off a row.
-type Parent<E> = (<E as EntityTrait>::Column, fn(&<E as EntityTrait>::Model) -> i32);
+type Parent<E> = (
+    <E as EntityTrait>::Column,
+    fn(&<E as EntityTrait>::Model) -> i32,
+);
 
 /// Every loader a request may use.
 pub struct Loaders {
