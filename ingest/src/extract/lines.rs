@@ -37,6 +37,9 @@ pub struct ListMark {
     pub depth: u8,
 }
 
+/// The most columns a data table's row is read with; cells past it join the last column.
+pub const MAX_COLUMNS: u32 = 64;
+
 /// A part of a definition list (`<dl>`): a list whose items are a term and what is said of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Definition {
@@ -328,8 +331,9 @@ impl Walker {
                     .table
                     .and_then(|t| self.table_columns.get_mut(t as usize))
                 {
-                    context.column = *columns;
-                    *columns = columns.saturating_add(span(element));
+                    // A hostile table cannot make rows wider than any real table is.
+                    context.column = (*columns).min(MAX_COLUMNS - 1);
+                    *columns = columns.saturating_add(span(element)).min(MAX_COLUMNS);
                 }
             }
             _ => {}
@@ -486,12 +490,12 @@ impl Walker {
     }
 }
 
-/// The columns a cell spans (`colspan`, 1 when absent or unreadable, at most 1,000 as browsers
-/// cap it).
+/// The columns a cell spans (`colspan`, 1 when absent or unreadable, at most
+/// [`MAX_COLUMNS`]).
 fn span(cell: &Element) -> u32 {
     attr(cell, "colspan")
         .and_then(|v| v.trim().parse::<u32>().ok())
-        .map_or(1, |n| n.clamp(1, 1000))
+        .map_or(1, |n| n.clamp(1, MAX_COLUMNS))
 }
 
 /// Removes a leading bullet character followed by a space.

@@ -147,6 +147,20 @@ mod tests {
     }
 
     #[test]
+    fn hostile_column_spans_stay_bounded() {
+        let cells = "<td colspan=1000>x</td>".repeat(500);
+        let got = table(&format!(
+            "<table><tr>{cells}</tr><tr><td>a</td><td>b</td></tr></table>"
+        ));
+        assert!(
+            got.iter().all(|r| r.cells.len() <= 64),
+            "{}",
+            got[0].cells.len()
+        );
+        assert_eq!(got[1].cells[..2], ["a", "b"]);
+    }
+
+    #[test]
     fn rows_pair_brand_and_generic_as_a_list_does() {
         let got = table(
             "<table><tr><th>Generic</th><th>Notes</th><th>Brand</th></tr>\
