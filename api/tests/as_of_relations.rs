@@ -163,3 +163,46 @@ async fn a_drug_answers_its_treatments_then_and_its_last_ones_once_delisted() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_approval_an_item_states_is_an_attribute_of_the_treatment() {
+    const APPROVALS: &str = "query($at: DateTime) {
+        treatments(asOf: $at, filter: {category: \"chemotherapy\"}) {
+            nodes { name approval { by on text } } } }";
+    for app in apps().await {
+        let backend = app.db.backend();
+        let now = app.graphql(APPROVALS, json!({ "at": null })).await.data();
+        let approved: Vec<&Value> = now["treatments"]["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| !t["approval"].is_null())
+            .collect();
+        assert_eq!(approved.len(), 4, "{backend}: {approved:?}");
+        let yondelis = approved
+            .iter()
+            .find(|t| {
+                t["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("Yondelis"))
+            })
+            .expect("the trabectedin item");
+        assert_eq!(
+            yondelis["approval"],
+            json!({ "by": "FDA", "on": "2015-10", "text": "approved by the FDA in October 2015" }),
+            "{backend}"
+        );
+        let then = app
+            .graphql(APPROVALS, json!({ "at": IN_2014 }))
+            .await
+            .data();
+        assert!(
+            then["treatments"]["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|t| t["approval"].is_null()),
+            "{backend}: the 2012 page states no approval: {then}"
+        );
+    }
+}

@@ -21,6 +21,8 @@ pub struct Model {
     pub first_listed_at: DateTimeUtc,
     pub last_listed_at: DateTimeUtc,
     pub delisted_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub approval: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

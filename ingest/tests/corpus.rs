@@ -3,7 +3,7 @@
 //!
 //! Each `corpus/NAME.facts` names its page (`file`, relative to this directory, and `url`) and
 //! lists, one a line, every fact the page states: its kind, categories, treatments with their
-//! status and drugs, regimens, relations, warnings and trial references; `absent TEXT` lines
+//! status, drugs and approval, regimens, relations, warnings and trial references; `absent TEXT` lines
 //! name chrome that must not be read as content. The test prints, for each page and in all,
 //! the facts expected, found, invented (found but not expected) and lost (expected but not
 //! found), and fails on any invented or lost fact.
@@ -96,6 +96,16 @@ fn facts_of(doc: &Document) -> BTreeSet<String> {
                     ""
                 },
             ));
+            if let Some(approval) = &treatment.approval {
+                facts.insert(format!(
+                    "approval {} | {} | {} | {} | {}",
+                    category.slug,
+                    treatment.name,
+                    approval.by.as_deref().unwrap_or("-"),
+                    approval.on.as_deref().unwrap_or("-"),
+                    approval.text
+                ));
+            }
         }
     }
     for regimen in &doc.regimens {

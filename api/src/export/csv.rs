@@ -145,6 +145,8 @@ impl CsvFile {
                     "Position",
                     "Regimen",
                     "Drugs",
+                    "Approved by",
+                    "Approved on",
                 ],
                 true,
             ),
@@ -284,6 +286,14 @@ impl CsvFile {
                     t.position.to_string(),
                     opt(&t.regimen),
                     join(t.drugs.iter().map(|d| d.drug.clone())),
+                    t.approval
+                        .as_ref()
+                        .and_then(|a| a.by.clone())
+                        .unwrap_or_default(),
+                    t.approval
+                        .as_ref()
+                        .and_then(|a| a.on.clone())
+                        .unwrap_or_default(),
                 ],
                 &t.provenance,
             )],

@@ -155,8 +155,22 @@ pub struct Treatment {
     pub regimen: Option<String>,
     /// Its drugs, in the page's order.
     pub drugs: Vec<Component>,
+    /// The approval its item states, if it states one.
+    pub approval: Option<Approval>,
     /// Where it was read.
     pub provenance: Provenance,
+}
+
+/// An approval a treatment's item states ("approved by the FDA in October 2015").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Approval {
+    /// The body that approved it, as the page names it ("FDA"), if it names one.
+    pub by: Option<String>,
+    /// When, as precisely as the page says: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub on: Option<String>,
+    /// The words that state it.
+    pub text: String,
 }
 
 /// A drug the site names, with its names and standard codes.

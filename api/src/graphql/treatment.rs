@@ -1,6 +1,6 @@
 //! Treatments: the list items of each category.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{treatment_categories, treatments};
@@ -84,6 +84,18 @@ impl Treatment {
     async fn delisted_at(&self) -> Option<DateTime<Utc>> {
         self.0.delisted_at
     }
+    /// The approval its item states ("approved by the FDA in October 2015"): who approved it and
+    /// when, as the page stated it (at `asOf`, as it stated it then).
+    async fn approval(&self) -> Option<Approval> {
+        let value = self.0.approval.clone()?;
+        serde_json::from_value::<lmsdr_ingest::extract::Approval>(value)
+            .ok()
+            .map(|a| Approval {
+                by: a.by,
+                on: a.on,
+                text: a.text,
+            })
+    }
     /// The drugs it names, in order.
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
@@ -114,6 +126,17 @@ impl Treatment {
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {
         source(ctx, self.0.provenance_id).await
     }
+}
+
+/// An approval a treatment's item states.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Approval {
+    /// The body that approved it, as the page names it ("FDA"), if it names one.
+    pub by: Option<String>,
+    /// When, as precisely as the page says: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub on: Option<String>,
+    /// The words that state it ("approved by the FDA in October 2015").
+    pub text: String,
 }
 
 /// Which treatments to list.

@@ -8,6 +8,8 @@ use lmsdr_entity::sea_orm_active_enums::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use super::approval::Approval;
+
 /// A page, extracted.
 #[derive(Debug, Clone, Serialize)]
 pub struct Document {
@@ -124,6 +126,9 @@ pub struct Treatment {
     pub regimen: Option<String>,
     /// Drugs the item names.
     pub drugs: Vec<DrugMention>,
+    /// The approval the item states ("approved by the FDA in October 2015"), if it states one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
     /// The list item as written.
     pub source: String,
 }

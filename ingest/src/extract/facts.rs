@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use lmsdr_entity::sea_orm_active_enums::{DrugNameKind, TreatmentStatus, WarningKind};
 use regex::Regex;
 
+use super::approval::approval;
 use super::content::{self, RawCategory};
 use super::document::{
     Category, Drug, DrugMention, DrugName, DrugRelation, PageMention, Regimen, Treatment,
@@ -261,6 +262,7 @@ impl Builder {
             position,
             regimen,
             drugs,
+            approval: approval(item),
             source: item.to_owned(),
         }
     }

@@ -5,6 +5,7 @@
 //! [`content`], build its [`blocks`] and [`html`], [`classify`] the page, and — on a treatment
 //! listing only — read each treatment section's [`facts`]; drugs named anywhere are [`mentions`].
 
+pub mod approval;
 pub mod blocks;
 pub mod classify;
 pub mod content;

@@ -79,6 +79,9 @@ impl Reader<'_> {
                     position: treatment.position,
                     regimen: Self::optional(&self.regimen_slugs, treatment.regimen_id)?,
                     drugs: components.remove(&treatment.id).unwrap_or_default(),
+                    approval: treatment
+                        .approval
+                        .and_then(|a| serde_json::from_value(a).ok()),
                     provenance: Self::source(&mut provenance, treatment.provenance_id)?,
                 }))
                 .await?;

@@ -4,6 +4,8 @@ use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{regimen_drugs, regimens, treatment_categories, treatment_drugs, treatments};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
+use serde_json::json;
+
 use super::Deriver;
 use crate::extract::DrugMention;
 
@@ -91,6 +93,7 @@ impl<C: ConnectionTrait> Deriver<'_, C> {
                     row.name = Set(treatment.name.clone());
                     row.status = Set(treatment.status);
                     row.first_line = Set(treatment.first_line);
+                    row.approval = Set(treatment.approval.as_ref().map(|a| json!(a)));
                     row.position = Set(treatment.position);
                     row.regimen_id = Set(regimen_id);
                     row.provenance_id = Set(provenance_id);

@@ -1,0 +1,32 @@
+//! The approval a treatment item states ("approved by the FDA in October 2015"): who approved
+//! it, when as precisely as written, and the words used, as one JSON value (null when the item
+//! states none).
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::columns::{add_column, drop_column};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_column(
+            manager,
+            Treatments::Table,
+            json_binary_null(Treatments::Approval).to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_column(manager, Treatments::Table, Treatments::Approval).await
+    }
+}
+
+#[derive(DeriveIden)]
+enum Treatments {
+    Table,
+    Approval,
+}
