@@ -3,7 +3,8 @@
 //!
 //! Each `corpus/NAME.facts` names its page (`file`, relative to this directory, and `url`) and
 //! lists, one a line, every fact the page states: its kind, categories, treatments with their
-//! status, drugs and approval, regimens, relations, warnings and trial references; `absent TEXT` lines
+//! status, drugs and approval, regimens, relations, warnings, trial references and the names
+//! taken for drugs that the vocabulary lacks; `absent TEXT` lines
 //! name chrome that must not be read as content. The test prints, for each page and in all,
 //! the facts expected, found, invented (found but not expected) and lost (expected but not
 //! found), and fails on any invented or lost fact.
@@ -134,6 +135,9 @@ fn facts_of(doc: &Document) -> BTreeSet<String> {
             trial.label,
             trial.drug.as_deref().unwrap_or("-")
         ));
+    }
+    for name in &doc.unverified_names {
+        facts.insert(format!("unverified {name}"));
     }
     facts
 }

@@ -96,6 +96,9 @@ static TRIAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?P<code>[A-Z]{1,6}-?\d{3,}[A-Z0-9-]*)\s+(?:trial|study)(?-u:\b)")
         .expect("trial pattern is valid")
 });
+/// A ClinicalTrials.gov identifier, wherever an item gives it.
+static NCT_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u:\b)NCT\d{8}(?-u:\b)").expect("valid"));
 static IN_TRIAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:in (?:a )?(?:clinical )?trials?|clinical trial)(?-u:\b)")
         .expect("valid")
@@ -156,7 +159,7 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
     let says = |word: &memmem::Finder<'_>| word.find(lower.as_bytes()).is_some();
     let says_trial = says(&TRIAL_WORD);
     facts.in_trial = says_trial && IN_TRIAL.is_match(text);
-    if says_trial || says(&STUDY_WORD) {
+    if says_trial || says(&STUDY_WORD) || text.contains("NCT") {
         facts.trial = trial_reference(text);
     }
     if let Some((regimen, drugs)) = regimen(text, drug_context, &mut facts.unverified) {
@@ -188,6 +191,7 @@ pub fn analyze(text: &str, drug_context: bool) -> ItemFacts {
     }
     if let Some((_, code)) = &facts.trial
         && !facts.mentions.iter().any(|m| mentions_code(m, code))
+        && !NCT_ID.is_match(code)
         && drug_context
     {
         // A trial named by a code the vocabulary lacks still names a drug.
@@ -242,12 +246,15 @@ fn mentions_code(mention: &Mention, code: &str) -> bool {
     }
 }
 
-/// The label and code of a trial the item refers to ("see the AP23573 trial").
+/// The label and code of a trial the item refers to ("see the AP23573 trial", "NCT02451943").
 fn trial_reference(text: &str) -> Option<(String, String)> {
-    let captures = TRIAL.captures(text)?;
-    let whole = captures.get(0)?.as_str().to_owned();
-    let code = captures.name("code")?.as_str().to_owned();
-    Some((whole, code))
+    if let Some(captures) = TRIAL.captures(text) {
+        let whole = captures.get(0)?.as_str().to_owned();
+        let code = captures.name("code")?.as_str().to_owned();
+        return Some((whole, code));
+    }
+    let id = NCT_ID.find(text)?.as_str().to_owned();
+    Some((id.clone(), id))
 }
 
 /// A regimen and its drugs, in order.
