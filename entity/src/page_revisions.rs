@@ -42,6 +42,7 @@ pub struct Model {
     pub quarantine_reason: Option<String>,
     pub review: Option<RevisionReview>,
     pub reviewed_at: Option<DateTimeUtc>,
+    pub read_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

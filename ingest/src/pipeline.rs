@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
 use lmsdr_entity::{page_revisions, pages};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 use url::Url;
 
 use crate::extract::{self, Document, ExtractError, MAX_PAGE_BYTES, PageInput};
@@ -218,17 +220,23 @@ pub struct Reread {
     pub failed: Vec<(String, String)>,
 }
 
-/// Reads again, from their stored bytes, the pages whose current revision was read by an older
-/// extractor (one that stored no content blocks), so that what they state follows today's rules
-/// — a page that is not a treatment listing stops listing treatments. Idempotent: a page read
-/// once is not read again.
+/// Reads again, from their stored bytes, the pages whose latest revision was read by older
+/// extraction rules ([`extract::READER_VERSION`]; or by an extractor that stored no content
+/// blocks), so that what they state follows today's rules — a page that is not a treatment
+/// listing stops listing treatments, a section an older extractor dropped is listed again.
+/// Idempotent: a page read once is not read again.
 pub async fn reread_stale(db: &DatabaseConnection) -> Result<Reread, DbErr> {
     let stale: Vec<(String, i32)> = page_revisions::Entity::find()
         .select_only()
         .column(pages::Column::Url)
         .column(page_revisions::Column::Id)
         .inner_join(pages::Entity)
-        .filter(page_revisions::Column::ContentBlocks.is_null())
+        .filter(
+            Condition::any()
+                .add(page_revisions::Column::ContentBlocks.is_null())
+                .add(page_revisions::Column::ReadBy.is_null())
+                .add(page_revisions::Column::ReadBy.lt(extract::READER_VERSION)),
+        )
         .filter(
             page_revisions::Column::Id.in_subquery(
                 sea_orm::sea_query::Query::select()

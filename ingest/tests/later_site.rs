@@ -176,3 +176,79 @@ async fn a_change_only_in_the_sidebar_or_the_footer_is_not_an_edit_of_the_page()
         );
     }
 }
+
+/// What the extractor before this version made of the 2016 page: its chemotherapy section left
+/// out (as the issue measured it), the rest as today.
+fn read_by_the_old_extractor() -> lmsdr_ingest::extract::Document {
+    let url = Url::parse(URL).expect("url");
+    let mut doc = lmsdr_ingest::extract::extract(lmsdr_ingest::extract::PageInput {
+        url: &url,
+        bytes: PAGE_2016.as_bytes(),
+        content_type: None,
+    })
+    .expect("extracts");
+    doc.categories.retain(|c| c.slug != "chemotherapy");
+    doc.regimens.clear();
+    doc.drug_relations.clear();
+    doc
+}
+
+#[tokio::test]
+async fn a_page_an_older_extractor_read_is_read_again_and_lists_what_it_states() {
+    use lmsdr_ingest::store::{self, Observation};
+    use sea_orm::{ConnectionTrait, Statement};
+
+    for db in TestDb::all().await {
+        let backend = db.backend();
+        ingest(&db.conn, PAGE_2012, at(2012, 8, 1)).await;
+        // The database as the older lmsdr left it: the 2016 page stored without its
+        // chemotherapy, regimens delisted, and no record of which rules read it.
+        let old = read_by_the_old_extractor();
+        store::store_page(
+            &db.conn,
+            Observation {
+                document: &old,
+                raw: PAGE_2016.as_bytes(),
+                content_type: None,
+                fetched_at: at(2016, 11, 14),
+                http_status: None,
+                etag: None,
+                last_modified: None,
+                origin: RevisionOrigin::Import,
+                sync_run_id: None,
+            },
+        )
+        .await
+        .expect("stores");
+        db.conn
+            .execute_raw(Statement::from_string(
+                db.conn.get_database_backend(),
+                "UPDATE page_revisions SET read_by = NULL",
+            ))
+            .await
+            .expect("update");
+        assert_eq!(
+            listed_regimens(&db.conn).await,
+            Vec::<String>::new(),
+            "{backend}"
+        );
+
+        let reread = pipeline::reread_stale(&db.conn).await.expect("rereads");
+        assert_eq!((reread.pages, reread.failed.len()), (1, 0), "{backend}");
+        assert_eq!(listed_categories(&db.conn).await, CATEGORIES, "{backend}");
+        assert_eq!(
+            listed_regimens(&db.conn).await,
+            ["AIM", "Gem/Tax"],
+            "{backend}"
+        );
+        assert_eq!(listed_treatments(&db.conn).await, 41, "{backend}");
+        assert_eq!(
+            pipeline::reread_stale(&db.conn)
+                .await
+                .expect("rereads")
+                .pages,
+            0,
+            "{backend}: read once"
+        );
+    }
+}

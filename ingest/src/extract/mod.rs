@@ -36,6 +36,13 @@ pub use document::*;
 use facts::Builder;
 use text::sentences;
 
+/// The version of the extraction rules. Bumped whenever a change to extraction changes what a
+/// stored page states (its facts, content or kind): a page whose current revision was read by
+/// an older version is read again from its stored bytes when `serve`, `sync` or `import` starts
+/// ([`crate::pipeline::reread_stale`]). 2: dated items, tables, definition lists, theme chrome,
+/// approvals, trial identifiers.
+pub const READER_VERSION: i32 = 2;
+
 /// Why a page could not be extracted.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {

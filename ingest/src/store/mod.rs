@@ -33,7 +33,7 @@ use revisions::{
     current_revision, diff, insert_revision, latest_capture, new_revision, next_number,
 };
 
-use crate::extract::Document;
+use crate::extract::{Document, READER_VERSION};
 
 /// zstd level for raw page bodies: fast, and HTML compresses well at it.
 const ZSTD_LEVEL: i32 = 9;
@@ -292,7 +292,7 @@ async fn seen_again<C: ConnectionTrait>(
 ) -> Result<Stored, StoreError> {
     let doc = obs.document;
     let observed = obs.origin != RevisionOrigin::Reread;
-    let rederive = current.content_blocks.is_none();
+    let rederive = read_by_older_rules(current);
     let seen = observed && (obs.origin == RevisionOrigin::Sync || page.status == PageStatus::Gone);
     if rederive || seen {
         let mut row = page.clone().into_active_model();
@@ -376,6 +376,12 @@ fn set_page_reading(page: &mut pages::ActiveModel, doc: &Document) -> Result<(),
 }
 
 /// How a revision was read: its kind, content and the extractor's notices.
+/// Whether a revision was read by an older version of the extraction rules than this one (or
+/// before its reading was stored at all).
+pub fn read_by_older_rules(revision: &page_revisions::Model) -> bool {
+    revision.content_blocks.is_none() || revision.read_by.is_none_or(|v| v < READER_VERSION)
+}
+
 fn set_revision_reading(
     revision: &mut page_revisions::ActiveModel,
     doc: &Document,
@@ -384,5 +390,6 @@ fn set_revision_reading(
     revision.kind_reasons = Set(Some(json(&doc.kind_reasons)?));
     revision.content_blocks = Set(Some(json(&doc.content.blocks)?));
     revision.notices = Set(Some(json(&doc.notices)?));
+    revision.read_by = Set(Some(READER_VERSION));
     Ok(())
 }
