@@ -206,3 +206,35 @@ async fn an_approval_an_item_states_is_an_attribute_of_the_treatment() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_trial_phase_an_item_names_is_an_attribute_of_the_treatment() {
+    for db in TestDb::all().await {
+        let app = TestApp::new(db, ServerConfig::default());
+        let backend = app.db.backend();
+        let bytes = std::fs::read(format!(
+            "{}/../ingest/tests/fixtures/later/treatments-table-no-header.html",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("fixture");
+        ingest(&app, bytes, Utc::now()).await;
+        let data = app
+            .graphql(
+                "{ treatments(filter: {category: \"targeted-therapy\"}) {
+                    nodes { name status trialPhase } } }",
+                json!({}),
+            )
+            .await
+            .data();
+        assert_eq!(
+            data["treatments"]["nodes"],
+            json!([
+                { "name": "Votrient (pazopanib), oral, approved in 2012",
+                  "status": "STANDARD", "trialPhase": null },
+                { "name": "Stivarga (regorafenib), oral, in a phase 2 trial for LMS",
+                  "status": "IN_TRIAL", "trialPhase": "2" },
+            ]),
+            "{backend}"
+        );
+    }
+}

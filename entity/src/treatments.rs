@@ -23,6 +23,7 @@ pub struct Model {
     pub delisted_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub approval: Option<Json>,
+    pub trial_phase: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

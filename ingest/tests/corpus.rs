@@ -3,7 +3,7 @@
 //!
 //! Each `corpus/NAME.facts` names its page (`file`, relative to this directory, and `url`) and
 //! lists, one a line, every fact the page states: its kind, categories, treatments with their
-//! status, drugs and approval, regimens, relations, warnings, trial references and the names
+//! status, drugs, approval and trial phase, regimens, relations, warnings, trial references and the names
 //! taken for drugs that the vocabulary lacks; `absent TEXT` lines
 //! name chrome that must not be read as content. The test prints, for each page and in all,
 //! the facts expected, found, invented (found but not expected) and lost (expected but not
@@ -97,6 +97,12 @@ fn facts_of(doc: &Document) -> BTreeSet<String> {
                     ""
                 },
             ));
+            if let Some(phase) = &treatment.trial_phase {
+                facts.insert(format!(
+                    "phase {} | {} | {phase}",
+                    category.slug, treatment.name
+                ));
+            }
             if let Some(approval) = &treatment.approval {
                 facts.insert(format!(
                     "approval {} | {} | {} | {} | {}",

@@ -19,7 +19,7 @@ mod m20261202_000006_create_fact_versions;
 mod m20261202_000007_add_run_broken_links;
 mod m20261203_000001_create_change_events;
 mod m20261203_000002_create_webhooks;
-mod m20261206_000001_add_treatment_approval;
+mod m20261206_000001_add_treatment_attributes;
 mod m20261206_000002_add_revision_read_by;
 
 /// The ordered list of lmsdr's migrations.
@@ -45,7 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_add_run_broken_links::Migration),
             Box::new(m20261203_000001_create_change_events::Migration),
             Box::new(m20261203_000002_create_webhooks::Migration),
-            Box::new(m20261206_000001_add_treatment_approval::Migration),
+            Box::new(m20261206_000001_add_treatment_attributes::Migration),
             Box::new(m20261206_000002_add_revision_read_by::Migration),
         ]
     }

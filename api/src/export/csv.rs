@@ -147,6 +147,7 @@ impl CsvFile {
                     "Drugs",
                     "Approved by",
                     "Approved on",
+                    "Trial phase",
                 ],
                 true,
             ),
@@ -294,6 +295,7 @@ impl CsvFile {
                         .as_ref()
                         .and_then(|a| a.on.clone())
                         .unwrap_or_default(),
+                    opt(&t.trial_phase),
                 ],
                 &t.provenance,
             )],

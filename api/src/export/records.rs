@@ -157,6 +157,8 @@ pub struct Treatment {
     pub drugs: Vec<Component>,
     /// The approval its item states, if it states one.
     pub approval: Option<Approval>,
+    /// The phase of the trial its item names (`1`, `2`, `3`, `4`, or a span such as `1/2`).
+    pub trial_phase: Option<String>,
     /// Where it was read.
     pub provenance: Provenance,
 }

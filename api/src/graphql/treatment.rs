@@ -96,6 +96,11 @@ impl Treatment {
                 text: a.text,
             })
     }
+    /// The phase of the trial its item names: `1`, `2`, `3`, `4`, or a span such as `1/2` (at
+    /// `asOf`, as the page stated it then).
+    async fn trial_phase(&self) -> Option<&str> {
+        self.0.trial_phase.as_deref()
+    }
     /// The drugs it names, in order.
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {

@@ -129,6 +129,10 @@ pub struct Treatment {
     /// The approval the item states ("approved by the FDA in October 2015"), if it states one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval: Option<Approval>,
+    /// The phase of the trial the item names ("phase 2" gives `2`, "Phase I/II" `1/2`), if it
+    /// names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trial_phase: Option<String>,
     /// The list item as written.
     pub source: String,
 }

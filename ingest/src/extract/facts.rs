@@ -15,6 +15,7 @@ use super::document::{
 };
 use super::items::{self, DrugRef, ItemFacts, Mention};
 use super::mentions::Found;
+use super::phase::trial_phase;
 use super::text::{contains_ignore_case, last_sentence, slugify};
 use super::vocabulary::VOCABULARY;
 
@@ -263,6 +264,7 @@ impl Builder {
             regimen,
             drugs,
             approval: approval(item),
+            trial_phase: trial_phase(item),
             source: item.to_owned(),
         }
     }

@@ -100,7 +100,7 @@ static TRIAL: LazyLock<Regex> = LazyLock::new(|| {
 static NCT_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)NCT\d{8}(?-u:\b)").expect("valid"));
 static IN_TRIAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:in (?:a )?(?:clinical )?trials?|clinical trial)(?-u:\b)")
+    Regex::new(r"(?i)(?-u:\b)(?:in (?:an? )?(?:phase [1-4IV/]+ )?(?:clinical )?trials?|clinical trial)(?-u:\b)")
         .expect("valid")
 });
 static TRIAL_WORD: LazyLock<memmem::Finder<'static>> =

@@ -18,6 +18,7 @@ pub mod lines;
 pub mod markup;
 pub mod mentions;
 pub mod page;
+pub mod phase;
 pub mod table;
 pub mod text;
 pub mod vocabulary;
@@ -40,7 +41,7 @@ use text::sentences;
 /// stored page states (its facts, content or kind): a page whose current revision was read by
 /// an older version is read again from its stored bytes when `serve`, `sync` or `import` starts
 /// ([`crate::pipeline::reread_stale`]). 2: dated items, tables, definition lists, theme chrome,
-/// approvals, trial identifiers.
+/// approvals, trial identifiers and phases.
 pub const READER_VERSION: i32 = 2;
 
 /// Why a page could not be extracted.

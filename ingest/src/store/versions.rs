@@ -72,7 +72,15 @@ macro_rules! stated {
     };
 }
 
-stated!(treatments, Treatment, name, status, first_line, approval);
+stated!(
+    treatments,
+    Treatment,
+    name,
+    status,
+    first_line,
+    approval,
+    trial_phase
+);
 stated!(treatment_categories, Category, name, description, scope);
 stated!(warnings, Warning, kind, text, population);
 stated!(drugs, Drug, generic_name, drug_class, in_trial);

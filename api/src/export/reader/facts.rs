@@ -82,6 +82,7 @@ impl Reader<'_> {
                     approval: treatment
                         .approval
                         .and_then(|a| serde_json::from_value(a).ok()),
+                    trial_phase: treatment.trial_phase,
                     provenance: Self::source(&mut provenance, treatment.provenance_id)?,
                 }))
                 .await?;

@@ -94,6 +94,7 @@ impl<C: ConnectionTrait> Deriver<'_, C> {
                     row.status = Set(treatment.status);
                     row.first_line = Set(treatment.first_line);
                     row.approval = Set(treatment.approval.as_ref().map(|a| json!(a)));
+                    row.trial_phase = Set(treatment.trial_phase.clone());
                     row.position = Set(treatment.position);
                     row.regimen_id = Set(regimen_id);
                     row.provenance_id = Set(provenance_id);

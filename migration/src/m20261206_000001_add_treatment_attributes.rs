@@ -1,6 +1,6 @@
-//! The approval a treatment item states ("approved by the FDA in October 2015"): who approved
-//! it, when as precisely as written, and the words used, as one JSON value (null when the item
-//! states none).
+//! What a treatment item says of itself besides its names: the approval it states ("approved by
+//! the FDA in October 2015": who, when as precisely as written, the words used, as one JSON
+//! value) and the phase of the trial it names ("phase 2"). Null when the item states none.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -17,10 +17,17 @@ impl MigrationTrait for Migration {
             Treatments::Table,
             json_binary_null(Treatments::Approval).to_owned(),
         )
+        .await?;
+        add_column(
+            manager,
+            Treatments::Table,
+            string_len_null(Treatments::TrialPhase, 16).to_owned(),
+        )
         .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_column(manager, Treatments::Table, Treatments::TrialPhase).await?;
         drop_column(manager, Treatments::Table, Treatments::Approval).await
     }
 }
@@ -29,4 +36,5 @@ impl MigrationTrait for Migration {
 enum Treatments {
     Table,
     Approval,
+    TrialPhase,
 }
