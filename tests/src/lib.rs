@@ -103,6 +103,37 @@ impl Server {
         }
     }
 
+    /// The subscriptions the server holds, as its `/metrics` count them.
+    pub async fn subscribers(&self) -> u64 {
+        let text = reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .expect("/metrics answers")
+            .text()
+            .await
+            .expect("/metrics reads");
+        text.lines()
+            .find_map(|line| line.strip_prefix("lmsdr_subscribers "))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .map_or(0, |value| value as u64)
+    }
+
+    /// Waits until the server's subscriptions satisfy `done` (at most 30 s): a condition, read
+    /// from the server, rather than a guess at how long the server takes.
+    pub async fn wait_for_subscribers(&self, done: impl Fn(u64) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let held = self.subscribers().await;
+            if done(held) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server holds {held} subscriptions"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     /// The process ID, to read its memory use from `/proc`.
     pub fn pid(&self) -> u32 {
         self.child.id()

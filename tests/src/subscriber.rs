@@ -17,8 +17,11 @@ pub struct Subscriber {
 }
 
 impl Subscriber {
-    /// Subscribes to `contentChanged` on a server; exits after `count` events.
-    pub fn start(dir: &Path, server: &Server, count: usize) -> Subscriber {
+    /// Subscribes to `contentChanged` on a server; exits after `count` events. Returns once the
+    /// server counts the subscription (not only the connection), so that what the test does
+    /// next happens after it: a change committed then reaches it, a shutdown completes it.
+    pub async fn start(dir: &Path, server: &Server, count: usize) -> Subscriber {
+        let before = server.subscribers().await;
         let url = format!("{}/graphql", server.base.replacen("http", "ws", 1));
         let mut child = Command::new("node")
             .args(["subscribe.mjs", &url, &count.to_string(), "30000"])
@@ -43,6 +46,7 @@ impl Subscriber {
             true,
             "the server acknowledges"
         );
+        server.wait_for_subscribers(|n| n > before).await;
         subscriber
     }
 

@@ -122,8 +122,8 @@ async fn two_replicas_and_two_syncs_do_nothing_twice_and_miss_nothing() {
         json!({ "url": format!("{receiver}/hook"), "secret": SECRET }),
     )
     .await;
-    let on_a = Subscriber::start(&dir, &a, 100);
-    let on_b = Subscriber::start(&dir, &b, 100);
+    let on_a = Subscriber::start(&dir, &a, 100).await;
+    let on_b = Subscriber::start(&dir, &b, 100).await;
 
     let site = Site::start().await;
     site_with_pages(&site);

@@ -34,7 +34,7 @@ async fn a_change_committed_by_another_process_reaches_the_subscriber_once() {
     };
     for db in TestDb::all().await {
         let server = Server::start(&db.url).await;
-        let subscriber = Subscriber::start(&dir, &server, 1);
+        let subscriber = Subscriber::start(&dir, &server, 1).await;
         import_faq(&db);
         let event = subscriber.next();
         let change = &event["data"]["contentChanged"];
@@ -45,10 +45,11 @@ async fn a_change_committed_by_another_process_reaches_the_subscriber_once() {
         assert_eq!(pages[0]["page"]["url"], FAQ_URL);
         assert_eq!(pages[0]["revision"]["number"], 1);
         assert_eq!(subscriber.exit_code(), Some(0));
+        server.wait_for_subscribers(|n| n == 0).await;
 
         // The same page again changes nothing, and announces nothing; the next change is
         // the first thing the next subscriber hears.
-        let subscriber = Subscriber::start(&dir, &server, 1);
+        let subscriber = Subscriber::start(&dir, &server, 1).await;
         import_faq(&db);
         let status = server.pid();
         let terminated = Command::new("kill")
