@@ -137,13 +137,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         args.bind,
         args.bind
     );
-    let hub = state.hub().clone();
-    axum::serve(listener, server::router(state))
-        .with_graceful_shutdown(async move {
-            server::shutdown_signal().await;
-            // Subscriptions complete cleanly rather than being cut off with the process.
-            hub.close();
-        })
+    server::serve(listener, state, server::shutdown_signal())
         .await
         .context("server error")?;
     tracing::info!("shut down");

@@ -40,6 +40,17 @@ impl ChangeHub {
     pub fn close(&self) {
         self.latest.send_replace(None);
     }
+
+    /// Whether the hub is closed.
+    pub fn is_closed(&self) -> bool {
+        self.latest.borrow().is_none()
+    }
+
+    /// Resolves once the hub is closed.
+    pub async fn closed(&self) {
+        // The sender lives in `self`: the channel cannot close while this waits.
+        let _ = self.latest.subscribe().wait_for(Option::is_none).await;
+    }
 }
 
 /// The outbox's highest event ID (0 when empty).

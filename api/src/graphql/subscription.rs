@@ -2,12 +2,12 @@
 //! (graphql-transport-ws at `/graphql`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::{Context, Object, Subscription};
 use futures::{Stream, StreamExt};
 use lmsdr_entity::change_events;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::watch;
 
 use super::change::PageChange;
 use super::context::{db, load_one, loaders};
@@ -22,14 +22,32 @@ const BATCH: u64 = 200;
 
 /// The subscriptions a connection holds, counted (one per connection, from `connection_init`).
 #[derive(Debug, Clone, Default)]
-pub struct SubscriptionCount(Arc<AtomicUsize>);
+pub struct SubscriptionCount(Arc<watch::Sender<usize>>);
+
+impl SubscriptionCount {
+    /// Takes a slot; returns it with the number held before.
+    fn take(&self) -> (Slot, usize) {
+        let mut before = 0;
+        self.0.send_modify(|held| {
+            before = *held;
+            *held += 1;
+        });
+        (Slot(self.0.clone()), before)
+    }
+
+    /// Resolves once the connection holds no subscription.
+    pub async fn none_held(&self) {
+        // The sender lives in `self`: the channel cannot close while this waits.
+        let _ = self.0.subscribe().wait_for(|held| *held == 0).await;
+    }
+}
 
 /// Releases a connection's subscription slot when the subscription ends.
-struct Slot(Arc<AtomicUsize>);
+struct Slot(Arc<watch::Sender<usize>>);
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.0.send_modify(|held| *held = held.saturating_sub(1));
     }
 }
 
@@ -88,8 +106,7 @@ impl SubscriptionRoot {
     ) -> Result<impl Stream<Item = ContentChange>> {
         let slot = match ctx.data_opt::<SubscriptionCount>() {
             Some(count) => {
-                let held = count.0.fetch_add(1, Ordering::AcqRel);
-                let slot = Slot(count.0.clone());
+                let (slot, held) = count.take();
                 if held >= MAX_SUBSCRIPTIONS_PER_CONNECTION {
                     return Err(coded(
                         code::SUBSCRIPTION_LIMIT,
@@ -119,7 +136,7 @@ impl SubscriptionRoot {
 /// One subscriber's place in the outbox.
 struct Follow {
     db: DatabaseConnection,
-    latest: tokio::sync::watch::Receiver<Option<i32>>,
+    latest: watch::Receiver<Option<i32>>,
     cursor: i32,
     _slot: Option<Slot>,
     _counted: Subscribed,

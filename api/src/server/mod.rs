@@ -43,6 +43,9 @@ pub const MAX_BATCH: usize = 10;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// WebSocket connections (subscriptions) one process holds at once.
 pub const MAX_WEBSOCKETS: usize = 256;
+/// How long WebSocket connections have to close after a shutdown signal (a client slow to read
+/// its last frames); then they are cut off.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How long a WebSocket client has to answer a keep-alive ping.
 pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -129,6 +132,37 @@ impl AppState {
     pub(crate) fn export_permits(&self) -> &ExportPermits {
         &self.exports
     }
+}
+
+/// Serves the routes on `listener` until `shutdown` resolves; then ends every subscription and
+/// returns once in-flight requests have finished and every WebSocket has said goodbye.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let hub = state.hub().clone();
+    let sockets = state.sockets.clone();
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            hub.close();
+        })
+        .await?;
+    // WebSocket connections outlive the HTTP server: each closes once its subscriptions have
+    // completed, and holds a permit until then.
+    let all = u32::try_from(MAX_WEBSOCKETS).unwrap_or(u32::MAX);
+    if tokio::time::timeout(SHUTDOWN_GRACE, sockets.acquire_many(all))
+        .await
+        .is_err()
+    {
+        let open = MAX_WEBSOCKETS.saturating_sub(sockets.available_permits());
+        tracing::warn!(
+            open,
+            "WebSocket connections still open after the grace period: cut off"
+        );
+    }
+    Ok(())
 }
 
 /// All of lmsdr's routes with their middleware.

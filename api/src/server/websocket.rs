@@ -5,11 +5,15 @@ use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 
-use crate::graphql::{AdminAccess, Loaders, SubscriptionCount, code};
+use futures::{SinkExt, StreamExt};
+use sea_orm::DatabaseConnection;
+
+use crate::graphql::{AdminAccess, AppSchema, ChangeHub, Loaders, SubscriptionCount, code};
 
 use super::graphql_http::{JSON, error_response, graphql_handler};
 use super::{AppState, KEEPALIVE_TIMEOUT, MAX_WEBSOCKETS};
@@ -45,22 +49,58 @@ pub(super) async fn graphql_get(
     };
     let schema = state.schema.clone();
     let db = state.db.clone();
+    let hub = state.hub.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let _permit = permit;
-            let mut data = async_graphql::Data::default();
-            data.insert(Loaders::new(&db));
-            data.insert(AdminAccess::Denied);
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .with_data(data)
-                .on_connection_init(|_| async {
-                    let mut data = async_graphql::Data::default();
-                    data.insert(SubscriptionCount::default());
-                    Ok(data)
-                })
-                .keepalive_timeout(KEEPALIVE_TIMEOUT)
-                .serve()
-                .await;
+            serve_socket(socket, schema, protocol, db, hub).await;
         })
+}
+
+/// Runs one connection until the client leaves or, once the server shuts down, until its last
+/// subscription has completed; then says goodbye with a close frame (1001, going away).
+async fn serve_socket(
+    socket: WebSocket,
+    schema: AppSchema,
+    protocol: GraphQLProtocol,
+    db: DatabaseConnection,
+    hub: ChangeHub,
+) {
+    let (mut sink, mut input) = socket.split();
+    let held = SubscriptionCount::default();
+    let draining = {
+        let (hub, held) = (hub.clone(), held.clone());
+        async move {
+            hub.closed().await;
+            held.none_held().await;
+        }
+    };
+    let mut data = async_graphql::Data::default();
+    data.insert(Loaders::new(&db));
+    data.insert(AdminAccess::Denied);
+    // Ending the input ends the connection: once draining, after the last `complete` is sent.
+    GraphQLWebSocket::new_with_pair(
+        &mut sink,
+        (&mut input).take_until(draining),
+        schema,
+        protocol,
+    )
+    .with_data(data)
+    .on_connection_init(move |_| async move {
+        let mut data = async_graphql::Data::default();
+        data.insert(held);
+        Ok(data)
+    })
+    .keepalive_timeout(KEEPALIVE_TIMEOUT)
+    .serve()
+    .await;
+    if hub.is_closed() {
+        let goodbye = CloseFrame {
+            code: close_code::AWAY,
+            reason: "the server is shutting down".into(),
+        };
+        // The client may have gone already: nothing is left to tell it.
+        let _ = sink.send(Message::Close(Some(goodbye))).await;
+    }
 }
