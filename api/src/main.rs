@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use lmsdr_api::cli::config::{self, CliError};
+use lmsdr_api::cli::{UsageError, exit};
 
 /// mimalloc rather than the system allocator: parsing and extraction make many small, short-lived
 /// allocations, which it serves faster and with less fragmentation (see `just bench`).
@@ -12,10 +13,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = match config::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
-        Err(CliError::Args(err)) => err.exit(),
+        // `--help` and `--version` print and exit 0.
+        Err(CliError::Args(err)) if !err.use_stderr() => err.exit(),
+        Err(CliError::Args(err)) => {
+            // Printing to a closed standard error has no one left to tell.
+            let _ = err.print();
+            return ExitCode::from(exit::USAGE);
+        }
         Err(err) => {
             eprintln!("error: {err}");
-            return ExitCode::from(2);
+            return ExitCode::from(exit::USAGE);
         }
     };
     lmsdr_api::telemetry::init(cli.log_format());
@@ -30,7 +37,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {}", one_line(&err));
-            ExitCode::FAILURE
+            if err.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(exit::USAGE)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use lmsdr_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 /// The database used when none is given: an SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://lmsdr.db?mode=rwc";
@@ -53,6 +53,11 @@ pub fn backend_of(url: &str) -> Result<DbBackend, DbError> {
 /// several connections (SeaORM would otherwise cap it at one). An in-memory SQLite database keeps
 /// a single connection, since each connection would otherwise see a database of its own.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
+    open(url, true).await
+}
+
+/// [`connect`], with SQLite's foreign keys enforced or not; one connection when they are not.
+async fn open(url: &str, foreign_keys: bool) -> Result<DatabaseConnection, DbError> {
     let backend = backend_of(url)?;
     let mut options = ConnectOptions::new(url);
     options
@@ -63,13 +68,17 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
         DbBackend::Sqlite => {
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             options
-                .max_connections(if in_memory { 1 } else { SQLITE_POOL_SIZE })
+                .max_connections(if in_memory || !foreign_keys {
+                    1
+                } else {
+                    SQLITE_POOL_SIZE
+                })
                 .min_connections(1)
-                .map_sqlx_sqlite_opts(|opts| {
+                .map_sqlx_sqlite_opts(move |opts| {
                     opts.journal_mode(SqliteJournalMode::Wal)
                         .synchronous(SqliteSynchronous::Normal)
                         .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                        .foreign_keys(true)
+                        .foreign_keys(foreign_keys)
                 });
         }
         _ => {
@@ -113,6 +122,20 @@ async fn probe_postgres(url: &str) -> Result<(), DbError> {
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
     Migrator::up(db, None).await.map_err(DbError::Migrate)
+}
+
+/// Drops every table and applies every migration again, in one transaction: if any step fails,
+/// the database is left as it was. On SQLite this runs on a connection of its own that does not
+/// enforce foreign keys: dropping a table deletes its rows first, which a key would refuse, and
+/// the setting cannot change inside a transaction.
+pub async fn rebuild(url: &str) -> Result<(), DbError> {
+    let db = open(url, false).await?;
+    let txn = db.begin().await.map_err(DbError::Migrate)?;
+    Migrator::fresh(&txn).await.map_err(DbError::Migrate)?;
+    txn.commit().await.map_err(DbError::Migrate)?;
+    // Closing politely is best effort: the work is committed.
+    let _ = db.close().await;
+    Ok(())
 }
 
 /// Opens the database and applies pending migrations: what `serve`, `import` and `sync` do first.

@@ -417,7 +417,7 @@ async fn a_config_file_sets_what_flags_and_the_environment_leave_unset() {
     let output = lmsdr(["sync".as_ref(), "--config".as_ref(), typo.as_os_str()])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(64), "{}", stderr(&output));
     let message = stderr(&output);
     assert!(message.contains("typo.toml"), "{message}");
     assert!(

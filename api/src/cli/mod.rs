@@ -26,11 +26,25 @@ pub mod exit {
     /// At least one page's new content was held in quarantine: it applies nothing until a person
     /// accepts it (`acceptRevision`) or rejects it (`rejectRevision`).
     pub const QUARANTINED: u8 = 4;
+    /// The command was used wrongly: a flag, a value or the config file (EX_USAGE); nothing ran.
+    pub const USAGE: u8 = 64;
 }
+
+/// A command that cannot run as given, and says what to give instead: exits with
+/// [`exit::USAGE`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// lmsdr: normalized, traceable LMS treatment data from the LMSdr foundation's pages.
 #[derive(Debug, Parser)]
-#[command(name = "lmsdr", version, about, propagate_version = true)]
+#[command(
+    name = "lmsdr",
+    version,
+    about,
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// What to do; without one, `serve`.
     #[command(subcommand)]
@@ -62,19 +76,35 @@ impl std::fmt::Debug for DatabaseArgs {
     }
 }
 
+/// The exit codes, as `--help` lists them.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0   done
+  1   failed: nothing could be done (the error line says why)
+  2   partial: some pages failed, the rest were stored (import, sync)
+  3   busy: another sync or import holds the database (import, sync)
+  4   held: some page's new content waits in quarantine for a person (import, sync)
+  64  usage: a flag, a value or the config file is wrong; nothing ran";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the GraphQL API and Playground.
+    #[command(after_help = EXIT_CODES)]
     Serve(serve::ServeArgs),
     /// Import saved pages (files or directories).
+    #[command(after_help = EXIT_CODES)]
     Import(import::ImportArgs),
     /// Fetch the foundation's site and record what changed.
+    #[command(after_help = EXIT_CODES)]
     Sync(sync::SyncArgs),
     /// Export the data for partners.
+    #[command(after_help = EXIT_CODES)]
     Export(export::ExportArgs),
     /// Apply, revert or inspect database migrations.
+    #[command(after_help = EXIT_CODES)]
     Migrate(migrate::MigrateArgs),
     /// Check the drug vocabulary: unique names, well-formed codes, every code confirmed.
+    #[command(after_help = EXIT_CODES)]
     Vocabulary(vocabulary::VocabularyArgs),
 }
 
