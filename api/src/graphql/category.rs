@@ -13,6 +13,7 @@ use super::ids::{NodeType, encode};
 use super::limits;
 use super::relations::At;
 use super::revision::{Provenance, source};
+use super::scalars::Timestamp;
 use super::treatment::Treatment;
 
 /// A treatment category: a lead-in paragraph and the list it introduces.
@@ -55,12 +56,12 @@ impl TreatmentCategory {
         self.0.delisted_at.is_none()
     }
     /// When it was first listed.
-    async fn first_listed_at(&self) -> DateTime<Utc> {
-        self.0.first_listed_at
+    async fn first_listed_at(&self) -> Timestamp {
+        Timestamp(self.0.first_listed_at)
     }
     /// When it left the site, if it did.
-    async fn delisted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.delisted_at
+    async fn delisted_at(&self) -> Option<Timestamp> {
+        self.0.delisted_at.map(Timestamp)
     }
     /// Its treatments in page order (delisted ones only when asked for).
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
@@ -102,10 +103,11 @@ impl CategoryQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals every fact keeps."
+            desc = "Answer as the site stood at this moment (RFC 3339; a date alone, or a time without an offset, is UTC), from the listing intervals every fact keeps."
         )]
-        as_of: Option<DateTime<Utc>>,
+        as_of: Option<Timestamp>,
     ) -> Result<Vec<TreatmentCategory>> {
+        let as_of = as_of.map(|at| at.0);
         let db = db(ctx)?;
         let query = treatment_categories::Entity::find()
             .filter(listed(

@@ -2,7 +2,7 @@
 //! resumable from a cursor (the same cursor `GET /export/changes?after=` takes).
 
 use async_graphql::{Context, Enum, Object};
-use chrono::{DateTime, Utc};
+
 use lmsdr_entity::change_events;
 use sea_orm::{EntityTrait, IntoSimpleExpr};
 
@@ -12,6 +12,7 @@ use super::limits;
 use super::page::Page;
 use super::pagination::{self, Args, ChangeConnection, Keyset};
 use super::revision::Revision;
+use super::scalars::Timestamp;
 use super::summary::RevisionSummary;
 use super::sync_run::SyncRun;
 
@@ -82,8 +83,8 @@ impl PageChange {
         })
     }
     /// When it was committed.
-    async fn committed_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn committed_at(&self) -> Timestamp {
+        Timestamp(self.0.created_at)
     }
 }
 

@@ -24,6 +24,7 @@ use super::pagination::{self, Args, DrugConnection, DrugMentionConnection, Keyse
 use super::regimen::Regimen;
 use super::relations::At;
 use super::revision::{Provenance, source};
+use super::scalars::Timestamp;
 use super::treatment::Treatment;
 use super::warning::Warning;
 
@@ -199,12 +200,12 @@ impl Drug {
         self.0.delisted_at.is_none()
     }
     /// When it was first listed.
-    async fn first_listed_at(&self) -> DateTime<Utc> {
-        self.0.first_listed_at
+    async fn first_listed_at(&self) -> Timestamp {
+        Timestamp(self.0.first_listed_at)
     }
     /// When it left the site, if it did.
-    async fn delisted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.delisted_at
+    async fn delisted_at(&self) -> Option<Timestamp> {
+        self.0.delisted_at.map(Timestamp)
     }
     /// Warnings about it.
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
@@ -324,10 +325,11 @@ impl DrugQuery {
             DrugFilter,
         >,
         #[graphql(
-            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals every fact keeps."
+            desc = "Answer as the site stood at this moment (RFC 3339; a date alone, or a time without an offset, is UTC), from the listing intervals every fact keeps."
         )]
-        as_of: Option<DateTime<Utc>>,
+        as_of: Option<Timestamp>,
     ) -> Result<DrugConnection> {
+        let as_of = as_of.map(|at| at.0);
         let filter = filter.unwrap_or_default();
         let mut query = drugs::Entity::find();
         if let Some(name) = filter.name {
@@ -385,10 +387,11 @@ impl DrugQuery {
         #[graphql(desc = "The drug's slug, its generic name in lowercase, e.g. `doxorubicin`.")]
         slug: String,
         #[graphql(
-            desc = "Answer as the site stood at this moment (RFC 3339): the drug as the page stated it then, with its treatments, regimens and warnings then."
+            desc = "Answer as the site stood at this moment (RFC 3339; a date alone, or a time without an offset, is UTC): the drug as the page stated it then, with its treatments, regimens and warnings then."
         )]
-        as_of: Option<DateTime<Utc>>,
+        as_of: Option<Timestamp>,
     ) -> Result<Option<Drug>> {
+        let as_of = as_of.map(|at| at.0);
         let mut query =
             drugs::Entity::find().filter(drugs::Column::Slug.eq(slug.trim().to_lowercase()));
         if as_of.is_some() {

@@ -24,6 +24,7 @@ mod regimen;
 mod relations;
 mod revision;
 mod revision_pages;
+mod scalars;
 mod search;
 mod site;
 mod subscription;

@@ -1,7 +1,7 @@
 //! Pages: what each is and says, its links in and out, its navigation and its edit history.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use lmsdr_entity::sea_orm_active_enums::LinkKind as StoredLinkKind;
 use lmsdr_entity::{page_revisions, pages};
 use sea_orm::{ColumnTrait, EntityTrait, IntoSimpleExpr, QueryFilter, QueryOrder};
@@ -19,6 +19,7 @@ use super::pagination::{
 };
 use super::revision::Revision;
 use super::revision_pages::RevisionsPage;
+use super::scalars::Timestamp;
 
 /// A page of the foundation's site.
 #[derive(Debug, Clone)]
@@ -70,12 +71,12 @@ impl Page {
         self.0.last_edited_text.as_deref()
     }
     /// When lmsdr last read it.
-    async fn fetched_at(&self) -> DateTime<Utc> {
-        self.0.fetched_at
+    async fn fetched_at(&self) -> Timestamp {
+        Timestamp(self.0.fetched_at)
     }
     /// When lmsdr first saw it.
-    async fn first_seen_at(&self) -> DateTime<Utc> {
-        self.0.first_seen_at
+    async fn first_seen_at(&self) -> Timestamp {
+        Timestamp(self.0.first_seen_at)
     }
     /// SHA-256 of its normalized main content.
     async fn content_hash(&self) -> &str {

@@ -14,6 +14,7 @@ use super::ids::{NodeType, encode};
 use super::limits;
 use super::relations::At;
 use super::revision::{Provenance, source};
+use super::scalars::Timestamp;
 
 /// A combination regimen, as stored or as stated at an `asOf` moment (the second field), which
 /// its drugs follow.
@@ -78,10 +79,11 @@ impl RegimenQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals every fact keeps."
+            desc = "Answer as the site stood at this moment (RFC 3339; a date alone, or a time without an offset, is UTC), from the listing intervals every fact keeps."
         )]
-        as_of: Option<DateTime<Utc>>,
+        as_of: Option<Timestamp>,
     ) -> Result<Vec<Regimen>> {
+        let as_of = as_of.map(|at| at.0);
         let db = db(ctx)?;
         let query = regimens::Entity::find()
             .filter(listed(

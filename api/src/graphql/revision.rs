@@ -1,7 +1,7 @@
 //! A page's revisions — what it said at each moment — and the provenance every fact points to.
 
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use lmsdr_entity::provenance;
 
 use super::content::{self, PageContent};
@@ -11,6 +11,7 @@ use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::loaders::RevisionRow;
 use super::page::Page;
+use super::scalars::Timestamp;
 use super::summary::RevisionSummary;
 
 /// One revision of a page: what it said at one moment.
@@ -39,8 +40,8 @@ impl Revision {
     }
     /// When it was captured — its place in the page's history: the fetch time, the web archive
     /// record's date, or the saved file's modification time (see `origin`).
-    async fn fetched_at(&self) -> DateTime<Utc> {
-        self.0.fetched_at
+    async fn fetched_at(&self) -> Timestamp {
+        Timestamp(self.0.fetched_at)
     }
     /// SHA-256 of its normalized main content.
     async fn content_hash(&self) -> &str {
@@ -69,8 +70,8 @@ impl Revision {
         self.0.review.map(Into::into)
     }
     /// When it was accepted, rejected or superseded.
-    async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.reviewed_at
+    async fn reviewed_at(&self) -> Option<Timestamp> {
+        self.0.reviewed_at.map(Timestamp)
     }
     /// Unified diff of the normalized text against the accepted capture just before it in time
     /// (none for the earliest).

@@ -15,6 +15,7 @@ use super::error::{Result, internal};
 use super::limits;
 use super::links::PageLink;
 use super::page::NavLink;
+use super::scalars::Timestamp;
 
 /// How many pages of one kind the site has.
 #[derive(Debug, Clone, SimpleObject)]
@@ -34,7 +35,7 @@ pub struct BrokenLink {
     /// The status it answered with, when known (a page lmsdr held that went away may lack it).
     pub status: Option<i32>,
     /// When lmsdr last found it broken.
-    pub checked_at: Option<DateTime<Utc>>,
+    pub checked_at: Option<Timestamp>,
 }
 
 #[ComplexObject]
@@ -126,7 +127,7 @@ impl Site {
             .map(|t| BrokenLink {
                 url: t.url,
                 status: Some(t.http_status),
-                checked_at: Some(t.checked_at),
+                checked_at: Some(Timestamp(t.checked_at)),
             })
             .collect();
         let gone: Vec<(String, Option<DateTime<Utc>>)> = pages::Entity::find()
@@ -140,7 +141,7 @@ impl Site {
         broken.extend(gone.into_iter().map(|(url, at)| BrokenLink {
             url,
             status: None,
-            checked_at: at,
+            checked_at: at.map(Timestamp),
         }));
         let mut linked = BTreeSet::new();
         for chunk in broken.chunks(500) {

@@ -1,7 +1,7 @@
 //! Sync runs: each `lmsdr sync` or `lmsdr import`, with its counts and errors.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+
 use lmsdr_entity::sync_runs;
 use sea_orm::{EntityTrait, IntoSimpleExpr};
 
@@ -11,6 +11,7 @@ use super::error::Result;
 use super::ids::{NodeType, encode};
 use super::limits;
 use super::pagination::{self, Args, Keyset, SyncRunConnection};
+use super::scalars::Timestamp;
 
 /// One run.
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ pub struct SyncError {
     /// What went wrong.
     pub reason: String,
     /// When.
-    pub occurred_at: DateTime<Utc>,
+    pub occurred_at: Timestamp,
 }
 
 /// One run of `lmsdr sync` or `lmsdr import`: when, what it read, and what failed.
@@ -47,12 +48,12 @@ impl SyncRun {
         self.0.status.into()
     }
     /// When it started.
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at
+    async fn started_at(&self) -> Timestamp {
+        Timestamp(self.0.started_at)
     }
     /// When it ended.
-    async fn finished_at(&self) -> Option<DateTime<Utc>> {
-        self.0.finished_at
+    async fn finished_at(&self) -> Option<Timestamp> {
+        self.0.finished_at.map(Timestamp)
     }
     /// Pages read.
     async fn pages_fetched(&self) -> i32 {
@@ -84,7 +85,7 @@ impl SyncRun {
             .map(|e| SyncError {
                 url: e.url,
                 reason: e.reason,
-                occurred_at: e.occurred_at,
+                occurred_at: Timestamp(e.occurred_at),
             })
             .collect())
     }

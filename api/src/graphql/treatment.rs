@@ -22,6 +22,7 @@ use super::pagination::{self, Args, Keyset, TreatmentConnection};
 use super::regimen::Regimen;
 use super::relations::At;
 use super::revision::{Provenance, source};
+use super::scalars::Timestamp;
 
 /// One treatment, as a list item of its category, as stored or as stated at an `asOf` moment
 /// (the second field), which its relations follow.
@@ -73,16 +74,16 @@ impl Treatment {
         self.0.delisted_at.is_none()
     }
     /// When it was first listed.
-    async fn first_listed_at(&self) -> DateTime<Utc> {
-        self.0.first_listed_at
+    async fn first_listed_at(&self) -> Timestamp {
+        Timestamp(self.0.first_listed_at)
     }
     /// When it was last seen listed.
-    async fn last_listed_at(&self) -> DateTime<Utc> {
-        self.0.last_listed_at
+    async fn last_listed_at(&self) -> Timestamp {
+        Timestamp(self.0.last_listed_at)
     }
     /// When it left the site, if it did.
-    async fn delisted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.delisted_at
+    async fn delisted_at(&self) -> Option<Timestamp> {
+        self.0.delisted_at.map(Timestamp)
     }
     /// The approval its item states ("approved by the FDA in October 2015"): who approved it and
     /// when, as the page stated it (at `asOf`, as it stated it then).
@@ -179,10 +180,11 @@ impl TreatmentQuery {
             TreatmentFilter,
         >,
         #[graphql(
-            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals every fact keeps."
+            desc = "Answer as the site stood at this moment (RFC 3339; a date alone, or a time without an offset, is UTC), from the listing intervals every fact keeps."
         )]
-        as_of: Option<DateTime<Utc>>,
+        as_of: Option<Timestamp>,
     ) -> Result<TreatmentConnection> {
+        let as_of = as_of.map(|at| at.0);
         let filter = filter.unwrap_or_default();
         let joined = || {
             treatments::Entity::find().join(

@@ -1,13 +1,14 @@
 //! Warnings ("Tamoxifen has been contra-indicated for uterine LMS").
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
+
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::warnings;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use super::as_of::{all_stated, listed};
 use super::limits;
+use super::scalars::Timestamp;
 
 use super::category::TreatmentCategory;
 use super::context::{db, load_one, loaders};
@@ -83,10 +84,11 @@ impl WarningQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Answer as the site stood at this moment (RFC 3339), from the listing intervals and the attribute history every fact keeps."
+            desc = "Answer as the site stood at this moment (RFC 3339; a date alone, or a time without an offset, is UTC), from the listing intervals and the attribute history every fact keeps."
         )]
-        as_of: Option<DateTime<Utc>>,
+        as_of: Option<Timestamp>,
     ) -> Result<Vec<Warning>> {
+        let as_of = as_of.map(|at| at.0);
         let db = db(ctx)?;
         let query = warnings::Entity::find()
             .filter(listed(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, Object};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use lmsdr_entity::{webhook_deliveries, webhooks};
 use sea_orm::DatabaseConnection;
 
@@ -16,6 +16,7 @@ use super::context::{db, load_many, load_one, loaders};
 use super::error::{Result, bad_input, internal};
 use super::ids::{decode_named, encode_named};
 use super::loaders::LoadError;
+use super::scalars::Timestamp;
 use crate::webhooks::queue::{self, RegisterError};
 use crate::webhooks::{WebhookSettings, target};
 
@@ -43,20 +44,20 @@ impl Webhook {
         &self.0.url
     }
     /// When it was registered; it is sent the changes committed since.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        Timestamp(self.0.created_at)
     }
     /// Whether deliveries are being sent (false once disabled).
     async fn active(&self) -> bool {
         self.0.disabled_at.is_none()
     }
     /// Since when every attempt has failed; none while deliveries succeed.
-    async fn failing_since(&self) -> Option<DateTime<Utc>> {
-        self.0.failing_since
+    async fn failing_since(&self) -> Option<Timestamp> {
+        self.0.failing_since.map(Timestamp)
     }
     /// When it was disabled for failing a whole day; `enableWebhook` turns it back on.
-    async fn disabled_at(&self) -> Option<DateTime<Utc>> {
-        self.0.disabled_at
+    async fn disabled_at(&self) -> Option<Timestamp> {
+        self.0.disabled_at.map(Timestamp)
     }
     /// Why it was disabled.
     async fn disabled_reason(&self) -> Option<&str> {
@@ -122,19 +123,19 @@ impl WebhookDelivery {
         self.0.last_error.as_deref()
     }
     /// When it was last tried.
-    async fn last_attempt_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_attempt_at
+    async fn last_attempt_at(&self) -> Option<Timestamp> {
+        self.0.last_attempt_at.map(Timestamp)
     }
     /// When it will be tried next; none once delivered.
-    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+    async fn next_attempt_at(&self) -> Option<Timestamp> {
         self.0
             .delivered_at
             .is_none()
-            .then_some(self.0.next_attempt_at)
+            .then_some(Timestamp(self.0.next_attempt_at))
     }
     /// When the endpoint accepted it.
-    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
-        self.0.delivered_at
+    async fn delivered_at(&self) -> Option<Timestamp> {
+        self.0.delivered_at.map(Timestamp)
     }
 }
 
