@@ -233,3 +233,30 @@ async fn parse_failures_have_their_own_code_no_data_and_bodies_must_be_json() {
         assert_eq!(plain.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
 }
+
+#[tokio::test]
+async fn response_fields_come_in_the_order_selected() {
+    for app in TestApp::all().await {
+        let query = "{ __typename zzz: __typename a: site { __typename } \
+                     regimens { slug name } }";
+        let body = app.graphql(query, json!({})).await.text();
+        let at = |key: &str| {
+            body.find(&format!("\"{key}\""))
+                .unwrap_or_else(|| panic!("{key} missing: {body}"))
+        };
+        assert!(at("__typename") < at("zzz"), "{body}");
+        assert!(at("zzz") < at("a"), "{body}");
+        assert!(at("a") < at("regimens"), "{body}");
+        assert!(at("slug") < at("name"), "{body}");
+        // Batched, each response keeps its order too.
+        let batch = app
+            .post_json(
+                json!([{ "query": "{ zzz: __typename a: __typename }" }]),
+                &[("accept", "application/json")],
+            )
+            .await
+            .text();
+        let (z, a) = (batch.find("\"zzz\""), batch.find("\"a\""));
+        assert!(z.is_some() && z < a, "{batch}");
+    }
+}

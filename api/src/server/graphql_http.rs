@@ -10,7 +10,9 @@
 //! handler does not.
 
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, Value};
+use std::collections::BTreeMap;
+
+use async_graphql::{BatchRequest, Response as GraphQLResponse, ServerError, Value};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
@@ -230,16 +232,13 @@ pub(super) async fn graphql_handler(
     } else {
         StatusCode::OK
     };
-    let body = if single {
-        responses
-            .pop()
-            .map(BatchResponse::Single)
-            .unwrap_or(BatchResponse::Batch(Vec::new()))
-    } else {
-        BatchResponse::Batch(responses)
+    let written: Vec<Written<'_>> = responses.iter().map(Written::from).collect();
+    let body = match written.as_slice() {
+        [one] if single => serde_json::to_string(one),
+        _ => serde_json::to_string(&written),
     };
-    match serde_json::to_value(&body).map(without_data_of_request_errors) {
-        Ok(json) => (status, [(header::CONTENT_TYPE, media)], json.to_string()).into_response(),
+    match body {
+        Ok(json) => (status, [(header::CONTENT_TYPE, media)], json).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialize a GraphQL response");
             error_response(
@@ -252,24 +251,29 @@ pub(super) async fn graphql_handler(
     }
 }
 
-/// A request that never ran (it failed to parse or validate) has no `data` entry at all, as the
-/// GraphQL over HTTP spec says; one that ran keeps its `data`, null or not.
-fn without_data_of_request_errors(mut body: serde_json::Value) -> serde_json::Value {
-    let strip = |response: &mut serde_json::Value| {
-        if let Some(object) = response.as_object_mut()
-            && object.get("data").is_some_and(serde_json::Value::is_null)
-            && object
-                .get("errors")
-                .is_some_and(|e| e.as_array().is_some_and(|e| !e.is_empty()))
-        {
-            object.remove("data");
+/// A response as written: its fields in the order the query selected them (serialized from
+/// async-graphql's ordered map, never through a sorted one), and no `data` entry at all for a
+/// request that never ran (it failed to parse or validate), as the GraphQL over HTTP spec says;
+/// one that ran keeps its `data`, null or not.
+#[derive(serde::Serialize)]
+struct Written<'a> {
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a Value>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, Value>,
+}
+
+impl<'a> From<&'a GraphQLResponse> for Written<'a> {
+    fn from(response: &'a GraphQLResponse) -> Self {
+        let never_ran = response.data == Value::Null && !response.errors.is_empty();
+        Self {
+            errors: &response.errors,
+            data: (!never_ran).then_some(&response.data),
+            extensions: &response.extensions,
         }
-    };
-    match body.as_array_mut() {
-        Some(batch) => batch.iter_mut().for_each(strip),
-        None => strip(&mut body),
     }
-    body
 }
 
 #[cfg(test)]
