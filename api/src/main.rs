@@ -11,6 +11,16 @@ use lmsdr_api::cli::{UsageError, exit};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // A `.env` in the working directory sets what the environment leaves unset (below flags and
+    // the environment, above a config file). None is fine; one that cannot be read is not.
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(err) if err.not_found() => {}
+        Err(err) => {
+            eprintln!("error: .env: {err}");
+            return ExitCode::from(exit::USAGE);
+        }
+    }
     let cli = match config::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         // `--help` and `--version` print and exit 0.

@@ -1,7 +1,8 @@
-//! The command line used wrongly: a usage error has an exit code of its own (64, EX_USAGE), which
-//! a scheduler can tell from a partial run (2); `--help` lists every code.
+//! The command line as a new user meets it: a usage error has an exit code of its own (64,
+//! EX_USAGE), which a scheduler can tell from a partial run (2); `--help` lists every code; logs
+//! written off a terminal carry no colour codes.
 
-use lmsdr_tests::run;
+use lmsdr_tests::{lmsdr, run};
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -48,4 +49,51 @@ fn help_lists_every_exit_code() {
             );
         }
     }
+}
+
+#[test]
+fn logs_off_a_terminal_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A new database: applying its migrations is logged.
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("new.db").display());
+    let page = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ingest/tests/fixtures/site/faq.php"
+    );
+    let output = lmsdr(["import", "--database-url", &url, page])
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("lmsdr runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let logs = stderr(&output);
+    assert!(logs.contains("INFO"), "the import logs: {logs}");
+    assert!(!logs.contains('\u{1b}'), "escape sequences in {logs:?}");
+}
+
+#[test]
+fn a_dot_env_file_in_the_working_directory_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = dir.path().join("from-dot-env.db");
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "# as .env.example says: copy it to .env\nDATABASE_URL=sqlite://{}?mode=rwc\n",
+            database.display()
+        ),
+    )
+    .expect("write .env");
+    let output = lmsdr(["migrate", "up"])
+        .current_dir(dir.path())
+        .output()
+        .expect("lmsdr runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(database.exists(), "the database .env names was used");
+
+    std::fs::write(dir.path().join(".env"), "DATABASE_URL='unclosed\n").expect("write .env");
+    let output = lmsdr(["migrate", "status"])
+        .current_dir(dir.path())
+        .output()
+        .expect("lmsdr runs");
+    assert_eq!(output.status.code(), Some(64), "{}", stderr(&output));
+    assert!(stderr(&output).contains(".env"), "{}", stderr(&output));
 }
