@@ -205,6 +205,7 @@ impl ImportReport {
             failed: self.pages_failed as i32,
             quarantined: self.pages_quarantined as i32,
             broken_links: 0,
+            left_unread: 0,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct RunCounts {
     /// Linked URLs that were never pages and answer 404 or 410: the site's broken links, listed
     /// among the run's errors but no failure of the run.
     pub broken_links: i32,
+    /// Same-site URLs found but left unread because the run reached its page limit: the run is
+    /// partial. (Reported, not stored: the run's errors say it in words.)
+    pub left_unread: i32,
 }
 
 /// Opens a run.
@@ -97,12 +100,12 @@ pub async fn finish<C: ConnectionTrait>(
     row.update(db).await
 }
 
-/// Ok when nothing failed and nothing was held in quarantine (broken links alone are no
-/// failure), failed when nothing succeeded, partial otherwise.
+/// Ok when nothing failed, nothing was held in quarantine and nothing was left unread (broken
+/// links alone are no failure), failed when nothing succeeded, partial otherwise.
 pub fn status_for(counts: RunCounts) -> SyncRunStatus {
     let succeeded = counts.fetched + counts.not_modified;
     match (counts.failed, counts.quarantined, succeeded) {
-        (0, 0, _) => SyncRunStatus::Ok,
+        (0, 0, _) if counts.left_unread == 0 => SyncRunStatus::Ok,
         (_, _, 0) if counts.quarantined == 0 => SyncRunStatus::Failed,
         _ => SyncRunStatus::Partial,
     }

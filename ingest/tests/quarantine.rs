@@ -14,7 +14,7 @@ use lmsdr_ingest::pipeline;
 use lmsdr_ingest::store::review::{self, ReviewError};
 use lmsdr_ingest::sync::{self, PageOutcome, Quiet, SyncOptions, SyncReport};
 use lmsdr_ingest::testing::TestDb;
-use lmsdr_ingest::testing::site::Site;
+use lmsdr_ingest::testing::site::{Route, Site};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder,
@@ -39,6 +39,21 @@ fn truncated() -> String {
         .find("<li>Tumor vascular disruptors")
         .expect("the fixture lists vascular disruptors");
     TREATMENTS[..cut].to_owned()
+}
+
+/// A site whose robots.txt lets a crawler read the treatments page alone: each sync reads that
+/// page and nothing else, and finishes (no same-site page is left unread).
+async fn one_page_site() -> Site {
+    let site = Site::start().await;
+    site.route(
+        "/robots.txt",
+        Route::Status {
+            status: 200,
+            headers: vec![],
+            body: format!("User-agent: *\nAllow: {PATH}\nDisallow: /\n").into_bytes(),
+        },
+    );
+    site
 }
 
 fn options(site: &Site) -> SyncOptions {
@@ -132,7 +147,7 @@ async fn held(db: &TestDb, site: &Site, html: &str, why: &str) -> page_revisions
 async fn suspicious_pages_are_held_and_the_good_page_returns_without_a_gap() {
     for db in TestDb::all().await {
         let backend = db.backend();
-        let site = Site::start().await;
+        let site = one_page_site().await;
         site.page(PATH, TREATMENTS);
         assert_eq!(outcome(&sync(&db, &site).await), &PageOutcome::New);
         assert_eq!(listed_now(&db.conn).await, 39, "{backend}");
@@ -215,7 +230,7 @@ async fn suspicious_pages_are_held_and_the_good_page_returns_without_a_gap() {
 async fn an_admin_may_accept_a_superseded_capture_into_the_history() {
     for db in TestDb::all().await {
         let backend = db.backend();
-        let site = Site::start().await;
+        let site = one_page_site().await;
         site.page(PATH, TREATMENTS);
         sync(&db, &site).await;
         let maintenance = held(&db, &site, MAINTENANCE, "a maintenance page").await;
@@ -257,7 +272,7 @@ async fn an_admin_may_accept_a_superseded_capture_into_the_history() {
 async fn a_normal_edit_is_not_held() {
     for db in TestDb::all().await {
         let backend = db.backend();
-        let site = Site::start().await;
+        let site = one_page_site().await;
         site.page(PATH, TREATMENTS);
         sync(&db, &site).await;
         let edited = TREATMENTS.replace("  <li>Cryoablation</li>\n", "").replace(

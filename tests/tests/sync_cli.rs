@@ -230,3 +230,28 @@ async fn an_import_holds_the_sync_lock_and_a_killed_one_is_marked_aborted() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_run_stopped_by_max_pages_is_no_clean_success() {
+    let db = TestDb::sqlite().await;
+    let site = site().await;
+    let base = site.url("/");
+    let (source, url) = (base.clone(), db.url.clone());
+    let output = tokio::task::spawn_blocking(move || {
+        let mut args = sync_args(&source, &url);
+        args.extend(["--max-pages", "1"]);
+        run(args)
+    })
+    .await
+    .expect("joins");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "partial: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["status"], "partial", "{report}");
+    assert_eq!(report["finish_reason"], "page_limit", "{report}");
+    assert_eq!(report["counts"]["left_unread"], 1, "{report}");
+}

@@ -13,6 +13,8 @@ fn a_wrong_flag_or_value_exits_64_and_names_it() {
     for (args, named) in [
         (&["sync", "--max-pagez", "3"][..], "--max-pagez"),
         (&["sync", "--max-pages", "many"][..], "many"),
+        (&["sync", "--max-pages", "0"][..], "--max-pages"),
+        (&["sync", "--concurrency", "0"][..], "--concurrency"),
         (&["export", "--format", "yaml"][..], "yaml"),
         (&["frobnicate"][..], "frobnicate"),
     ] {

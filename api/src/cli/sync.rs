@@ -20,15 +20,17 @@ pub struct SyncArgs {
     /// The site to crawl, starting from this page.
     #[arg(long, env = "LMSDR_SYNC_SOURCE", default_value = DEFAULT_SOURCE)]
     source: Url,
-    /// Most pages to fetch.
-    #[arg(long, env = "LMSDR_SYNC_MAX_PAGES", default_value_t = 500)]
-    max_pages: usize,
+    /// Most pages to fetch (at least 1); a run that stops there with pages left is partial.
+    #[arg(long, env = "LMSDR_SYNC_MAX_PAGES", default_value_t = 500,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_pages: u32,
     /// Least time between two requests to one host, in milliseconds (robots.txt may ask for more).
     #[arg(long, env = "LMSDR_SYNC_DELAY_MS", default_value_t = 1000)]
     delay_ms: u64,
-    /// Most requests in flight at once.
-    #[arg(long, env = "LMSDR_SYNC_CONCURRENCY", default_value_t = 2)]
-    concurrency: usize,
+    /// Most requests in flight at once (1 to 32).
+    #[arg(long, env = "LMSDR_SYNC_CONCURRENCY", default_value_t = 2,
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    concurrency: u16,
     /// Show what would change, writing nothing.
     #[arg(long)]
     dry_run: bool,
@@ -65,9 +67,9 @@ impl Progress for Reporter {
 pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     let conn = db::connect_and_migrate(&args.db.database_url).await?;
     let mut options = SyncOptions::new(args.source);
-    options.max_pages = args.max_pages;
+    options.max_pages = args.max_pages as usize;
     options.delay = Duration::from_millis(args.delay_ms);
-    options.concurrency = args.concurrency;
+    options.concurrency = usize::from(args.concurrency);
     options.dry_run = args.dry_run;
     let reporter = if std::io::stderr().is_terminal() && !args.json {
         let bar = ProgressBar::new(1);
@@ -124,6 +126,12 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
             for notice in &page.notices {
                 println!("notice  {}: {notice}", page.url);
             }
+        }
+        if report.finish_reason == sync::FinishReason::PageLimit {
+            println!(
+                "stopped at the page limit ({}): {} same-site URL(s) left unread; raise --max-pages to read them",
+                args.max_pages, c.left_unread
+            );
         }
         if report.aborted_runs > 0 {
             println!("marked {} abandoned run(s) aborted", report.aborted_runs);

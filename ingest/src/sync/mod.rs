@@ -156,10 +156,22 @@ pub struct SyncReport {
     pub status: SyncRunStatus,
     /// Page counts.
     pub counts: RunCounts,
+    /// Why it stopped: it read every page it found, or reached its page limit.
+    pub finish_reason: FinishReason,
     /// Runs found abandoned and marked aborted.
     pub aborted_runs: u64,
     /// One entry per URL.
     pub pages: Vec<PageReport>,
+}
+
+/// Why a sync stopped (as Scrapy's `finish_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// Every page found was read (or robots.txt stopped the run before it began).
+    Finished,
+    /// The page limit (`--max-pages`) was reached with same-site URLs left unread.
+    PageLimit,
 }
 
 /// Why a sync could not run.
@@ -369,6 +381,22 @@ async fn crawl(
         }
     }
     store::touch_pages(db, &frontier.confirmed, Utc::now()).await?;
+    let left = frontier.left_unread(&robots);
+    if left > 0 {
+        counts.left_unread = i32::try_from(left).unwrap_or(i32::MAX);
+        if let Some(run_id) = run_id {
+            let note = format!(
+                "stopped at the page limit ({}): {}{left} same-site URL(s) left unread; raise --max-pages to read them",
+                options.max_pages,
+                if left >= MAX_LEFT_COUNTED {
+                    "at least "
+                } else {
+                    ""
+                },
+            );
+            runs::record_error(db, run_id, options.source.as_str(), &note).await?;
+        }
+    }
     finish(db, run, counts, aborted_runs, pages).await
 }
 
@@ -409,10 +437,16 @@ async fn finish(
         }
         None => (None, runs::status_for(counts)),
     };
+    let finish_reason = if counts.left_unread > 0 {
+        FinishReason::PageLimit
+    } else {
+        FinishReason::Finished
+    };
     Ok(SyncReport {
         run_id,
         status,
         counts,
+        finish_reason,
         aborted_runs,
         pages,
     })
@@ -591,9 +625,14 @@ struct Frontier {
     source: Url,
     queue: VecDeque<Url>,
     seen: HashSet<Url>,
+    /// Same-site URLs found once the budget was spent (at most [`MAX_LEFT_COUNTED`] kept).
+    left: HashSet<Url>,
     budget: usize,
     done: usize,
 }
+
+/// URLs left unread that a run counts one by one; past it, it says "at least".
+const MAX_LEFT_COUNTED: usize = 10_000;
 
 impl Frontier {
     fn new(source: Url, budget: usize) -> Self {
@@ -602,6 +641,7 @@ impl Frontier {
             source,
             queue: VecDeque::new(),
             seen: HashSet::new(),
+            left: HashSet::new(),
             budget,
             done: 0,
         }
@@ -620,12 +660,21 @@ impl Frontier {
 
     fn push(&mut self, url: Url) {
         let url = normalize(&url);
-        if same_site(&self.source, &url)
-            && self.seen.len() < self.budget
-            && self.seen.insert(url.clone())
-        {
-            self.queue.push_back(url);
+        if !same_site(&self.source, &url) || self.seen.contains(&url) {
+            return;
         }
+        if self.seen.len() < self.budget {
+            self.seen.insert(url.clone());
+            self.queue.push_back(url);
+        } else if self.left.len() < MAX_LEFT_COUNTED {
+            self.left.insert(url);
+        }
+    }
+
+    /// URLs found but left unread for the budget (those robots.txt allows: the others would
+    /// never be read).
+    fn left_unread(&self, robots: &Robots) -> usize {
+        self.left.iter().filter(|url| robots.allowed(url)).count()
     }
 
     /// Up to `n` URLs robots.txt allows.
