@@ -9,7 +9,9 @@ use lmsdr_entity::fact_listings;
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_ingest::store::versions::{self, Stated};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoSimpleExpr, Select};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoSimpleExpr, QueryFilter, Select,
+};
 use serde_json::Value;
 
 use super::error::{Result, internal};
@@ -70,4 +72,24 @@ where
     let mut rows = query.all(db).await.map_err(internal)?;
     stated_at(db, &mut rows, as_of).await?;
     Ok(rows)
+}
+
+/// The rows a lookup by key selects, listed or not; at `as_of`, only those listed then, as the
+/// page stated them then.
+pub async fn by_key<E, C>(
+    db: &DatabaseConnection,
+    query: Select<E>,
+    (id, delisted_at, kind): (C, C, FactKind),
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Stated,
+    C: ColumnTrait + IntoSimpleExpr,
+{
+    let query = match as_of {
+        Some(_) => query.filter(listed(id, delisted_at, kind, as_of)),
+        None => query,
+    };
+    all_stated(db, query, as_of).await
 }

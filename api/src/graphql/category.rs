@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::treatment_categories;
-use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::as_of::{all_stated, listed, stated_at};
+use super::as_of::{all_stated, by_key, listed, stated_at};
 use super::context::{db, load_many, loaders};
 use super::error::Result;
 use super::ids::{NodeType, encode};
@@ -123,5 +123,29 @@ impl CategoryQuery {
             .into_iter()
             .map(|row| TreatmentCategory(row, as_of))
             .collect())
+    }
+
+    /// A treatment category by slug (e.g. `chemotherapy`), listed now or not.
+    async fn treatment_category(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The category's slug, e.g. `chemotherapy`.")] slug: String,
+        #[graphql(
+            desc = "Answer as the site stood at this moment (RFC 3339; a date alone, or a time without an offset, is UTC): none if it was not listed then, else as the page stated it then."
+        )]
+        as_of: Option<Timestamp>,
+    ) -> Result<Option<TreatmentCategory>> {
+        let as_of = as_of.map(|at| at.0);
+        let query = treatment_categories::Entity::find()
+            .filter(treatment_categories::Column::Slug.eq(slug.trim().to_lowercase()))
+            .order_by_asc(treatment_categories::Column::PageId)
+            .order_by_asc(treatment_categories::Column::Position);
+        let key = (
+            treatment_categories::Column::Id,
+            treatment_categories::Column::DelistedAt,
+            FactKind::Category,
+        );
+        let rows = by_key(db(ctx)?, query, key, as_of).await?;
+        Ok(rows.into_iter().next().map(|r| TreatmentCategory(r, as_of)))
     }
 }

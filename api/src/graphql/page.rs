@@ -4,12 +4,14 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::NaiveDateTime;
 use lmsdr_entity::sea_orm_active_enums::LinkKind as StoredLinkKind;
 use lmsdr_entity::{page_revisions, pages};
+use lmsdr_ingest::sync::{DEFAULT_SOURCE, url_forms};
 use sea_orm::{ColumnTrait, EntityTrait, IntoSimpleExpr, QueryFilter, QueryOrder};
+use url::Url;
 
 use super::content::{self, PageContent};
 use super::context::{db, load_many, loaders};
 use super::enums::{PageKind, PageStatus};
-use super::error::{Result, internal};
+use super::error::{Result, bad_input, internal};
 use super::ids::{NodeType, encode};
 use super::limits;
 use super::links::{PageImage, PageLink};
@@ -268,18 +270,42 @@ impl PageQuery {
             .map(Into::into)
     }
 
-    /// A page by its URL.
+    /// A page by its URL, written as a link to it would be: HTTP or HTTPS, with `www.` or
+    /// without, or a path on the foundation's site (`/treatments.php`).
     async fn page(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The page's absolute URL, e.g. `http://www.lmsdr.org/treatments.php`.")]
+        #[graphql(
+            desc = "The page's URL, e.g. `http://www.lmsdr.org/treatments.php`, `https://lmsdr.org/treatments.php` or `/treatments.php`."
+        )]
         url: String,
     ) -> Result<Option<Page>> {
-        let row = pages::Entity::find()
-            .filter(pages::Column::Url.eq(url))
-            .one(db(ctx)?)
+        let text = url.trim();
+        let parsed = Url::parse(text).or_else(|_| {
+            Url::parse(DEFAULT_SOURCE).and_then(|site| {
+                if text.starts_with('/') {
+                    site.join(text)
+                } else {
+                    Err(url::ParseError::RelativeUrlWithoutBase)
+                }
+            })
+        });
+        let Ok(parsed) = parsed else {
+            return Err(bad_input(format!(
+                "`{text}` is not a URL: give an absolute URL or a path such as `/treatments.php`"
+            )));
+        };
+        let forms = url_forms(&parsed);
+        let rows = pages::Entity::find()
+            .filter(pages::Column::Url.is_in(forms.clone()))
+            .all(db(ctx)?)
             .await
             .map_err(internal)?;
+        // The form asked for first, then the others in the order listed.
+        let row = forms
+            .iter()
+            .find_map(|form| rows.iter().find(|row| &row.url == form))
+            .cloned();
         Ok(row.map(Page))
     }
 }

@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use lmsdr_entity::regimens;
 use lmsdr_entity::sea_orm_active_enums::FactKind;
-use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::as_of::{all_stated, listed};
+use super::as_of::{all_stated, by_key, listed};
 use super::context::{db, load_many, load_ordered, loaders};
 use super::drug::{Drug, drugs_at};
 use super::error::Result;
@@ -96,5 +96,27 @@ impl RegimenQuery {
             .order_by_asc(regimens::Column::Id);
         let rows = all_stated(db, query, as_of).await?;
         Ok(rows.into_iter().map(|r| Regimen(r, as_of)).collect())
+    }
+
+    /// A regimen by slug (e.g. `gem-tax`), listed now or not.
+    async fn regimen(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The regimen's slug, e.g. `gem-tax`.")] slug: String,
+        #[graphql(
+            desc = "Answer as the site stood at this moment (RFC 3339; a date alone, or a time without an offset, is UTC): none if it was not listed then, else as the page stated it then."
+        )]
+        as_of: Option<Timestamp>,
+    ) -> Result<Option<Regimen>> {
+        let as_of = as_of.map(|at| at.0);
+        let query =
+            regimens::Entity::find().filter(regimens::Column::Slug.eq(slug.trim().to_lowercase()));
+        let key = (
+            regimens::Column::Id,
+            regimens::Column::DelistedAt,
+            FactKind::Regimen,
+        );
+        let rows = by_key(db(ctx)?, query, key, as_of).await?;
+        Ok(rows.into_iter().next().map(|r| Regimen(r, as_of)))
     }
 }

@@ -9,13 +9,13 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, IntoSimpleExpr, QueryFilter, QuerySelect, RelationTrait,
 };
 
-use super::as_of::{all_stated, listed, stated_at};
+use super::as_of::{all_stated, by_key, listed, stated_at};
 use super::category::TreatmentCategory;
 use super::context::{db, load_many, load_one, load_ordered, loaders};
 use super::drug::{Drug, drugs_at};
 use super::drug_mention::{DrugMention, Mentioned};
 use super::enums::TreatmentStatus;
-use super::error::Result;
+use super::error::{Result, bad_input};
 use super::ids::{NodeType, encode};
 use super::limits;
 use super::pagination::{self, Args, Keyset, TreatmentConnection};
@@ -273,5 +273,49 @@ impl TreatmentQuery {
         let mut slice = pagination::paginate(db, query, keyset, args, |t| t).await?;
         stated_at(db, slice.items.iter_mut().map(|(_, t)| t), as_of).await?;
         Ok(slice.map(|t| Treatment(t, as_of)).into())
+    }
+
+    /// A treatment by its key, `category/slug` (e.g. `chemotherapy/pazopanib`, as the change
+    /// feed names it), or by its slug alone when only one category holds it; listed now or not.
+    async fn treatment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "`category/slug`, e.g. `chemotherapy/pazopanib`; or the slug alone when only one category holds it."
+        )]
+        slug: String,
+        #[graphql(
+            desc = "Answer as the site stood at this moment (RFC 3339; a date alone, or a time without an offset, is UTC): none if it was not listed then, else as the page stated it then."
+        )]
+        as_of: Option<Timestamp>,
+    ) -> Result<Option<Treatment>> {
+        let as_of = as_of.map(|at| at.0);
+        let key = slug.trim().to_lowercase();
+        let (category, item) = match key.split_once('/') {
+            Some((category, item)) => (Some(category), item),
+            None => (None, key.as_str()),
+        };
+        let mut query = treatments::Entity::find()
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                treatments::Relation::TreatmentCategories.def(),
+            )
+            .filter(treatments::Column::Slug.eq(item));
+        if let Some(category) = category {
+            query = query.filter(treatment_categories::Column::Slug.eq(category));
+        }
+        let key = (
+            treatments::Column::Id,
+            treatments::Column::DelistedAt,
+            FactKind::Treatment,
+        );
+        let rows = by_key(db(ctx)?, query, key, as_of).await?;
+        if rows.len() > 1 {
+            return Err(bad_input(format!(
+                "`{item}` names a treatment in {} categories: ask for `category/{item}`",
+                rows.len()
+            )));
+        }
+        Ok(rows.into_iter().next().map(|t| Treatment(t, as_of)))
     }
 }

@@ -618,6 +618,29 @@ pub fn normalize(url: &Url) -> Url {
     url
 }
 
+/// The forms one page's URL may be written in on the same site: HTTP or HTTPS, with `www.` or
+/// without, normalized as the crawler stores URLs. The URL itself comes first.
+pub fn url_forms(url: &Url) -> Vec<String> {
+    let url = normalize(url);
+    let mut forms = vec![url.to_string()];
+    let Some(host) = url.host_str().map(|h| h.to_ascii_lowercase()) else {
+        return forms;
+    };
+    let bare = host.trim_start_matches("www.").to_owned();
+    for scheme in ["http", "https"] {
+        for host in [bare.clone(), format!("www.{bare}")] {
+            let mut form = url.clone();
+            if form.set_scheme(scheme).is_ok() && form.set_host(Some(&host)).is_ok() {
+                let form = form.to_string();
+                if !forms.contains(&form) {
+                    forms.push(form);
+                }
+            }
+        }
+    }
+    forms
+}
+
 /// The URLs to visit, each once, within the page budget.
 struct Frontier {
     /// Pages confirmed unchanged (304) whose `last_seen_at` is still to be written.

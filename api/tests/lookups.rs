@@ -1,0 +1,97 @@
+//! Lookups a frontend makes by what it has in hand: a page by its URL as a link writes it, and a
+//! treatment, regimen or category by its slug (as WPGraphQL's `idType: SLUG`).
+
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+const TREATMENTS: &str = "http://www.lmsdr.org/treatments.php";
+
+async fn page_url(app: &TestApp, url: &str) -> Value {
+    app.graphql(
+        "query($url: String!) { page(url: $url) { url } }",
+        json!({ "url": url }),
+    )
+    .await
+    .data()["page"]["url"]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_page_is_found_by_any_url_a_link_to_it_may_use() {
+    for app in TestApp::all().await {
+        for url in [
+            TREATMENTS,
+            "https://www.lmsdr.org/treatments.php",
+            "http://lmsdr.org/treatments.php",
+            "https://LMSDR.org/treatments.php#gemtax",
+            "/treatments.php",
+            " http://www.lmsdr.org/treatments.php ",
+        ] {
+            assert_eq!(page_url(&app, url).await, TREATMENTS, "{url}");
+        }
+        assert_eq!(page_url(&app, "/nothing-here.php").await, Value::Null);
+        assert_eq!(
+            page_url(&app, "http://elsewhere.example/treatments.php").await,
+            Value::Null
+        );
+        let response = app
+            .graphql("{ page(url: \"treatments.php\") { url } }", json!({}))
+            .await;
+        assert_eq!(
+            response.error_code(),
+            "BAD_USER_INPUT",
+            "{}",
+            response.text()
+        );
+    }
+}
+
+#[tokio::test]
+async fn treatments_regimens_and_categories_are_found_by_slug() {
+    for app in TestApp::all().await {
+        let regimen = app
+            .graphql(
+                "{ regimen(slug: \"gem-tax\") { name } missing: regimen(slug: \"nope\") { name } }",
+                json!({}),
+            )
+            .await
+            .data();
+        assert_eq!(regimen["regimen"]["name"], "Gem/Tax");
+        assert_eq!(regimen["missing"], Value::Null);
+
+        let listed = app
+            .graphql(
+                "{ treatmentCategories { slug treatments { slug name } } }",
+                json!({}),
+            )
+            .await
+            .data();
+        let category = &listed["treatmentCategories"][0];
+        let category_slug = category["slug"].as_str().expect("a category slug");
+        let treatment = &category["treatments"][0];
+        let treatment_slug = treatment["slug"].as_str().expect("a treatment slug");
+
+        let found = app
+            .graphql(
+                "query($c: String!, $key: String!, $bare: String!) {
+                    treatmentCategory(slug: $c) { slug }
+                    byKey: treatment(slug: $key) { name category { slug } }
+                    bare: treatment(slug: $bare) { name }
+                    missing: treatment(slug: \"chemotherapy/no-such-drug\") { name } }",
+                json!({
+                    "c": category_slug,
+                    "key": format!("{category_slug}/{treatment_slug}"),
+                    "bare": treatment_slug,
+                }),
+            )
+            .await
+            .data();
+        assert_eq!(found["treatmentCategory"]["slug"], category_slug);
+        assert_eq!(found["byKey"]["name"], treatment["name"]);
+        assert_eq!(found["byKey"]["category"]["slug"], category_slug);
+        assert_eq!(found["bare"]["name"], treatment["name"]);
+        assert_eq!(found["missing"], Value::Null);
+    }
+}
