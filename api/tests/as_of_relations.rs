@@ -238,3 +238,35 @@ async fn a_trial_phase_an_item_names_is_an_attribute_of_the_treatment() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_bundled_page_states_its_facts_from_its_last_edited_stamp() {
+    for app in TestApp::all().await {
+        let query = "query($at: DateTime) { treatmentCategories(asOf: $at) { slug }
+            regimens(asOf: $at) { slug } page(url: \"/treatments.php\") { lastEdited fetchedAt } }";
+        let in_2013 = app
+            .graphql(query, json!({ "at": "2013-01-01" }))
+            .await
+            .data();
+        let now = app.graphql(query, json!({ "at": null })).await.data();
+        assert!(
+            !in_2013["treatmentCategories"]
+                .as_array()
+                .is_none_or(Vec::is_empty),
+            "{}: {in_2013}",
+            app.db.backend()
+        );
+        assert_eq!(in_2013["treatmentCategories"], now["treatmentCategories"]);
+        assert_eq!(in_2013["regimens"], now["regimens"]);
+        assert_eq!(now["page"]["fetchedAt"], "2012-08-01T08:59:00Z");
+        let before = app
+            .graphql(query, json!({ "at": "2012-07-31" }))
+            .await
+            .data();
+        assert_eq!(
+            before["treatmentCategories"],
+            json!([]),
+            "not yet edited then"
+        );
+    }
+}

@@ -533,7 +533,10 @@ async fn the_standard_introspection_query_fits_the_limits() {
 #[tokio::test]
 async fn as_of_answers_as_the_site_stood_then() {
     for app in TestApp::all().await {
-        let loaded = chrono::Utc::now();
+        // The bundled page stands from its Last Edited stamp.
+        let loaded = chrono::DateTime::parse_from_rfc3339(lmsdr_ingest::bundled::TREATMENTS_EDITED)
+            .expect("a moment")
+            .with_timezone(&chrono::Utc);
         // An hour later the page drops Femara (letrozole) and the AIM regimen's line.
         let html = lmsdr_ingest::bundled::TREATMENTS_HTML;
         let text = encoding_rs::WINDOWS_1252.decode(html).0.into_owned();
@@ -578,7 +581,7 @@ async fn as_of_answers_as_the_site_stood_then() {
         assert_eq!(
             before["regimens"],
             json!([]),
-            "nothing was listed before lmsdr saw the page"
+            "nothing was listed before the page was edited"
         );
         assert_eq!(before["treatments"]["totalCount"], 0);
 
