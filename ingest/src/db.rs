@@ -88,12 +88,18 @@ async fn open(url: &str, foreign_keys: bool) -> Result<DatabaseConnection, DbErr
     if backend == DbBackend::Postgres {
         probe_postgres(url).await?;
     }
-    Database::connect(options)
-        .await
-        .map_err(|err| DbError::Connect {
+    Database::connect(options).await.map_err(|err| {
+        let mut reason = driver_reason(&err);
+        if backend == DbBackend::Sqlite && !url.contains("mode=") {
+            reason.push_str(
+                " (a new SQLite file is created only with ?mode=rwc at the end of the URL)",
+            );
+        }
+        DbError::Connect {
             url: redact(url),
-            reason: driver_reason(&err),
-        })
+            reason,
+        }
+    })
 }
 
 /// One direct connection before the pool is built: a pool reports only "timed out" after retrying

@@ -44,6 +44,9 @@ fn help_lists_every_exit_code() {
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         let help = String::from_utf8_lossy(&output.stdout);
         assert!(help.contains("Exit codes:"), "{args:?}: {help}");
+        if args == ["--help"] {
+            assert!(help.contains("Examples:\n  lmsdr "), "{help}");
+        }
         for code in ["0 ", "1 ", "2 ", "3 ", "4 ", "64 "] {
             assert!(
                 help.lines().any(|line| line.trim_start().starts_with(code)),
@@ -98,4 +101,44 @@ fn a_dot_env_file_in_the_working_directory_is_read() {
         .expect("lmsdr runs");
     assert_eq!(output.status.code(), Some(64), "{}", stderr(&output));
     assert!(stderr(&output).contains(".env"), "{}", stderr(&output));
+}
+
+#[test]
+fn settings_mistakes_are_named_where_they_are() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
+    };
+    let broken = file("broken.toml", "[sync]\nmax_pages = \n");
+    let output = run(["sync", "--config", &broken]);
+    assert_eq!(output.status.code(), Some(64));
+    assert!(stderr(&output).contains("line 2"), "{}", stderr(&output));
+
+    let enum_value = file("enum.toml", "log_format = \"yaml\"\n");
+    let output = run(["migrate", "status", "--config", &enum_value]);
+    assert_eq!(output.status.code(), Some(64));
+    assert!(
+        stderr(&output).contains("text, json"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A shared file names the database; `vocabulary check`, which needs none, takes it too.
+    let shared = file("shared.toml", "database_url = \"sqlite://x.db?mode=rwc\"\n");
+    let output = run(["vocabulary", "check", "--config", &shared]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run([
+        "vocabulary",
+        "check",
+        "--database-url",
+        "sqlite://x.db?mode=rwc",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let missing = format!("sqlite://{}", dir.path().join("new.db").display());
+    let output = run(["migrate", "status", "--database-url", &missing]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("?mode=rwc"), "{}", stderr(&output));
 }

@@ -11,6 +11,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use clap::error::{ContextKind, ContextValue};
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, CommandFactory, FromArgMatches};
 
@@ -54,10 +55,19 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Cli, CliEr
             .try_get_matches_from(&args)
             .map_err(|e| CliError::Config {
                 path: path.clone(),
-                message: first_line(&e.render().to_string()),
+                message: with_valid_values(&e),
             })?;
     }
     Ok(Cli::from_arg_matches(&matches)?)
+}
+
+/// A clap message's first line, and the values it would take when it names them.
+fn with_valid_values(err: &clap::Error) -> String {
+    let mut message = first_line(&err.render().to_string());
+    if let Some(ContextValue::Strings(valid)) = err.get(ContextKind::ValidValue) {
+        message.push_str(&format!("; valid values: {}", valid.join(", ")));
+    }
+    message
 }
 
 /// A clap message's first line, without its `error: ` prefix (the rest is usage hints).
@@ -77,9 +87,16 @@ fn from_file(
         message,
     };
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| fail(e.message().to_owned()))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e.span().map(|span| {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            before.iter().filter(|&&b| b == b'\n').count() + 1
+        });
+        fail(match line {
+            Some(line) => format!("line {line}: {}", e.message()),
+            None => e.message().to_owned(),
+        })
+    })?;
     let shared = shared_settings(command);
     let (name, sub_matches) = matches
         .subcommand()
@@ -87,9 +104,7 @@ fn from_file(
     let mut flags = Vec::new();
     for (key, value) in &table {
         if let Some(arg) = shared.iter().find(|a| a.get_id() == key.as_str()) {
-            let given = sub_matches
-                .value_source(key)
-                .or_else(|| matches.value_source(key));
+            let given = source(sub_matches, key).or_else(|| source(matches, key));
             if !is_set(given) {
                 flags.extend(as_flags(arg, key, value).map_err(fail)?);
             }
@@ -107,12 +122,18 @@ fn from_file(
                 .iter()
                 .find(|a| a.get_id() == setting.as_str())
                 .ok_or_else(|| fail(unknown(setting, &format!("in [{key}]"), &names(&own))))?;
-            if key == name && !is_set(sub_matches.value_source(setting)) {
+            if key == name && !is_set(source(sub_matches, setting)) {
                 flags.extend(as_flags(arg, setting, value).map_err(fail)?);
             }
         }
     }
     Ok(flags)
+}
+
+/// Where a setting's value came from, if the command has that setting at all.
+fn source(matches: &ArgMatches, id: &str) -> Option<ValueSource> {
+    matches.try_contains_id(id).ok()?;
+    matches.value_source(id)
 }
 
 /// Whether a value came from the command line or the environment.

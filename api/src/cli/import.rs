@@ -10,7 +10,7 @@ use lmsdr_ingest::import::{self, DEFAULT_BASE_URL, ImportError, ImportReport};
 use lmsdr_ingest::{db, store::PageChange};
 use url::Url;
 
-use super::{DatabaseArgs, exit};
+use super::{DatabaseArgs, counted, exit};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -81,8 +81,13 @@ fn print_summary(report: &ImportReport) {
         report.pages_failed
     );
     println!(
-        "entities: {} categories, {} treatments, {} drugs, {} regimens, {} warnings, {} trial references",
-        e.categories, e.treatments, e.drugs, e.regimens, e.warnings, e.trials
+        "entities: {}, {}, {}, {}, {}, {}",
+        counted(e.categories, "category", "categories"),
+        counted(e.treatments, "treatment", "treatments"),
+        counted(e.drugs, "drug", "drugs"),
+        counted(e.regimens, "regimen", "regimens"),
+        counted(e.warnings, "warning", "warnings"),
+        counted(e.trials, "trial reference", "trial references"),
     );
     if report.aborted_runs > 0 {
         println!("marked {} abandoned run(s) aborted", report.aborted_runs);

@@ -9,7 +9,7 @@ use lmsdr_ingest::db;
 use lmsdr_migration::{MigrationStatus, Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use super::{DatabaseArgs, UsageError};
+use super::{DatabaseArgs, UsageError, counted};
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -87,19 +87,14 @@ async fn content(conn: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
     if manager.has_table("pages").await? {
         let count = pages::Entity::find().count(conn).await?;
         if count > 0 {
-            held.push(counted(count, "page"));
+            held.push(counted(count, "page", "pages"));
         }
     }
     if manager.has_table("webhooks").await? {
         let count = webhooks::Entity::find().count(conn).await?;
         if count > 0 {
-            held.push(counted(count, "webhook"));
+            held.push(counted(count, "webhook", "webhooks"));
         }
     }
     Ok(held)
-}
-
-/// `1 page`, `3 pages`.
-fn counted(count: u64, noun: &str) -> String {
-    format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
 }

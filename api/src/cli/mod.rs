@@ -30,6 +30,15 @@ pub mod exit {
     pub const USAGE: u8 = 64;
 }
 
+/// `1 page`, `3 pages`: a count and its noun, in the number the count takes.
+fn counted<N>(count: N, one: &str, many: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    let noun = if count == N::from(1) { one } else { many };
+    format!("{count} {noun}")
+}
+
 /// A command that cannot run as given, and says what to give instead: exits with
 /// [`exit::USAGE`].
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +52,7 @@ pub struct UsageError(pub String);
     version,
     about,
     propagate_version = true,
-    after_help = EXIT_CODES
+    after_help = EXAMPLES_AND_EXIT_CODES
 )]
 pub struct Cli {
     /// What to do; without one, `serve`.
@@ -76,12 +85,29 @@ impl std::fmt::Debug for DatabaseArgs {
     }
 }
 
-/// The exit codes, as `--help` lists them.
+/// The examples and exit codes, as `lmsdr --help` lists them.
+const EXAMPLES_AND_EXIT_CODES: &str = "\
+Examples:
+  lmsdr                                     serve the API and Playground on ./lmsdr.db
+  lmsdr sync --max-pages 100 --json         read the foundation's site; a JSON summary
+  lmsdr import saved/ captures.warc.gz      import saved pages and web archives
+  lmsdr export --format ndjson --out dump/  write the partner export
+  lmsdr migrate status --database-url postgres://lmsdr@db.internal/lmsdr
+
+Exit codes:
+  0   done
+  1   failed: nothing could be done (the error line says why)
+  2   partial: some pages failed or were left unread, the rest were stored (import, sync)
+  3   busy: another sync or import holds the database (import, sync)
+  4   held: some page's new content waits in quarantine for a person (import, sync)
+  64  usage: a flag, a value or the config file is wrong; nothing ran";
+
+/// The exit codes, as each subcommand's `--help` lists them.
 const EXIT_CODES: &str = "\
 Exit codes:
   0   done
   1   failed: nothing could be done (the error line says why)
-  2   partial: some pages failed, the rest were stored (import, sync)
+  2   partial: some pages failed or were left unread, the rest were stored (import, sync)
   3   busy: another sync or import holds the database (import, sync)
   4   held: some page's new content waits in quarantine for a person (import, sync)
   64  usage: a flag, a value or the config file is wrong; nothing ran";

@@ -2,6 +2,7 @@
 //! Exit codes: 0 ok, 2 partial, 1 failed, 3 busy (a sync or import holds the database), 4 some page
 //! held in quarantine for a person to review (whatever else failed).
 
+use sea_orm::ActiveEnum;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use lmsdr_ingest::db;
 use lmsdr_ingest::sync::{self, DEFAULT_SOURCE, PageReport, Progress, SyncError, SyncOptions};
 use url::Url;
 
-use super::{DatabaseArgs, exit};
+use super::{DatabaseArgs, counted, exit};
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -103,14 +104,14 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
             ""
         };
         println!(
-            "{prefix}status {:?}: {} fetched, {} changed, {} not modified, {} held in quarantine, {} failed, {} broken links",
-            report.status,
+            "{prefix}status {}: {} fetched, {} changed, {} not modified, {} held in quarantine, {} failed, {}",
+            ActiveEnum::to_value(&report.status),
             c.fetched,
             c.changed,
             c.not_modified,
             c.quarantined,
             c.failed,
-            c.broken_links
+            counted(c.broken_links, "broken link", "broken links"),
         );
         for page in &report.pages {
             match &page.outcome {

@@ -7,12 +7,15 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use lmsdr_ingest::extract::vocabulary::{self, check};
 
-use super::exit;
+use super::{DatabaseArgs, exit};
 
 #[derive(Debug, Args)]
 pub struct VocabularyArgs {
     #[command(subcommand)]
     action: Action,
+    /// Taken, like every subcommand's, so that shared settings apply; the vocabulary is a file.
+    #[command(flatten)]
+    _db: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]
