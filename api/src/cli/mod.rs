@@ -85,8 +85,26 @@ impl std::fmt::Debug for DatabaseArgs {
     }
 }
 
+/// The exit codes, as `--help` lists them (a macro, so that both texts below are one literal).
+macro_rules! exit_codes {
+    () => {
+        "\
+Exit codes:
+  0   done
+  1   failed: nothing could be done (the error line says why)
+  2   partial: some pages failed or were left unread, the rest were stored (import, sync)
+  3   busy: another sync or import holds the database (import, sync)
+  4   held: some page's new content waits in quarantine for a person (import, sync)
+  64  usage: a flag, a value or the config file is wrong; nothing ran"
+    };
+}
+
+/// The exit codes, as each subcommand's `--help` lists them.
+const EXIT_CODES: &str = exit_codes!();
+
 /// The examples and exit codes, as `lmsdr --help` lists them.
-const EXAMPLES_AND_EXIT_CODES: &str = "\
+const EXAMPLES_AND_EXIT_CODES: &str = concat!(
+    "\
 Examples:
   lmsdr                                     serve the API and Playground on ./lmsdr.db
   lmsdr sync --max-pages 100 --json         read the foundation's site; a JSON summary
@@ -94,23 +112,9 @@ Examples:
   lmsdr export --format ndjson --out dump/  write the partner export
   lmsdr migrate status --database-url postgres://lmsdr@db.internal/lmsdr
 
-Exit codes:
-  0   done
-  1   failed: nothing could be done (the error line says why)
-  2   partial: some pages failed or were left unread, the rest were stored (import, sync)
-  3   busy: another sync or import holds the database (import, sync)
-  4   held: some page's new content waits in quarantine for a person (import, sync)
-  64  usage: a flag, a value or the config file is wrong; nothing ran";
-
-/// The exit codes, as each subcommand's `--help` lists them.
-const EXIT_CODES: &str = "\
-Exit codes:
-  0   done
-  1   failed: nothing could be done (the error line says why)
-  2   partial: some pages failed or were left unread, the rest were stored (import, sync)
-  3   busy: another sync or import holds the database (import, sync)
-  4   held: some page's new content waits in quarantine for a person (import, sync)
-  64  usage: a flag, a value or the config file is wrong; nothing ran";
+",
+    exit_codes!()
+);
 
 #[derive(Debug, Subcommand)]
 enum Command {
