@@ -36,6 +36,7 @@ async fn the_response_type_follows_accept() {
         assert_eq!(modern.data()["regimens"][0]["slug"], "gem-tax");
         let refused = app.post_json(query, &[("accept", "text/html")]).await;
         assert_eq!(refused.status, StatusCode::NOT_ACCEPTABLE);
+        assert_eq!(refused.error_code(), "BAD_REQUEST");
     }
 }
 
@@ -231,6 +232,11 @@ async fn parse_failures_have_their_own_code_no_data_and_bodies_must_be_json() {
             )
             .await;
         assert_eq!(plain.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(
+            plain.error_code(),
+            "BAD_REQUEST",
+            "not a validation failure"
+        );
     }
 }
 

@@ -17,11 +17,14 @@ pub mod code {
     pub const MUTATIONS_DISABLED: &str = "MUTATIONS_DISABLED";
     /// Another sync holds the database.
     pub const SYNC_BUSY: &str = "SYNC_BUSY";
-    /// The query failed to validate (depth, complexity, aliases, unknown fields …), or the
-    /// request was not one lmsdr reads.
+    /// The query failed to validate (depth, complexity, aliases, unknown fields …), or asked
+    /// for what the request may not do (too many operations, a mutation over GET).
     pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     /// The query is not GraphQL: it failed to parse.
     pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    /// The HTTP request is not one GraphQL can run: an `Accept` lmsdr cannot answer, a body
+    /// that is not JSON (or not `application/json`), too large, or without a `query`.
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
     /// A WebSocket connection asked for more subscriptions than it may hold.
     pub const SUBSCRIPTION_LIMIT: &str = "SUBSCRIPTION_LIMIT_EXCEEDED";
 }

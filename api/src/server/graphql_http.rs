@@ -156,7 +156,7 @@ pub(super) async fn graphql_handler(
             StatusCode::NOT_ACCEPTABLE,
             JSON,
             "the Accept header allows neither application/graphql-response+json nor application/json",
-            code::VALIDATION_FAILED,
+            code::BAD_REQUEST,
         );
     };
     if method == Method::POST && !is_json(&headers) {
@@ -164,13 +164,13 @@ pub(super) async fn graphql_handler(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
             "a POST needs `Content-Type: application/json`",
-            code::VALIDATION_FAILED,
+            code::BAD_REQUEST,
         );
     }
     let batch = match read_request(&method, &uri, body) {
         Ok(batch) => batch,
         Err((status, message)) => {
-            return error_response(status, media, &message, code::VALIDATION_FAILED);
+            return error_response(status, media, &message, code::BAD_REQUEST);
         }
     };
     let requests: Vec<async_graphql::Request> = match batch {
@@ -182,7 +182,7 @@ pub(super) async fn graphql_handler(
             StatusCode::BAD_REQUEST,
             media,
             "the request has no `query`",
-            code::VALIDATION_FAILED,
+            code::BAD_REQUEST,
         );
     }
     let single = requests.len() == 1;

@@ -35,7 +35,7 @@ pub(super) async fn graphql_get(
             StatusCode::BAD_REQUEST,
             JSON,
             "a WebSocket at /graphql speaks graphql-transport-ws: ask for it in Sec-WebSocket-Protocol",
-            code::VALIDATION_FAILED,
+            code::BAD_REQUEST,
         );
     };
     let Ok(permit) = state.sockets.clone().try_acquire_owned() else {
