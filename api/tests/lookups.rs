@@ -95,3 +95,21 @@ async fn treatments_regimens_and_categories_are_found_by_slug() {
         assert_eq!(found["missing"], Value::Null);
     }
 }
+
+#[tokio::test]
+async fn a_drug_gives_its_code_names_abbreviations_and_former_names_as_the_exports_do() {
+    for app in TestApp::all().await {
+        let data = app
+            .graphql(
+                "{ drug(slug: \"trabectedin\") { codeNames abbreviations formerNames aliases } }",
+                json!({}),
+            )
+            .await
+            .data();
+        let drug = &data["drug"];
+        assert_eq!(drug["codeNames"], json!(["ET-743"]), "{data}");
+        assert_eq!(drug["abbreviations"], json!([]));
+        assert_eq!(drug["formerNames"], json!([]));
+        assert_eq!(drug["aliases"], json!(["ET-743"]));
+    }
+}

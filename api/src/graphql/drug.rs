@@ -136,6 +136,18 @@ impl Drug {
         self.names_of(ctx, &[StoredKind::CodeName, StoredKind::Abbreviation])
             .await
     }
+    /// Code names ("ET-743"), as the exports give them.
+    async fn code_names(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        self.names_of(ctx, &[StoredKind::CodeName]).await
+    }
+    /// Abbreviations ("DTIC"), as the exports give them.
+    async fn abbreviations(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        self.names_of(ctx, &[StoredKind::Abbreviation]).await
+    }
+    /// Names it went by before ("deforolimus" for ridaforolimus), as the exports give them.
+    async fn former_names(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        self.names_of(ctx, &[StoredKind::FormerName]).await
+    }
     /// Every name with its kind.
     async fn names(&self, ctx: &Context<'_>) -> Result<Vec<DrugName>> {
         Ok(self
