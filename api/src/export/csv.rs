@@ -6,6 +6,7 @@
 //! `treatment_drugs.csv`, `regimen_drugs.csv`. Every fact's source is in five columns: the page,
 //! its revision and when it was fetched, the section and the exact excerpt. Booleans are `true`/`false`, times RFC 3339.
 
+use chrono::{DateTime, Utc};
 use sea_orm::ActiveEnum;
 
 use super::records::{Component, Provenance, Record, RecordType};
@@ -14,8 +15,10 @@ use super::{Encoder, ExportError};
 /// How list values are joined in one cell.
 pub const LIST_SEPARATOR: &str = "; ";
 
-/// The columns every fact ends with: where it was read.
-const SOURCE: [&str; 5] = [
+/// The columns every fact ends with: when the site listed it, and where it was read.
+const SOURCE: [&str; 7] = [
+    "First listed at",
+    "Delisted at",
     "Source page",
     "Source revision",
     "Source revision fetched at",
@@ -226,7 +229,7 @@ impl CsvFile {
     pub fn rows(self, record: &Record) -> Vec<Vec<String>> {
         match (self, record) {
             (CsvFile::Export, Record::Export(m)) => {
-                let at = |t: Option<chrono::DateTime<chrono::Utc>>| opt(&t.map(|t| t.to_rfc3339()));
+                let at = |t: Option<DateTime<Utc>>| opt(&t.map(|t| t.to_rfc3339()));
                 let mut rows = vec![
                     vec!["Publisher".to_owned(), m.publisher.clone()],
                     vec!["Sites".to_owned(), join(m.sites.iter().cloned())],
@@ -274,7 +277,7 @@ impl CsvFile {
                     c.description.clone(),
                     c.position.to_string(),
                 ],
-                &c.provenance,
+                (c.first_listed_at, c.delisted_at, &c.provenance),
             )],
             (CsvFile::Treatments, Record::Treatment(t)) => vec![sourced(
                 vec![
@@ -297,7 +300,7 @@ impl CsvFile {
                         .unwrap_or_default(),
                     opt(&t.trial_phase),
                 ],
-                &t.provenance,
+                (t.first_listed_at, t.delisted_at, &t.provenance),
             )],
             (CsvFile::TreatmentDrugs, Record::Treatment(t)) => components(&t.slug, &t.drugs, true),
             (CsvFile::Drugs, Record::Drug(d)) => vec![sourced(
@@ -318,7 +321,7 @@ impl CsvFile {
                     d.in_trial.to_string(),
                     opt(&d.withdrawn),
                 ],
-                &d.provenance,
+                (d.first_listed_at, d.delisted_at, &d.provenance),
             )],
             (CsvFile::Regimens, Record::Regimen(r)) => vec![sourced(
                 vec![
@@ -329,7 +332,7 @@ impl CsvFile {
                     r.first_line.to_string(),
                     join(r.drugs.iter().map(|d| d.drug.clone())),
                 ],
-                &r.provenance,
+                (r.first_listed_at, r.delisted_at, &r.provenance),
             )],
             (CsvFile::RegimenDrugs, Record::Regimen(r)) => components(&r.slug, &r.drugs, false),
             (CsvFile::Warnings, Record::Warning(w)) => vec![sourced(
@@ -342,7 +345,7 @@ impl CsvFile {
                     opt(&w.drug),
                     opt(&w.category),
                 ],
-                &w.provenance,
+                (w.first_listed_at, w.delisted_at, &w.provenance),
             )],
             (CsvFile::TrialReferences, Record::TrialReference(t)) => vec![sourced(
                 vec![
@@ -354,7 +357,7 @@ impl CsvFile {
                     opt(&t.drug),
                     opt(&t.treatment),
                 ],
-                &t.provenance,
+                (t.first_listed_at, t.delisted_at, &t.provenance),
             )],
             (CsvFile::Mentions, Record::Mention(m)) => vec![sourced(
                 vec![
@@ -364,7 +367,7 @@ impl CsvFile {
                     m.name_as_written.clone(),
                     m.sentence.clone(),
                 ],
-                &m.provenance,
+                (m.first_listed_at, m.delisted_at, &m.provenance),
             )],
             (CsvFile::Revisions, Record::Revision(r)) => vec![vec![
                 r.id.clone(),
@@ -406,8 +409,14 @@ fn value(value: &impl ActiveEnum<Value = String>) -> String {
     value.to_value()
 }
 
-fn sourced(mut row: Vec<String>, source: &Provenance) -> Vec<String> {
+/// When a fact was listed, when it left (if it did), and where it was read.
+type Listed<'a> = (DateTime<Utc>, Option<DateTime<Utc>>, &'a Provenance);
+
+fn sourced(mut row: Vec<String>, fact: Listed<'_>) -> Vec<String> {
+    let (first_listed_at, delisted_at, source) = fact;
     row.extend([
+        first_listed_at.to_rfc3339(),
+        opt(&delisted_at.map(|t| t.to_rfc3339())),
         source.page_url.clone(),
         source.revision.to_string(),
         source.revision_fetched_at.to_rfc3339(),

@@ -4,9 +4,10 @@
 //! - each drug is a `MedicationKnowledge`: `code` with its ATC (`http://www.whocc.no/atc`) and
 //!   RxNorm (`http://www.nlm.nih.gov/research/umls/rxnorm`) codings where the vocabulary has
 //!   confirmed them, `synonym` for brand, code and other names, `status` `inactive` when the page
-//!   says it was withdrawn, `intendedRoute` and `medicineClassification` as text;
-//! - each regimen is a `PlanDefinition` (type `clinical-protocol`) with one action per drug, in
-//!   the page's order; each action names its drug by the same codings and points, through
+//!   says it was withdrawn or the site no longer lists it, `intendedRoute` and
+//!   `medicineClassification` as text;
+//! - each regimen is a `PlanDefinition` (type `clinical-protocol`, `status` `retired` once the
+//!   site no longer lists it) with one action per drug, in the page's order; each action names its drug by the same codings and points, through
 //!   `definitionCanonical`, at an `ActivityDefinition` (kind `MedicationRequest`) for that drug.
 //!   Where the vocabulary holds the regimen's OMOP concept (confirmed in the IDEA4RC guide) it is
 //!   the plan's `topic`, system `http://fhir.ohdsi.org/CodeSystem/concepts`. A supportive drug
@@ -173,7 +174,7 @@ impl FhirEncoder {
             "meta": { "source": drug.provenance.page_url },
             "text": self.narrative(&drug.generic_name, &drug.provenance.page_url),
             "code": code,
-            "status": if drug.withdrawn.is_some() { "inactive" } else { "active" },
+            "status": if drug.withdrawn.is_some() || drug.delisted_at.is_some() { "inactive" } else { "active" },
         });
         if !synonyms.is_empty() {
             resource["synonym"] = json!(synonyms);
@@ -330,7 +331,8 @@ impl Encoder for FhirEncoder {
                         "system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
                         "code": "clinical-protocol",
                     }] },
-                    "status": "active",
+                    // A regimen the site no longer lists is retired, not deleted.
+                    "status": if regimen.delisted_at.is_some() { "retired" } else { "active" },
                     "description": regimen.components,
                 });
                 if let Some(known) = known {

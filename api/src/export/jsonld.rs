@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::WarningKind;
 use serde_json::{Value, json};
 
@@ -82,8 +83,19 @@ impl JsonLdEncoder {
 }
 
 /// Adds where a fact was read: the page (`subjectOf`), the revision and the excerpt.
-fn sourced(mut node: Value, source: &Provenance) -> Value {
+/// When a fact was listed, when it left the site (if it did), and where it was read.
+type Listed<'a> = (DateTime<Utc>, Option<DateTime<Utc>>, &'a Provenance);
+
+fn sourced(mut node: Value, fact: Listed<'_>) -> Value {
+    let (first_listed_at, delisted_at, source) = fact;
     if let Some(object) = node.as_object_mut() {
+        object.insert(
+            "lmsdr:firstListedAt".into(),
+            first_listed_at.to_rfc3339().into(),
+        );
+        if let Some(delisted_at) = delisted_at {
+            object.insert("lmsdr:delistedAt".into(), delisted_at.to_rfc3339().into());
+        }
         object.insert("subjectOf".into(), source.page_url.clone().into());
         object.insert("lmsdr:sourceRevision".into(), source.revision.into());
         let fetched = source.revision_fetched_at.to_rfc3339();
@@ -162,7 +174,7 @@ impl Encoder for JsonLdEncoder {
                         "lmsdr:population": w.population,
                         "lmsdr:drug": w.drug.as_deref().map(|d| iri("drug", d)),
                     }),
-                    &w.provenance,
+                    (w.first_listed_at, w.delisted_at, &w.provenance),
                 )
             }
             Record::Category(c) => {
@@ -180,7 +192,7 @@ impl Encoder for JsonLdEncoder {
                         "contraindication": self.contraindications.remove(&c.slug).unwrap_or_default(),
                         "position": c.position,
                     }),
-                    &c.provenance,
+                    (c.first_listed_at, c.delisted_at, &c.provenance),
                 )
             }
             Record::Treatment(t) => sourced(
@@ -196,7 +208,7 @@ impl Encoder for JsonLdEncoder {
                     "lmsdr:firstLine": t.first_line,
                     "position": t.position,
                 }),
-                &t.provenance,
+                (t.first_listed_at, t.delisted_at, &t.provenance),
             ),
             Record::Regimen(r) => sourced(
                 json!({
@@ -208,7 +220,7 @@ impl Encoder for JsonLdEncoder {
                     "lmsdr:components": r.components,
                     "lmsdr:firstLine": r.first_line,
                 }),
-                &r.provenance,
+                (r.first_listed_at, r.delisted_at, &r.provenance),
             ),
             Record::Drug(d) => {
                 let alternate: Vec<&String> = d
@@ -239,7 +251,7 @@ impl Encoder for JsonLdEncoder {
                         "lmsdr:withdrawn": d.withdrawn,
                         "lmsdr:previousAtcCode": d.atc_code_previous,
                     }),
-                    &d.provenance,
+                    (d.first_listed_at, d.delisted_at, &d.provenance),
                 )
             }
             Record::TrialReference(t) => sourced(
@@ -252,7 +264,7 @@ impl Encoder for JsonLdEncoder {
                     "studySubject": t.drug.as_deref().map(|d| iri("drug", d)),
                     "lmsdr:treatment": t.treatment.as_deref().map(|s| iri("treatment", s)),
                 }),
-                &t.provenance,
+                (t.first_listed_at, t.delisted_at, &t.provenance),
             ),
             Record::Mention(m) => {
                 self.mentions

@@ -115,6 +115,11 @@ pub struct Category {
     pub description: String,
     /// Its place on the page, from 0.
     pub position: i32,
+    /// When the site first listed it.
+    pub first_listed_at: DateTime<Utc>,
+    /// When it left the site, if it did: a fact leaving the site stays in the export, marked so,
+    /// with what the page last stated of it and where.
+    pub delisted_at: Option<DateTime<Utc>>,
     /// Where it was read.
     pub provenance: Provenance,
 }
@@ -159,6 +164,11 @@ pub struct Treatment {
     pub approval: Option<Approval>,
     /// The phase of the trial its item names (`1`, `2`, `3`, `4`, or a span such as `1/2`).
     pub trial_phase: Option<String>,
+    /// When the site first listed it.
+    pub first_listed_at: DateTime<Utc>,
+    /// When it left the site, if it did: a fact leaving the site stays in the export, marked so,
+    /// with what the page last stated of it and where.
+    pub delisted_at: Option<DateTime<Utc>>,
     /// Where it was read.
     pub provenance: Provenance,
 }
@@ -210,6 +220,11 @@ pub struct Drug {
     pub in_trial: bool,
     /// What the page says about its withdrawal, if it was withdrawn.
     pub withdrawn: Option<String>,
+    /// When the site first listed it.
+    pub first_listed_at: DateTime<Utc>,
+    /// When it left the site, if it did: a fact leaving the site stays in the export, marked so,
+    /// with what the page last stated of it and where.
+    pub delisted_at: Option<DateTime<Utc>>,
     /// Where it was read.
     pub provenance: Provenance,
 }
@@ -230,6 +245,11 @@ pub struct Regimen {
     pub first_line: bool,
     /// Its drugs, in the page's order.
     pub drugs: Vec<Component>,
+    /// When the site first listed it.
+    pub first_listed_at: DateTime<Utc>,
+    /// When it left the site, if it did: a fact leaving the site stays in the export, marked so,
+    /// with what the page last stated of it and where.
+    pub delisted_at: Option<DateTime<Utc>>,
     /// Where it was read.
     pub provenance: Provenance,
 }
@@ -253,6 +273,11 @@ pub struct Warning {
     pub drug: Option<String>,
     /// The slug of the category it concerns.
     pub category: Option<String>,
+    /// When the site first listed it.
+    pub first_listed_at: DateTime<Utc>,
+    /// When it left the site, if it did: a fact leaving the site stays in the export, marked so,
+    /// with what the page last stated of it and where.
+    pub delisted_at: Option<DateTime<Utc>>,
     /// Where it was read.
     pub provenance: Provenance,
 }
@@ -275,6 +300,11 @@ pub struct TrialReference {
     pub drug: Option<String>,
     /// The slug of the treatment it belongs to.
     pub treatment: Option<String>,
+    /// When the site first listed it.
+    pub first_listed_at: DateTime<Utc>,
+    /// When it left the site, if it did: a fact leaving the site stays in the export, marked so,
+    /// with what the page last stated of it and where.
+    pub delisted_at: Option<DateTime<Utc>>,
     /// Where it was read.
     pub provenance: Provenance,
 }
@@ -293,6 +323,11 @@ pub struct Mention {
     pub name_as_written: String,
     /// The sentence, verbatim.
     pub sentence: String,
+    /// When the site first listed it.
+    pub first_listed_at: DateTime<Utc>,
+    /// When it left the site, if it did: a fact leaving the site stays in the export, marked so,
+    /// with what the page last stated of it and where.
+    pub delisted_at: Option<DateTime<Utc>>,
     /// Where it was read.
     pub provenance: Provenance,
 }

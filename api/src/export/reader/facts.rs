@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::{DrugNameKind, Route};
 use lmsdr_entity::{
     drug_mentions, drug_names, drugs, regimen_drugs, regimens, treatment_categories,
@@ -21,8 +22,7 @@ use super::{CHUNK, Chunks, Reader};
 
 impl Reader<'_> {
     pub(super) async fn categories(&self) -> Result<(), ExportError> {
-        let select = treatment_categories::Entity::find()
-            .filter(treatment_categories::Column::DelistedAt.is_null());
+        let select = treatment_categories::Entity::find();
         let id = treatment_categories::Column::Id;
         self.each_sourced(
             select,
@@ -36,6 +36,8 @@ impl Reader<'_> {
                     name: category.name,
                     description: category.description,
                     position: category.position,
+                    first_listed_at: category.first_listed_at,
+                    delisted_at: category.delisted_at,
                     provenance,
                 }))
             },
@@ -44,14 +46,14 @@ impl Reader<'_> {
     }
 
     pub(super) async fn treatments(&self) -> Result<(), ExportError> {
-        let select = treatments::Entity::find().filter(treatments::Column::DelistedAt.is_null());
+        let select = treatments::Entity::find();
         let mut chunks = Chunks::new(select, treatments::Column::Id, CHUNK, |t| t.id);
         while let Some(chunk) = chunks.next(self.txn).await? {
             let mut provenance = self
                 .provenance(chunk.iter().map(|t| t.provenance_id))
                 .await?;
+            let delisted: HashMap<i32, _> = chunk.iter().map(|t| (t.id, t.delisted_at)).collect();
             let rows = treatment_drugs::Entity::find()
-                .filter(treatment_drugs::Column::DelistedAt.is_null())
                 .filter(treatment_drugs::Column::TreatmentId.is_in(chunk.iter().map(|t| t.id)))
                 .order_by_asc(treatment_drugs::Column::Position)
                 .order_by_asc(treatment_drugs::Column::Id)
@@ -59,6 +61,9 @@ impl Reader<'_> {
                 .await?;
             let mut components: HashMap<i32, Vec<Component>> = HashMap::new();
             for row in rows {
+                if !last_held(row.delisted_at, delisted.get(&row.treatment_id)) {
+                    continue;
+                }
                 components
                     .entry(row.treatment_id)
                     .or_default()
@@ -83,6 +88,8 @@ impl Reader<'_> {
                         .approval
                         .and_then(|a| serde_json::from_value(a).ok()),
                     trial_phase: treatment.trial_phase,
+                    first_listed_at: treatment.first_listed_at,
+                    delisted_at: treatment.delisted_at,
                     provenance: Self::source(&mut provenance, treatment.provenance_id)?,
                 }))
                 .await?;
@@ -92,7 +99,7 @@ impl Reader<'_> {
     }
 
     pub(super) async fn drugs(&self) -> Result<(), ExportError> {
-        let select = drugs::Entity::find().filter(drugs::Column::DelistedAt.is_null());
+        let select = drugs::Entity::find();
         let mut chunks = Chunks::new(select, drugs::Column::Id, CHUNK, |d| d.id);
         while let Some(chunk) = chunks.next(self.txn).await? {
             let ids: Vec<i32> = chunk.iter().map(|d| d.id).collect();
@@ -110,19 +117,23 @@ impl Reader<'_> {
             }
             // By their stored value, so each drug's routes come in one order every time.
             let mut routes: HashMap<i32, BTreeMap<String, Route>> = HashMap::new();
-            for (drug_id, route) in treatment_drugs::Entity::find()
+            let delisted: HashMap<i32, _> = chunk.iter().map(|d| (d.id, d.delisted_at)).collect();
+            for (drug_id, route, link_delisted) in treatment_drugs::Entity::find()
                 .select_only()
                 .columns([
                     treatment_drugs::Column::DrugId,
                     treatment_drugs::Column::Route,
+                    treatment_drugs::Column::DelistedAt,
                 ])
-                .filter(treatment_drugs::Column::DelistedAt.is_null())
                 .filter(treatment_drugs::Column::Route.is_not_null())
                 .filter(treatment_drugs::Column::DrugId.is_in(ids))
-                .into_tuple::<(i32, Option<Route>)>()
+                .into_tuple::<(i32, Option<Route>, Option<DateTime<Utc>>)>()
                 .all(self.txn)
                 .await?
             {
+                if !last_held(link_delisted, delisted.get(&drug_id)) {
+                    continue;
+                }
                 if let Some(route) = route {
                     routes
                         .entry(drug_id)
@@ -159,6 +170,8 @@ impl Reader<'_> {
                     verified: drug.verified,
                     in_trial: drug.in_trial,
                     withdrawn: drug.withdrawn,
+                    first_listed_at: drug.first_listed_at,
+                    delisted_at: drug.delisted_at,
                     provenance: Self::source(&mut provenance, drug.provenance_id)?,
                 }))
                 .await?;
@@ -168,21 +181,24 @@ impl Reader<'_> {
     }
 
     pub(super) async fn regimens(&self) -> Result<(), ExportError> {
-        let select = regimens::Entity::find().filter(regimens::Column::DelistedAt.is_null());
+        let select = regimens::Entity::find();
         let mut chunks = Chunks::new(select, regimens::Column::Id, CHUNK, |r| r.id);
         while let Some(chunk) = chunks.next(self.txn).await? {
             let mut provenance = self
                 .provenance(chunk.iter().map(|r| r.provenance_id))
                 .await?;
             let mut components: HashMap<i32, Vec<Component>> = HashMap::new();
+            let delisted: HashMap<i32, _> = chunk.iter().map(|r| (r.id, r.delisted_at)).collect();
             for row in regimen_drugs::Entity::find()
-                .filter(regimen_drugs::Column::DelistedAt.is_null())
                 .filter(regimen_drugs::Column::RegimenId.is_in(chunk.iter().map(|r| r.id)))
                 .order_by_asc(regimen_drugs::Column::Position)
                 .order_by_asc(regimen_drugs::Column::Id)
                 .all(self.txn)
                 .await?
             {
+                if !last_held(row.delisted_at, delisted.get(&row.regimen_id)) {
+                    continue;
+                }
                 components
                     .entry(row.regimen_id)
                     .or_default()
@@ -200,6 +216,8 @@ impl Reader<'_> {
                     components: regimen.components,
                     first_line: regimen.first_line,
                     drugs: components.remove(&regimen.id).unwrap_or_default(),
+                    first_listed_at: regimen.first_listed_at,
+                    delisted_at: regimen.delisted_at,
                     provenance: Self::source(&mut provenance, regimen.provenance_id)?,
                 }))
                 .await?;
@@ -209,7 +227,7 @@ impl Reader<'_> {
     }
 
     pub(super) async fn warnings(&self) -> Result<(), ExportError> {
-        let select = warnings::Entity::find().filter(warnings::Column::DelistedAt.is_null());
+        let select = warnings::Entity::find();
         let id = warnings::Column::Id;
         self.each_sourced(
             select,
@@ -225,6 +243,8 @@ impl Reader<'_> {
                     population: warning.population,
                     drug: Self::optional(&reader.drug_slugs, warning.drug_id)?,
                     category: Self::optional(&reader.category_slugs, warning.category_id)?,
+                    first_listed_at: warning.first_listed_at,
+                    delisted_at: warning.delisted_at,
                     provenance,
                 }))
             },
@@ -233,8 +253,7 @@ impl Reader<'_> {
     }
 
     pub(super) async fn trial_references(&self) -> Result<(), ExportError> {
-        let select =
-            trial_references::Entity::find().filter(trial_references::Column::DelistedAt.is_null());
+        let select = trial_references::Entity::find();
         let id = trial_references::Column::Id;
         self.each_sourced(
             select,
@@ -250,6 +269,8 @@ impl Reader<'_> {
                     url: trial.url,
                     drug: Self::optional(&reader.drug_slugs, trial.drug_id)?,
                     treatment: Self::optional(&reader.treatment_slugs, trial.treatment_id)?,
+                    first_listed_at: trial.first_listed_at,
+                    delisted_at: trial.delisted_at,
                     provenance,
                 }))
             },
@@ -258,8 +279,7 @@ impl Reader<'_> {
     }
 
     pub(super) async fn mentions(&self) -> Result<(), ExportError> {
-        let select =
-            drug_mentions::Entity::find().filter(drug_mentions::Column::DelistedAt.is_null());
+        let select = drug_mentions::Entity::find();
         let id = drug_mentions::Column::Id;
         self.each_sourced(
             select,
@@ -273,6 +293,8 @@ impl Reader<'_> {
                     page_url: reader.url(mention.page_id)?,
                     name_as_written: mention.name_as_written,
                     sentence: mention.sentence,
+                    first_listed_at: mention.first_listed_at,
+                    delisted_at: mention.delisted_at,
                     provenance,
                 }))
             },
@@ -299,5 +321,18 @@ impl Reader<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether a link (a drug of a treatment or regimen) belongs to its owner as last listed: a link
+/// listed now, or, for an owner that left the site, one that left with it or after.
+fn last_held(
+    link_delisted: Option<DateTime<Utc>>,
+    owner_delisted: Option<&Option<DateTime<Utc>>>,
+) -> bool {
+    match (link_delisted, owner_delisted.copied().flatten()) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(link), Some(owner)) => link >= owner,
     }
 }
