@@ -11,7 +11,6 @@ use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
 use lmsdr_ingest::import::import_paths;
 use lmsdr_ingest::pipeline::{self, Input};
 use lmsdr_ingest::store;
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -222,13 +221,8 @@ async fn any_revision_says_what_the_page_said_then() {
 
         // A revision stored before content was kept is read again from its raw bytes.
         app.db
-            .conn
-            .execute_raw(Statement::from_string(
-                app.db.conn.get_database_backend(),
-                "UPDATE page_revisions SET content_blocks = NULL",
-            ))
-            .await
-            .expect("update");
+            .execute("UPDATE page_revisions SET content_blocks = NULL")
+            .await;
         let again = app
             .graphql(query, json!({ "url": url("faq.php") }))
             .await

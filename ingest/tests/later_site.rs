@@ -196,7 +196,6 @@ fn read_by_the_old_extractor() -> lmsdr_ingest::extract::Document {
 #[tokio::test]
 async fn a_page_an_older_extractor_read_is_read_again_and_lists_what_it_states() {
     use lmsdr_ingest::store::{self, Observation};
-    use sea_orm::{ConnectionTrait, Statement};
 
     for db in TestDb::all().await {
         let backend = db.backend();
@@ -220,13 +219,7 @@ async fn a_page_an_older_extractor_read_is_read_again_and_lists_what_it_states()
         )
         .await
         .expect("stores");
-        db.conn
-            .execute_raw(Statement::from_string(
-                db.conn.get_database_backend(),
-                "UPDATE page_revisions SET read_by = NULL",
-            ))
-            .await
-            .expect("update");
+        db.execute("UPDATE page_revisions SET read_by = NULL").await;
         assert_eq!(
             listed_regimens(&db.conn).await,
             Vec::<String>::new(),

@@ -20,8 +20,7 @@ use lmsdr_ingest::sync::{self, PageOutcome, Quiet, SyncOptions};
 use lmsdr_ingest::testing::TestDb;
 use lmsdr_ingest::testing::site::Site;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, Set, Statement,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
 use url::Url;
 
@@ -226,13 +225,8 @@ async fn pages_read_by_an_older_extractor_are_read_again() {
         )
         .await
         .expect("stores");
-        db.conn
-            .execute_raw(Statement::from_string(
-                db.conn.get_database_backend(),
-                "UPDATE page_revisions SET content_blocks = NULL",
-            ))
-            .await
-            .expect("update");
+        db.execute("UPDATE page_revisions SET content_blocks = NULL")
+            .await;
         let mut page = pages::Entity::find()
             .one(&db.conn)
             .await

@@ -68,6 +68,17 @@ impl TestDb {
         Self::create_postgres(admin_url, true).await
     }
 
+    /// Runs one SQL statement as written, as an older lmsdr or an operator would have left the
+    /// database (e.g. a column an older version did not fill).
+    pub async fn execute(&self, sql: &str) {
+        use sea_orm::{ConnectionTrait, Statement};
+        let statement = Statement::from_string(self.conn.get_database_backend(), sql.to_owned());
+        self.conn
+            .execute_raw(statement)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     /// "sqlite" or "postgres", for messages and snapshot names.
     pub fn backend(&self) -> &'static str {
         match self.cleanup {
