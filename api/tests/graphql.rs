@@ -208,7 +208,7 @@ async fn pagination_edges() {
         assert_eq!(conn["pageInfo"]["hasPreviousPage"], false);
         assert_eq!(
             conn["edges"][0]["node"]["slug"],
-            "removal-of-the-primary-tumor-with-wide-margins-at-least-1-cm"
+            "surgery/removal-of-the-primary-tumor-with-wide-margins-at-least-1-cm"
         );
 
         // Walk to the end: 39 items in pages of 10.
@@ -243,7 +243,10 @@ async fn pagination_edges() {
         assert_eq!(seen, 39);
 
         let last = app.graphql(query, json!({ "last": 2 })).await.data();
-        assert_eq!(last["treatments"]["edges"][1]["node"]["slug"], "letrozole");
+        assert_eq!(
+            last["treatments"]["edges"][1]["node"]["slug"],
+            "hormonal-therapy/letrozole"
+        );
         assert_eq!(last["treatments"]["pageInfo"]["hasPreviousPage"], true);
 
         let invalid = app
@@ -292,7 +295,7 @@ async fn treatment_filters() {
             .data();
         assert_eq!(
             in_trial["treatments"]["edges"],
-            json!([{ "node": { "slug": "trabectedin", "status": "IN_TRIAL" } }])
+            json!([{ "node": { "slug": "chemotherapy/trabectedin", "status": "IN_TRIAL" } }])
         );
         let investigational = app
             .graphql(query, json!({ "filter": { "status": "INVESTIGATIONAL" } }))
@@ -338,10 +341,8 @@ async fn search_and_nodes() {
             .unwrap_or_default();
         assert_eq!(hits[0]["node"]["__typename"], "Drug");
         assert_eq!(hits[0]["node"]["slug"], "gemcitabine");
-        assert!(
-            hits.iter()
-                .any(|h| h["node"]["__typename"] == "Treatment" && h["node"]["slug"] == "gem-tax")
-        );
+        assert!(hits.iter().any(|h| h["node"]["__typename"] == "Treatment"
+            && h["node"]["slug"] == "chemotherapy/gem-tax"));
         assert!(
             hits[0]["snippet"]
                 .as_str()

@@ -71,7 +71,10 @@ async fn treatments_regimens_and_categories_are_found_by_slug() {
         let category = &listed["treatmentCategories"][0];
         let category_slug = category["slug"].as_str().expect("a category slug");
         let treatment = &category["treatments"][0];
-        let treatment_slug = treatment["slug"].as_str().expect("a treatment slug");
+        let treatment_key = treatment["slug"].as_str().expect("a treatment key");
+        let (_, treatment_slug) = treatment_key
+            .split_once('/')
+            .expect("a treatment's key is category/treatment");
 
         let found = app
             .graphql(
@@ -82,7 +85,7 @@ async fn treatments_regimens_and_categories_are_found_by_slug() {
                     missing: treatment(slug: \"chemotherapy/no-such-drug\") { name } }",
                 json!({
                     "c": category_slug,
-                    "key": format!("{category_slug}/{treatment_slug}"),
+                    "key": treatment_key,
                     "bare": treatment_slug,
                 }),
             )
@@ -111,5 +114,70 @@ async fn a_drug_gives_its_code_names_abbreviations_and_former_names_as_the_expor
         assert_eq!(drug["abbreviations"], json!([]));
         assert_eq!(drug["formerNames"], json!([]));
         assert_eq!(drug["aliases"], json!(["ET-743"]));
+    }
+}
+
+#[tokio::test]
+async fn a_withdrawn_drug_says_so_as_a_flag_and_says_why_apart() {
+    for app in TestApp::all().await {
+        let page = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../ingest/tests/fixtures/treatments/wordpress-2016.html"
+        ))
+        .expect("fixture");
+        let input = lmsdr_ingest::pipeline::Input::new(
+            url::Url::parse(TREATMENTS).expect("url"),
+            page,
+            lmsdr_entity::sea_orm_active_enums::RevisionOrigin::Import,
+        );
+        lmsdr_ingest::pipeline::ingest(&app.db.conn, input)
+            .await
+            .expect("ingests");
+        let data = app
+            .graphql(
+                "{ withdrawn: drug(slug: \"olaratumab\") { isWithdrawn withdrawal }
+                   listed: drug(slug: \"doxorubicin\") { isWithdrawn withdrawal } }",
+                json!({}),
+            )
+            .await
+            .data();
+        assert_eq!(data["withdrawn"]["isWithdrawn"], true, "{data}");
+        assert!(
+            data["withdrawn"]["withdrawal"]
+                .as_str()
+                .is_some_and(|why| why.contains("ANNOUNCE")),
+            "{data}"
+        );
+        assert_eq!(data["listed"]["isWithdrawn"], false, "{data}");
+        assert_eq!(data["listed"]["withdrawal"], Value::Null, "{data}");
+    }
+}
+
+#[tokio::test]
+async fn a_page_is_found_by_another_url_it_is_served_at() {
+    for app in TestApp::all().await {
+        let home = "<html><head><title>LMSdr</title></head><body>\
+                    <p>The foundation funds research into leiomyosarcoma.</p></body></html>";
+        for url in ["http://www.lmsdr.org/", "http://www.lmsdr.org/index.php"] {
+            let input = lmsdr_ingest::pipeline::Input::new(
+                url::Url::parse(url).expect("url"),
+                home.as_bytes().to_vec(),
+                lmsdr_entity::sea_orm_active_enums::RevisionOrigin::Import,
+            );
+            lmsdr_ingest::pipeline::ingest(&app.db.conn, input)
+                .await
+                .expect("ingests");
+        }
+        for url in ["/index.php", "https://lmsdr.org/index.php", "/"] {
+            assert_eq!(page_url(&app, url).await, "http://www.lmsdr.org/", "{url}");
+        }
+        let search = app
+            .graphql(
+                "{ search(query: \"foundation funds research\") { totalCount } }",
+                json!({}),
+            )
+            .await
+            .data();
+        assert_eq!(search["search"]["totalCount"], 1, "{search}");
     }
 }

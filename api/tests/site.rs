@@ -318,7 +318,7 @@ async fn links_lead_somewhere_and_broken_ones_are_listed() {
 #[tokio::test]
 async fn drugs_named_anywhere_are_mentions_never_treatments() {
     for app in site_apps().await {
-        let query = "query($slug: String!) { drug(slug: $slug) { slug verified withdrawn treatments { slug }
+        let query = "query($slug: String!) { drug(slug: $slug) { slug verified isWithdrawn treatments { slug }
             mentions(first: 20) { totalCount edges { cursor node { nameAsWritten sentence route
               page { url kind } source { revision { number } } } } } } }";
         let doxorubicin = app

@@ -12,6 +12,7 @@ pub mod fact_listings;
 pub mod fact_versions;
 pub mod link_targets;
 pub mod links;
+pub mod page_aliases;
 pub mod page_revisions;
 pub mod pages;
 pub mod provenance;

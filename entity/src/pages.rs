@@ -50,6 +50,8 @@ pub enum Relation {
     TreatmentCategories,
     #[sea_orm(has_many = "super::drug_mentions::Entity")]
     DrugMentions,
+    #[sea_orm(has_many = "super::page_aliases::Entity")]
+    PageAliases,
 }
 
 impl Related<super::page_revisions::Entity> for Entity {
@@ -79,6 +81,12 @@ impl Related<super::treatment_categories::Entity> for Entity {
 impl Related<super::drug_mentions::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::DrugMentions.def()
+    }
+}
+
+impl Related<super::page_aliases::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PageAliases.def()
     }
 }
 

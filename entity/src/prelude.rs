@@ -9,6 +9,7 @@ pub use super::fact_listings::Entity as FactListings;
 pub use super::fact_versions::Entity as FactVersions;
 pub use super::link_targets::Entity as LinkTargets;
 pub use super::links::Entity as Links;
+pub use super::page_aliases::Entity as PageAliases;
 pub use super::page_revisions::Entity as PageRevisions;
 pub use super::pages::Entity as Pages;
 pub use super::provenance::Entity as Provenance;

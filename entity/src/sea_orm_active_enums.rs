@@ -35,6 +35,21 @@ pub enum SyncRunStatus {
     Aborted,
 }
 
+/// How lmsdr learnt that a URL is another address of a stored page.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+pub enum AliasReason {
+    #[sea_orm(string_value = "canonical")]
+    Canonical,
+    #[sea_orm(string_value = "redirect")]
+    Redirect,
+    #[sea_orm(string_value = "duplicate")]
+    Duplicate,
+}
+
 /// Whether a page is still served by the site.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,

@@ -168,6 +168,8 @@ pub struct ImportReport {
     pub pages_failed: usize,
     /// Captures older than the page's current revision, written into its history only.
     pub pages_past: usize,
+    /// Files holding a stored page's content under another URL, recorded as its alias.
+    pub pages_aliased: usize,
     /// Pages whose content was held in quarantine: stored as a revision that applies nothing
     /// until a person accepts it.
     pub pages_quarantined: usize,
@@ -229,6 +231,7 @@ impl ImportReport {
             Some(PageChange::New) => self.pages_new += 1,
             Some(PageChange::Changed | PageChange::Rederived) => self.pages_changed += 1,
             Some(PageChange::Unchanged) => self.pages_unchanged += 1,
+            Some(PageChange::Alias) => self.pages_aliased += 1,
             Some(PageChange::Quarantined) => self.pages_quarantined += 1,
             Some(PageChange::Past) => self.pages_past += 1,
             None => self.pages_failed += 1,

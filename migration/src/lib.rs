@@ -21,6 +21,7 @@ mod m20261203_000001_create_change_events;
 mod m20261203_000002_create_webhooks;
 mod m20261206_000001_add_treatment_attributes;
 mod m20261206_000002_add_revision_read_by;
+mod m20261207_000001_create_page_aliases;
 
 /// The ordered list of lmsdr's migrations.
 #[derive(Debug)]
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_create_webhooks::Migration),
             Box::new(m20261206_000001_add_treatment_attributes::Migration),
             Box::new(m20261206_000002_add_revision_read_by::Migration),
+            Box::new(m20261207_000001_create_page_aliases::Migration),
         ]
     }
 }

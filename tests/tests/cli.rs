@@ -195,7 +195,7 @@ async fn import_reports_per_file_and_keeps_going() {
     let text = stdout(&again);
     assert!(
         text.contains(
-            "pages: 0 new, 0 changed, 1 unchanged, 0 older (history only), 0 held in quarantine, 1 failed"
+            "pages: 0 new, 0 changed, 1 unchanged, 0 older (history only), 0 other URLs of stored pages, 0 held in quarantine, 1 failed"
         ),
         "{text}"
     );

@@ -63,6 +63,7 @@ fn print_summary(report: &ImportReport) {
                     PageChange::Rederived => "re-read",
                     PageChange::Quarantined => "held",
                     PageChange::Past => "history",
+                    PageChange::Alias => "alias",
                 };
                 println!("{what:<10} {} ({})", file.url, file.path.display());
             }
@@ -72,11 +73,12 @@ fn print_summary(report: &ImportReport) {
     }
     let e = &report.entities;
     println!(
-        "pages: {} new, {} changed, {} unchanged, {} older (history only), {} held in quarantine, {} failed",
+        "pages: {} new, {} changed, {} unchanged, {} older (history only), {} other URLs of stored pages, {} held in quarantine, {} failed",
         report.pages_new,
         report.pages_changed,
         report.pages_unchanged,
         report.pages_past,
+        report.pages_aliased,
         report.pages_quarantined,
         report.pages_failed
     );

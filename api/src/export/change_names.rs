@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use lmsdr_entity::{drugs, regimens, treatment_categories, treatments, warnings};
+use lmsdr_ingest::store::keys::{split_treatment_key, treatment_key};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
     RelationTrait,
@@ -96,10 +97,10 @@ impl Names {
             )
             .await?,
         );
-        // Treatments are listed as `category/treatment`.
+        // Treatments are listed by key, `category/treatment`.
         let treatment_slugs: HashSet<String> = wanted("treatments")
             .iter()
-            .filter_map(|s| s.split_once('/').map(|(_, t)| t.to_owned()))
+            .map(|key| split_treatment_key(key).1.to_owned())
             .collect();
         if !treatment_slugs.is_empty() {
             let rows: Vec<(String, String, String)> = treatments::Entity::find()
@@ -117,7 +118,7 @@ impl Names {
             put(
                 "treatments",
                 rows.into_iter()
-                    .map(|(category, slug, name)| (format!("{category}/{slug}"), name))
+                    .map(|(category, slug, name)| (treatment_key(&category, &slug), name))
                     .collect(),
             );
         }

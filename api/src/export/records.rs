@@ -143,7 +143,8 @@ pub struct Component {
 pub struct Treatment {
     /// Stable ID (the GraphQL `Treatment` ID).
     pub id: String,
-    /// Stable slug.
+    /// Stable key, `category/treatment` (`chemotherapy/pazopanib`): a treatment's own slug is
+    /// unique only within its category. The same key as GraphQL's and the change feed's.
     pub slug: String,
     /// Its name as the page gives it.
     pub name: String,
@@ -298,7 +299,7 @@ pub struct TrialReference {
     pub url: Option<String>,
     /// The slug of the drug it tests.
     pub drug: Option<String>,
-    /// The slug of the treatment it belongs to.
+    /// The key of the treatment it belongs to (`category/treatment`).
     pub treatment: Option<String>,
     /// When the site first listed it.
     pub first_listed_at: DateTime<Utc>,

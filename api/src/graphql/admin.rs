@@ -66,6 +66,9 @@ pub enum ImportChange {
     Quarantined,
     /// Older than the page's current revision: written into its history only.
     Past,
+    /// The content of a stored page under another URL: that URL was recorded as the page's
+    /// alias, nothing else stored (`page` is the stored page).
+    Alias,
 }
 
 /// The result of `importPage`.
@@ -141,6 +144,7 @@ impl ContentMutation {
                 PageChange::Rederived => ImportChange::Rederived,
                 PageChange::Quarantined => ImportChange::Quarantined,
                 PageChange::Past => ImportChange::Past,
+                PageChange::Alias => ImportChange::Alias,
             },
             unverified_names: document.unverified_names,
             kind: document.kind.into(),

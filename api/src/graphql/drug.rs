@@ -194,7 +194,17 @@ impl Drug {
     async fn rxcui(&self) -> Option<&str> {
         self.0.rxcui.as_deref()
     }
-    /// Why and when it left the market, if it did (olaratumab after the ANNOUNCE trial).
+    /// Whether it left the market (olaratumab after the ANNOUNCE trial); `withdrawal` says why
+    /// and when.
+    async fn is_withdrawn(&self) -> bool {
+        self.0.withdrawn.is_some()
+    }
+    /// Why and when it left the market, if it did.
+    async fn withdrawal(&self) -> Option<&str> {
+        self.0.withdrawn.as_deref()
+    }
+    /// Why and when it left the market, if it did.
+    #[graphql(deprecation = "A reason, not a flag: use `isWithdrawn` and `withdrawal`.")]
     async fn withdrawn(&self) -> Option<&str> {
         self.0.withdrawn.as_deref()
     }

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::NaiveDateTime;
 use lmsdr_entity::sea_orm_active_enums::LinkKind as StoredLinkKind;
 use lmsdr_entity::{page_revisions, pages};
+use lmsdr_ingest::store::aliased_page;
 use lmsdr_ingest::sync::{DEFAULT_SOURCE, url_forms};
 use sea_orm::{ColumnTrait, EntityTrait, IntoSimpleExpr, QueryFilter, QueryOrder};
 use url::Url;
@@ -271,7 +272,8 @@ impl PageQuery {
     }
 
     /// A page by its URL, written as a link to it would be: HTTP or HTTPS, with `www.` or
-    /// without, or a path on the foundation's site (`/treatments.php`).
+    /// without, or a path on the foundation's site (`/treatments.php`); or another URL of the
+    /// page the site serves it at (`/index.php` for the home page `/`), recorded as its alias.
     async fn page(
         &self,
         ctx: &Context<'_>,
@@ -306,6 +308,11 @@ impl PageQuery {
             .iter()
             .find_map(|form| rows.iter().find(|row| &row.url == form))
             .cloned();
-        Ok(row.map(Page))
+        if let Some(row) = row {
+            return Ok(Some(Page(row)));
+        }
+        // Another URL of a stored page (`/index.php` for `/`): that page.
+        let aliased = aliased_page(db(ctx)?, &forms).await.map_err(internal)?;
+        Ok(aliased.map(|(_, page)| Page(page)))
     }
 }

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{treatment_categories, treatments};
+use lmsdr_ingest::store::keys::{split_treatment_key, treatment_key};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoIden};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, IntoSimpleExpr, QueryFilter, QuerySelect, RelationTrait,
@@ -15,7 +16,7 @@ use super::context::{db, load_many, load_one, load_ordered, loaders};
 use super::drug::{Drug, drugs_at};
 use super::drug_mention::{DrugMention, Mentioned};
 use super::enums::TreatmentStatus;
-use super::error::{Result, bad_input};
+use super::error::{Result, bad_input, internal};
 use super::ids::{NodeType, encode};
 use super::limits;
 use super::pagination::{self, Args, Keyset, TreatmentConnection};
@@ -43,9 +44,13 @@ impl Treatment {
     pub(crate) async fn id(&self) -> ID {
         encode(NodeType::Treatment, self.0.id)
     }
-    /// Stable identifier within its category.
-    async fn slug(&self) -> &str {
-        &self.0.slug
+    /// Stable key, `category/treatment` (e.g. `chemotherapy/pazopanib`): a treatment's own slug
+    /// is unique only within its category. The same key as the change feed's and every export's.
+    async fn slug(&self, ctx: &Context<'_>) -> Result<String> {
+        let category = load_one(&loaders(ctx)?.category, self.0.category_id)
+            .await?
+            .ok_or_else(|| internal(format!("treatment {} has no category", self.0.id)))?;
+        Ok(treatment_key(&category.slug, &self.0.slug))
     }
     /// Display name.
     async fn name(&self) -> &str {
@@ -291,10 +296,7 @@ impl TreatmentQuery {
     ) -> Result<Option<Treatment>> {
         let as_of = as_of.map(|at| at.0);
         let key = slug.trim().to_lowercase();
-        let (category, item) = match key.split_once('/') {
-            Some((category, item)) => (Some(category), item),
-            None => (None, key.as_str()),
-        };
+        let (category, item) = split_treatment_key(&key);
         let mut query = treatments::Entity::find()
             .join(
                 sea_orm::JoinType::InnerJoin,

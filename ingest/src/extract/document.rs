@@ -25,6 +25,10 @@ pub struct Document {
     pub disclaimer: Option<String>,
     /// A note from the page's own metadata on where it came from (set on reconstructed pages).
     pub origin_note: Option<String>,
+    /// Another URL of the same site the page names as its canonical address
+    /// (`<link rel="canonical">`): the page is stored there, and its own URL is an alias.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<String>,
     /// The navigation menu, in order.
     pub navigation: Vec<Link>,
     /// Links in the main content.

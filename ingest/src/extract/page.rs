@@ -23,6 +23,8 @@ pub struct Frame {
     pub stamp: Option<Stamp>,
     /// The origin note from `<meta name="lmsdr-origin">`.
     pub origin_note: Option<String>,
+    /// The URL `<link rel="canonical">` names, when it is another page of the same site.
+    pub canonical: Option<Url>,
     /// The main content's lines, boilerplate removed.
     pub content: Vec<Line>,
     /// The main content's pictures, each with the index of the line it stands before.
@@ -46,6 +48,7 @@ pub fn frame(html: &Html, page: Lines, base: &Url) -> Frame {
     let Lines { lines, images } = page;
     let title = title(html);
     let origin_note = meta_content(html, "lmsdr-origin");
+    let canonical = canonical(html, base);
     let nav_run = navigation_run(&lines);
     let navigation = nav_run
         .clone()
@@ -107,6 +110,7 @@ pub fn frame(html: &Html, page: Lines, base: &Url) -> Frame {
         navigation,
         stamp,
         origin_note,
+        canonical,
         content,
         images,
     }
@@ -173,6 +177,25 @@ static TITLE: LazyLock<[Selector; 2]> = LazyLock::new(|| {
 });
 static META: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("meta[name][content]").expect("meta selector is valid"));
+
+static CANONICAL: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("link[rel][href]").expect("canonical link selector is valid"));
+
+/// The first `<link rel="canonical">`, when it names another URL of the same site (one naming
+/// itself, another site or nothing usable says nothing).
+fn canonical(html: &Html, base: &Url) -> Option<Url> {
+    let href = html.select(&CANONICAL).find_map(|link| {
+        let el = link.value();
+        el.attr("rel")
+            .filter(|rel| {
+                rel.split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("canonical"))
+            })
+            .and(el.attr("href"))
+    })?;
+    let url = resolve(base, href)?;
+    (url != *base && !is_external(base, &url)).then_some(url)
+}
 
 fn title(html: &Html) -> Option<String> {
     TITLE.iter().find_map(|selector| {

@@ -6,26 +6,30 @@
 //! re-derives the page's facts from it. A page whose current revision was read by an older
 //! extractor (no content blocks stored) has its facts re-derived from the same revision.
 
+mod aliases;
 mod crawl;
 mod facts;
 mod history;
+pub mod keys;
 pub mod listing;
 pub mod outbox;
 pub mod review;
 mod revisions;
 pub mod versions;
 
+pub use aliases::{aliased_page, known_aliases, record_redirects};
 pub use crawl::*;
 
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::{PageStatus, RevisionOrigin, RevisionReview};
 use lmsdr_entity::{page_revisions, pages};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, IntoActiveModel, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 
+use aliases::Home;
 use facts::Deriver;
 pub use facts::{ChangeSummary, Delta, Derived, Place};
 use listing::At;
@@ -90,6 +94,9 @@ pub enum PageChange {
     Quarantined,
     /// A capture older than the page's current revision: written into the page's history only.
     Past,
+    /// Another URL of a stored page, serving its content: recorded as the page's alias
+    /// ([`aliases`]), nothing else stored.
+    Alias,
 }
 
 /// The result of storing a page.
@@ -121,13 +128,10 @@ pub async fn store_page(
 ) -> Result<Stored, StoreError> {
     let raw_zstd = zstd::encode_all(obs.raw, ZSTD_LEVEL).map_err(StoreError::Compress)?;
     let txn = db.begin().await?;
-    let existing = pages::Entity::find()
-        .filter(pages::Column::Url.eq(&obs.document.url))
-        .one(&txn)
-        .await?;
-    let stored = match existing {
-        None => store_first(&txn, &obs, raw_zstd).await?,
-        Some(page) => match current_revision(&txn, &page).await? {
+    let stored = match aliases::home(&txn, &obs).await? {
+        Home::New => store_first(&txn, &obs, raw_zstd).await?,
+        Home::Alias(stored) => stored,
+        Home::Page(page) => match current_revision(&txn, &page).await? {
             Some(current) if obs.fetched_at < current.fetched_at => {
                 history::store_past(&txn, &page, &obs, raw_zstd).await?
             }

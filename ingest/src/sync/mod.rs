@@ -6,26 +6,30 @@
 //! 304 that downloads nothing and writes no revision. A page that fails keeps its stored content;
 //! every error is recorded on the run. One sync runs at a time per database.
 
+mod frontier;
 pub mod lock;
+mod pacer;
+mod urls;
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
+use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
 use lmsdr_entity::sea_orm_active_enums::{PageStatus, RevisionOrigin, SyncRunKind, SyncRunStatus};
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
-use tokio::sync::Mutex;
 use url::Url;
 
 use crate::db;
-use crate::extract::Document;
 use crate::fetch::robots::Robots;
 use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators, sitemap};
 use crate::pipeline::{self, Input, PipelineError};
 use crate::runs::{self, RunCounts};
 use crate::store::{self, PageChange, StoreError};
+use frontier::{Frontier, MAX_LEFT_COUNTED};
+use pacer::Pacer;
+pub use urls::{normalize, same_site, url_forms};
 
 /// The foundation's site, the default source.
 pub const DEFAULT_SOURCE: &str = "http://www.lmsdr.org/";
@@ -80,8 +84,12 @@ pub enum PageOutcome {
     BrokenLink(u16),
     /// Not an HTML page; not stored.
     Skipped(String),
-    /// Redirected within the site: the target is queued and stored under its own URL.
+    /// Redirected within the site: the target is queued and stored under its own URL, which
+    /// this URL becomes an alias of.
     Redirected(String),
+    /// Serves the content of the stored page at the URL given: recorded as that page's alias,
+    /// stored once, and not counted against the page limit.
+    Alias(String),
     /// Redirected off the site (or where robots.txt disallows): recorded on the run, never
     /// fetched.
     OffSiteRedirect(String),
@@ -101,7 +109,10 @@ impl PageOutcome {
                 counts.changed += 1;
                 None
             }
-            PageOutcome::Unchanged | PageOutcome::Skipped(_) | PageOutcome::Redirected(_) => {
+            PageOutcome::Unchanged
+            | PageOutcome::Skipped(_)
+            | PageOutcome::Redirected(_)
+            | PageOutcome::Alias(_) => {
                 counts.fetched += 1;
                 None
             }
@@ -281,7 +292,11 @@ async fn crawl(
         .max(options.delay);
     let pacer = Pacer::new(delay);
 
-    let mut frontier = Frontier::new(options.source.clone(), options.max_pages);
+    let mut frontier = Frontier::new(
+        options.source.clone(),
+        options.max_pages,
+        store::known_aliases(db).await?,
+    );
     frontier.push(options.source.clone());
     for sitemap_url in sitemap_urls(&options.source, &robots) {
         if !robots.allowed(&sitemap_url) {
@@ -381,6 +396,9 @@ async fn crawl(
         }
     }
     store::touch_pages(db, &frontier.confirmed, Utc::now()).await?;
+    if writing {
+        store::record_redirects(db, &frontier.redirects, Utc::now()).await?;
+    }
     let left = frontier.left_unread(&robots);
     if left > 0 {
         counts.left_unread = i32::try_from(left).unwrap_or(i32::MAX);
@@ -479,6 +497,9 @@ async fn handle(
     if answered != *url && matches!(fetched.status, 200..=299 | 404 | 410) {
         // What a page redirects to is stored under its own URL, fetched as itself.
         frontier.push(answered.clone());
+        frontier
+            .redirects
+            .push((url.to_string(), answered.to_string()));
         return Ok(PageOutcome::Redirected(answered.to_string()));
     }
     let now = Utc::now();
@@ -559,6 +580,13 @@ async fn handle(
                     PageOutcome::Changed
                 }
                 PageChange::Unchanged => PageOutcome::Unchanged,
+                PageChange::Alias => {
+                    let page = store::aliased_page(db, &[url.to_string()])
+                        .await?
+                        .map_or_else(|| url.clone(), |(_, page)| parsed_or(&page.url, url));
+                    frontier.aliased(url, page.clone());
+                    PageOutcome::Alias(page.to_string())
+                }
                 PageChange::Quarantined => PageOutcome::Quarantined(
                     ingested
                         .stored
@@ -572,6 +600,11 @@ async fn handle(
         }
         status => Ok(PageOutcome::Failed(format!("HTTP {status}"))),
     }
+}
+
+/// A stored URL parsed, or `fallback` (a stored URL always parses).
+fn parsed_or(stored: &str, fallback: &Url) -> Url {
+    Url::parse(stored).unwrap_or_else(|_| fallback.clone())
 }
 
 fn is_html(content_type: Option<&str>) -> bool {
@@ -596,189 +629,4 @@ fn sitemap_urls(source: &Url, robots: &Robots) -> Vec<Url> {
     }
     urls.retain(|u| same_site(source, u));
     urls
-}
-
-/// Same host (`www.` aside) and port, over HTTP or HTTPS: `http://lmsdr.org/` and
-/// `https://www.lmsdr.org/` are one site, another port of the same host is not.
-pub fn same_site(a: &Url, b: &Url) -> bool {
-    let host = |u: &Url| {
-        u.host_str()
-            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
-    };
-    matches!(b.scheme(), "http" | "https") && host(a) == host(b) && a.port() == b.port()
-}
-
-/// One URL form per page: no fragment, no empty query.
-pub fn normalize(url: &Url) -> Url {
-    let mut url = url.clone();
-    url.set_fragment(None);
-    if url.query() == Some("") {
-        url.set_query(None);
-    }
-    url
-}
-
-/// The forms one page's URL may be written in on the same site: HTTP or HTTPS, with `www.` or
-/// without, normalized as the crawler stores URLs. The URL itself comes first.
-pub fn url_forms(url: &Url) -> Vec<String> {
-    let url = normalize(url);
-    let mut forms = vec![url.to_string()];
-    let Some(host) = url.host_str().map(|h| h.to_ascii_lowercase()) else {
-        return forms;
-    };
-    let bare = host.trim_start_matches("www.").to_owned();
-    for scheme in ["http", "https"] {
-        for host in [bare.clone(), format!("www.{bare}")] {
-            let mut form = url.clone();
-            if form.set_scheme(scheme).is_ok() && form.set_host(Some(&host)).is_ok() {
-                let form = form.to_string();
-                if !forms.contains(&form) {
-                    forms.push(form);
-                }
-            }
-        }
-    }
-    forms
-}
-
-/// The URLs to visit, each once, within the page budget.
-struct Frontier {
-    /// Pages confirmed unchanged (304) whose `last_seen_at` is still to be written.
-    confirmed: Vec<i32>,
-    source: Url,
-    queue: VecDeque<Url>,
-    seen: HashSet<Url>,
-    /// Same-site URLs found once the budget was spent (at most [`MAX_LEFT_COUNTED`] kept).
-    left: HashSet<Url>,
-    budget: usize,
-    done: usize,
-}
-
-/// URLs left unread that a run counts one by one; past it, it says "at least".
-const MAX_LEFT_COUNTED: usize = 10_000;
-
-impl Frontier {
-    fn new(source: Url, budget: usize) -> Self {
-        Self {
-            confirmed: Vec::new(),
-            source,
-            queue: VecDeque::new(),
-            seen: HashSet::new(),
-            left: HashSet::new(),
-            budget,
-            done: 0,
-        }
-    }
-
-    /// Queues the same-site links a page leads to.
-    fn follow(&mut self, document: &Document) {
-        for link in document.navigation.iter().chain(&document.links) {
-            if !link.external
-                && let Ok(link) = Url::parse(&link.url)
-            {
-                self.push(link);
-            }
-        }
-    }
-
-    fn push(&mut self, url: Url) {
-        let url = normalize(&url);
-        if !same_site(&self.source, &url) || self.seen.contains(&url) {
-            return;
-        }
-        if self.seen.len() < self.budget {
-            self.seen.insert(url.clone());
-            self.queue.push_back(url);
-        } else if self.left.len() < MAX_LEFT_COUNTED {
-            self.left.insert(url);
-        }
-    }
-
-    /// URLs found but left unread for the budget (those robots.txt allows: the others would
-    /// never be read).
-    fn left_unread(&self, robots: &Robots) -> usize {
-        self.left.iter().filter(|url| robots.allowed(url)).count()
-    }
-
-    /// Up to `n` URLs robots.txt allows.
-    fn take(&mut self, n: usize, robots: &Robots) -> Vec<Url> {
-        let mut batch = Vec::new();
-        while batch.len() < n {
-            let Some(url) = self.queue.pop_front() else {
-                break;
-            };
-            if robots.allowed(&url) {
-                batch.push(url);
-            } else {
-                tracing::info!(%url, "disallowed by robots.txt");
-            }
-        }
-        self.done += batch.len();
-        batch
-    }
-
-    fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    fn done(&self) -> usize {
-        self.done
-    }
-
-    fn known(&self) -> usize {
-        self.seen.len()
-    }
-}
-
-/// Spaces requests to each host by a delay.
-struct Pacer {
-    delay: Duration,
-    next: Mutex<HashMap<String, Instant>>,
-}
-
-impl Pacer {
-    fn new(delay: Duration) -> Self {
-        Self {
-            delay,
-            next: Mutex::new(HashMap::new()),
-        }
-    }
-
-    async fn wait(&self, url: &Url) {
-        let host = url.host_str().unwrap_or_default().to_owned();
-        let at = {
-            let mut next = self.next.lock().await;
-            let now = Instant::now();
-            let at = next.get(&host).copied().unwrap_or(now).max(now);
-            next.insert(host, at + self.delay);
-            at
-        };
-        tokio::time::sleep_until(at.into()).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_normalize_and_sites_compare() {
-        let u = |s: &str| Url::parse(s).expect("url");
-        assert_eq!(
-            normalize(&u("HTTP://WWW.LMSDR.ORG:80/a.php?#top")).as_str(),
-            "http://www.lmsdr.org/a.php"
-        );
-        assert!(same_site(
-            &u("http://www.lmsdr.org/"),
-            &u("https://lmsdr.org/x")
-        ));
-        assert!(!same_site(
-            &u("http://www.lmsdr.org/"),
-            &u("http://example.org/")
-        ));
-        assert!(!same_site(
-            &u("http://www.lmsdr.org/"),
-            &u("mailto:a@lmsdr.org")
-        ));
-    }
 }

@@ -76,7 +76,7 @@ impl Reader<'_> {
             for treatment in chunk {
                 self.send(Record::Treatment(Treatment {
                     id: encode(NodeType::Treatment, treatment.id).to_string(),
-                    slug: treatment.slug,
+                    slug: Self::required(&self.treatment_keys, treatment.id)?,
                     name: treatment.name,
                     category: Self::required(&self.category_slugs, treatment.category_id)?,
                     status: treatment.status,
@@ -268,7 +268,7 @@ impl Reader<'_> {
                     code: trial.code,
                     url: trial.url,
                     drug: Self::optional(&reader.drug_slugs, trial.drug_id)?,
-                    treatment: Self::optional(&reader.treatment_slugs, trial.treatment_id)?,
+                    treatment: Self::optional(&reader.treatment_keys, trial.treatment_id)?,
                     first_listed_at: trial.first_listed_at,
                     delisted_at: trial.delisted_at,
                     provenance,

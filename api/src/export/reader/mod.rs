@@ -9,9 +9,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use lmsdr_entity::{
-    drugs, page_revisions, pages, provenance, regimens, treatment_categories, treatments,
-};
+use lmsdr_entity::{drugs, page_revisions, pages, provenance, regimens, treatment_categories};
+use lmsdr_ingest::store::keys::treatment_keys;
 use sea_orm::{
     AccessMode, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
     IsolationLevel, QueryFilter, QuerySelect, TransactionTrait,
@@ -74,7 +73,8 @@ struct Reader<'a> {
     out: &'a mpsc::Sender<Record>,
     page_urls: HashMap<i32, String>,
     category_slugs: HashMap<i32, String>,
-    treatment_slugs: HashMap<i32, String>,
+    /// Treatments are named by key, `category/treatment`.
+    treatment_keys: HashMap<i32, String>,
     regimen_slugs: HashMap<i32, String>,
     drug_slugs: HashMap<i32, String>,
 }
@@ -94,12 +94,7 @@ impl<'a> Reader<'a> {
                 treatment_categories::Column::Slug,
             )
             .await?,
-            treatment_slugs: id_map::<treatments::Entity>(
-                txn,
-                treatments::Column::Id,
-                treatments::Column::Slug,
-            )
-            .await?,
+            treatment_keys: treatment_keys(txn, None).await?.into_iter().collect(),
             regimen_slugs: id_map::<regimens::Entity>(
                 txn,
                 regimens::Column::Id,

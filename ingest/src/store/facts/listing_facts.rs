@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::Deriver;
 use crate::extract::DrugMention;
+use crate::store::keys::treatment_key;
 
 impl<C: ConnectionTrait> Deriver<'_, C> {
     pub(super) async fn regimen(&mut self, regimen: &crate::extract::Regimen) -> Result<(), DbErr> {
@@ -108,7 +109,7 @@ impl<C: ConnectionTrait> Deriver<'_, C> {
             self.list(
                 FactKind::Treatment,
                 stored_treatment.id,
-                format!("{}/{}", category.slug, treatment.slug),
+                treatment_key(&category.slug, &treatment.slug),
             );
             for (position, mention) in treatment.drugs.iter().enumerate() {
                 self.treatment_drug(stored_treatment.id, position, mention, provenance_id)

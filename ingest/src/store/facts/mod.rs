@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use lmsdr_entity::sea_orm_active_enums::{FactKind, LinkKind};
-use lmsdr_entity::{drugs, provenance, regimens, treatment_categories, treatments, warnings};
+use lmsdr_entity::{drugs, provenance, regimens, warnings};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, QuerySelect, Set, TryIntoModel,
@@ -19,6 +19,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::keys::treatment_keys;
 use super::listing::{At, ListingChange, relist, relist_past};
 use super::versions::{self, Stated};
 use crate::extract::Document;
@@ -26,7 +27,7 @@ use crate::extract::Document;
 /// What a revision added to and removed from its page, by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeSummary {
-    /// Treatments, as `category/treatment` slugs.
+    /// Treatments, by key (`category/treatment`, [`super::keys`]).
     pub treatments: Delta,
     /// Drugs, by slug.
     pub drugs: Delta,
@@ -399,13 +400,10 @@ async fn labels_of<C: ConnectionTrait>(
             slugs_of::<_, warnings::Entity>(db, warnings::Column::Slug, warnings::Column::Id, ids)
                 .await?
         }
-        FactKind::Treatment => treatments::Entity::find()
-            .find_also_related(treatment_categories::Entity)
-            .filter(treatments::Column::Id.is_in(ids))
-            .all(db)
+        FactKind::Treatment => treatment_keys(db, Some(ids))
             .await?
             .into_iter()
-            .map(|(t, c)| format!("{}/{}", c.map(|c| c.slug).unwrap_or_default(), t.slug))
+            .map(|(_, key)| key)
             .collect(),
         _ => Vec::new(),
     })

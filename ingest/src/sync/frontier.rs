@@ -1,0 +1,130 @@
+//! The URLs a sync is to visit, each once, within its page budget.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use url::Url;
+
+use super::urls::{normalize, same_site};
+use crate::extract::Document;
+use crate::fetch::robots::Robots;
+
+/// URLs left unread that a run counts one by one; past it, it says "at least".
+pub(super) const MAX_LEFT_COUNTED: usize = 10_000;
+
+/// The URLs to visit, each once, within the page budget. A URL known as another address of a
+/// stored page (an alias) is visited as that page.
+pub(super) struct Frontier {
+    /// Pages confirmed unchanged (304) whose `last_seen_at` is still to be written.
+    pub(super) confirmed: Vec<i32>,
+    /// URLs that redirected within the site, with where they led.
+    pub(super) redirects: Vec<(String, String)>,
+    source: Url,
+    aliases: HashMap<Url, Url>,
+    queue: VecDeque<Url>,
+    seen: HashSet<Url>,
+    /// Same-site URLs found once the budget was spent, in the order found (at most
+    /// [`MAX_LEFT_COUNTED`] kept).
+    left: VecDeque<Url>,
+    left_set: HashSet<Url>,
+    budget: usize,
+    /// URLs read that turned out to be aliases, which the budget does not count.
+    aliased: usize,
+    done: usize,
+}
+
+impl Frontier {
+    /// A frontier for a site, knowing its stored aliases (alias URL, page URL).
+    pub(super) fn new(source: Url, budget: usize, aliases: Vec<(String, String)>) -> Self {
+        let aliases = aliases
+            .into_iter()
+            .filter_map(|(alias, page)| Some((Url::parse(&alias).ok()?, Url::parse(&page).ok()?)))
+            .collect();
+        Self {
+            confirmed: Vec::new(),
+            redirects: Vec::new(),
+            source,
+            aliases,
+            queue: VecDeque::new(),
+            seen: HashSet::new(),
+            left: VecDeque::new(),
+            left_set: HashSet::new(),
+            budget,
+            aliased: 0,
+            done: 0,
+        }
+    }
+
+    /// Queues the same-site links a page leads to.
+    pub(super) fn follow(&mut self, document: &Document) {
+        for link in document.navigation.iter().chain(&document.links) {
+            if !link.external
+                && let Ok(link) = Url::parse(&link.url)
+            {
+                self.push(link);
+            }
+        }
+    }
+
+    /// Queues a URL (its page's URL, if it is an alias) unless it is off the site or queued
+    /// already.
+    pub(super) fn push(&mut self, url: Url) {
+        let url = normalize(&url);
+        let url = self.aliases.get(&url).cloned().unwrap_or(url);
+        if !same_site(&self.source, &url) || self.seen.contains(&url) {
+            return;
+        }
+        if self.seen.len() - self.aliased < self.budget {
+            self.seen.insert(url.clone());
+            self.queue.push_back(url);
+        } else if self.left.len() < MAX_LEFT_COUNTED && self.left_set.insert(url.clone()) {
+            self.left.push_back(url);
+        }
+    }
+
+    /// A URL read turned out to be another address of a stored page: it does not count against
+    /// the budget (the first URL left over for the budget takes its place), and is visited as
+    /// that page from now on.
+    pub(super) fn aliased(&mut self, alias: &Url, page: Url) {
+        self.aliased += 1;
+        self.aliases.insert(alias.clone(), page);
+        if let Some(next) = self.left.pop_front() {
+            self.left_set.remove(&next);
+            self.push(next);
+        }
+    }
+
+    /// URLs found but left unread for the budget (those robots.txt allows: the others would
+    /// never be read).
+    pub(super) fn left_unread(&self, robots: &Robots) -> usize {
+        self.left.iter().filter(|url| robots.allowed(url)).count()
+    }
+
+    /// Up to `n` URLs robots.txt allows.
+    pub(super) fn take(&mut self, n: usize, robots: &Robots) -> Vec<Url> {
+        let mut batch = Vec::new();
+        while batch.len() < n {
+            let Some(url) = self.queue.pop_front() else {
+                break;
+            };
+            if robots.allowed(&url) {
+                batch.push(url);
+            } else {
+                tracing::info!(%url, "disallowed by robots.txt");
+            }
+        }
+        self.done += batch.len();
+        batch
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    pub(super) fn done(&self) -> usize {
+        self.done
+    }
+
+    pub(super) fn known(&self) -> usize {
+        self.seen.len()
+    }
+}
