@@ -5,31 +5,14 @@ mod common;
 
 use axum::http::StatusCode;
 use common::TestApp;
-use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
-use lmsdr_ingest::bundled::{TREATMENTS_EDITED, TREATMENTS_HTML, TREATMENTS_URL};
-use lmsdr_ingest::pipeline::{self, Input};
+use lmsdr_ingest::bundled::TREATMENTS_EDITED;
+use lmsdr_ingest::testing::store_bundled_edit;
 use serde_json::Value;
 
 /// The bundled page, a year after its stamp, without its Femara (letrozole) item.
 async fn drop_letrozole(app: &TestApp) {
-    let text = encoding_rs::WINDOWS_1252
-        .decode(TREATMENTS_HTML)
-        .0
-        .into_owned();
-    let edited = text.replace("<LI>Femara (letrozole)\r\n", "");
-    assert_ne!(edited, text, "the item was there");
-    let input = Input {
-        content_type: Some("text/html; charset=utf-8".to_owned()),
-        fetched_at: "2013-08-01T00:00:00Z".parse().expect("a moment"),
-        ..Input::new(
-            url::Url::parse(TREATMENTS_URL).expect("url"),
-            edited.into_bytes(),
-            RevisionOrigin::Sync,
-        )
-    };
-    pipeline::ingest(&app.db.conn, input)
-        .await
-        .expect("the edit is stored");
+    let item = "<LI>Femara (letrozole)\r\n";
+    store_bundled_edit(&app.db.conn, item, "", "2013-08-01T00:00:00Z").await;
 }
 
 fn named<'a>(records: &'a [Value], kind: &str, key: &str, value: &str) -> &'a Value {

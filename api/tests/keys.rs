@@ -7,33 +7,15 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::TestApp;
-use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
-use lmsdr_ingest::bundled::{TREATMENTS_HTML, TREATMENTS_URL};
-use lmsdr_ingest::pipeline::{self, Input};
+use lmsdr_ingest::testing::store_bundled_edit;
 use serde_json::{Value, json};
 
 /// The bundled page a year on, its radiation list ending with "Other techniques" as its
 /// interventional radiology list does.
 async fn list_other_techniques_twice(app: &TestApp) {
-    let text = encoding_rs::WINDOWS_1252
-        .decode(TREATMENTS_HTML)
-        .0
-        .into_owned();
     let anchor = "<LI>Radioisotope treatments of several sorts\r\n";
-    let edited = text.replace(anchor, &format!("{anchor}<LI>Other techniques\r\n"));
-    assert_ne!(edited, text, "the radiation list was there");
-    let input = Input {
-        content_type: Some("text/html; charset=utf-8".to_owned()),
-        fetched_at: "2013-08-01T00:00:00Z".parse().expect("a moment"),
-        ..Input::new(
-            url::Url::parse(TREATMENTS_URL).expect("url"),
-            edited.into_bytes(),
-            RevisionOrigin::Sync,
-        )
-    };
-    pipeline::ingest(&app.db.conn, input)
-        .await
-        .expect("the edit is stored");
+    let edited = format!("{anchor}<LI>Other techniques\r\n");
+    store_bundled_edit(&app.db.conn, anchor, &edited, "2013-08-01T00:00:00Z").await;
 }
 
 fn strings(values: impl IntoIterator<Item = Value>) -> Vec<String> {

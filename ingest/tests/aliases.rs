@@ -3,15 +3,12 @@
 //! to a stored page are that page's aliases: stored once, read as it, and not counted against
 //! the page limit. Nothing that differs is merged.
 
-use std::time::Duration;
-
 use chrono::{TimeDelta, Utc};
 use lmsdr_entity::sea_orm_active_enums::{AliasReason, RevisionOrigin};
 use lmsdr_entity::{page_aliases, pages};
-use lmsdr_ingest::fetch::FetchConfig;
 use lmsdr_ingest::pipeline::{self, Input};
 use lmsdr_ingest::store::{PageChange, aliased_page};
-use lmsdr_ingest::sync::{self, FinishReason, PageOutcome, Quiet, SyncOptions, SyncReport};
+use lmsdr_ingest::sync::{self, FinishReason, PageOutcome, Quiet, SyncReport};
 use lmsdr_ingest::testing::TestDb;
 use lmsdr_ingest::testing::site::{Route, Site};
 use sea_orm::{EntityTrait, QueryOrder};
@@ -58,17 +55,6 @@ async fn site() -> Site {
     site
 }
 
-fn options(site: &Site, max_pages: usize) -> SyncOptions {
-    let mut options = SyncOptions::new(Url::parse(&site.url("/")).expect("url"));
-    options.max_pages = max_pages;
-    options.delay = Duration::from_millis(1);
-    options.fetch = FetchConfig {
-        max_retries: 0,
-        ..FetchConfig::default()
-    };
-    options
-}
-
 fn outcome<'a>(report: &'a SyncReport, site: &Site, path: &str) -> Option<&'a PageOutcome> {
     let url = site.url(path);
     report
@@ -85,7 +71,7 @@ async fn a_page_served_at_several_urls_is_stored_once_with_the_others_as_its_ali
         let site = site().await;
         // Five pages, one redirect and two aliases: the aliases do not count against a limit
         // of six.
-        let report = sync::run(&db.conn, &db.url, &options(&site, 6), &Quiet)
+        let report = sync::run(&db.conn, &db.url, &site.sync_options(6), &Quiet)
             .await
             .expect("the sync runs");
         assert_eq!(
@@ -144,7 +130,7 @@ async fn a_page_served_at_several_urls_is_stored_once_with_the_others_as_its_ali
 
         // The next sync reads each page once, through whichever URL links to it.
         site.clear_seen();
-        let report = sync::run(&db.conn, &db.url, &options(&site, 6), &Quiet)
+        let report = sync::run(&db.conn, &db.url, &site.sync_options(6), &Quiet)
             .await
             .expect("the sync runs");
         let paths = site.paths();

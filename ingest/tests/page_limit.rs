@@ -2,16 +2,12 @@
 //! count of same-site URLs left unread, and a line among the run's errors. One that reads every
 //! page it finds is ok and `finished`.
 
-use std::time::Duration;
-
 use lmsdr_entity::sea_orm_active_enums::SyncRunStatus;
 use lmsdr_entity::sync_errors;
-use lmsdr_ingest::fetch::FetchConfig;
-use lmsdr_ingest::sync::{self, FinishReason, Quiet, SyncOptions};
+use lmsdr_ingest::sync::{self, FinishReason, Quiet};
 use lmsdr_ingest::testing::TestDb;
 use lmsdr_ingest::testing::site::Site;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use url::Url;
 
 fn page(title: &str, links: &[&str]) -> String {
     let items: String = links
@@ -34,23 +30,12 @@ async fn site() -> Site {
     site
 }
 
-fn options(site: &Site, max_pages: usize) -> SyncOptions {
-    let mut options = SyncOptions::new(Url::parse(&site.url("/")).expect("url"));
-    options.max_pages = max_pages;
-    options.delay = Duration::from_millis(1);
-    options.fetch = FetchConfig {
-        max_retries: 0,
-        ..FetchConfig::default()
-    };
-    options
-}
-
 #[tokio::test]
 async fn a_sync_stopped_by_its_page_limit_is_partial_and_says_how_much_is_left() {
     for db in TestDb::all().await {
         let backend = db.backend();
         let site = site().await;
-        let report = sync::run(&db.conn, &db.url, &options(&site, 2), &Quiet)
+        let report = sync::run(&db.conn, &db.url, &site.sync_options(2), &Quiet)
             .await
             .expect("the sync runs");
         assert_eq!(report.status, SyncRunStatus::Partial, "{backend}");
@@ -74,7 +59,7 @@ async fn a_sync_stopped_by_its_page_limit_is_partial_and_says_how_much_is_left()
         let json = serde_json::to_value(&report).expect("JSON");
         assert_eq!(json["finish_reason"], "page_limit", "{backend}");
 
-        let report = sync::run(&db.conn, &db.url, &options(&site, 10), &Quiet)
+        let report = sync::run(&db.conn, &db.url, &site.sync_options(10), &Quiet)
             .await
             .expect("the sync runs");
         assert_eq!(report.status, SyncRunStatus::Ok, "{backend}");

@@ -178,3 +178,34 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// Stores the bundled treatments page as a sync would have found it at `fetched_at`, after
+/// replacing `from` with `to` in its text (which must hold `from`).
+pub async fn store_bundled_edit(
+    db: &DatabaseConnection,
+    from: &str,
+    to: &str,
+    fetched_at: &str,
+) -> crate::pipeline::Ingested {
+    use crate::bundled::{TREATMENTS_HTML, TREATMENTS_URL};
+    use crate::pipeline::{self, Input};
+    use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
+
+    let text = encoding_rs::WINDOWS_1252
+        .decode(TREATMENTS_HTML)
+        .0
+        .into_owned();
+    assert!(text.contains(from), "the bundled page holds {from:?}");
+    let input = Input {
+        content_type: Some("text/html; charset=utf-8".to_owned()),
+        fetched_at: fetched_at.parse().expect("an RFC 3339 moment"),
+        ..Input::new(
+            url::Url::parse(TREATMENTS_URL).expect("the bundled URL"),
+            text.replace(from, to).into_bytes(),
+            RevisionOrigin::Sync,
+        )
+    };
+    pipeline::ingest(db, input)
+        .await
+        .expect("the edit is stored")
+}

@@ -10,6 +10,10 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use url::Url;
+
+use crate::fetch::FetchConfig;
+use crate::sync::SyncOptions;
 
 /// How a path answers.
 #[derive(Debug, Clone)]
@@ -129,6 +133,19 @@ impl Site {
     /// Forgets the requests seen so far.
     pub fn clear_seen(&self) {
         self.lock().seen.clear();
+    }
+
+    /// Sync options for this site from `/`: no retries, a millisecond between requests, and
+    /// `max_pages` pages.
+    pub fn sync_options(&self, max_pages: usize) -> SyncOptions {
+        let mut options = SyncOptions::new(Url::parse(&self.url("/")).expect("a fixture URL"));
+        options.max_pages = max_pages;
+        options.delay = Duration::from_millis(1);
+        options.fetch = FetchConfig {
+            max_retries: 0,
+            ..FetchConfig::default()
+        };
+        options
     }
 
     /// An absolute URL on the site.
