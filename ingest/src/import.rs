@@ -108,6 +108,7 @@ fn settle(
 
 /// What happened to one file.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FileReport {
     /// The file.
     pub path: PathBuf,
@@ -121,6 +122,7 @@ pub struct FileReport {
 
 /// Fact counts over the imported pages.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EntityCounts {
     /// Treatment categories.
     pub categories: usize,
@@ -153,6 +155,7 @@ impl EntityCounts {
 
 /// The summary of an import.
 #[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     /// The sync run recording this import.
     pub run_id: i32,
@@ -190,6 +193,7 @@ pub struct ImportReport {
 
 /// Something the extractor could not decide about a page.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Notice {
     /// The page.
     pub url: String,

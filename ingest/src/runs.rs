@@ -15,6 +15,7 @@ const PULSE_EVERY: Duration = Duration::from_secs(10);
 
 /// Page counts of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RunCounts {
     /// Pages read with a body (fetched with 2xx, or imported).
     pub fetched: i32,

@@ -57,7 +57,7 @@ async fn a_sync_stopped_by_its_page_limit_is_partial_and_says_how_much_is_left()
             "{backend}: {errors:?}"
         );
         let json = serde_json::to_value(&report).expect("JSON");
-        assert_eq!(json["finish_reason"], "page_limit", "{backend}");
+        assert_eq!(json["finishReason"], "page_limit", "{backend}");
 
         let report = sync::run(&db.conn, &db.url, &site.sync_options(10), &Quiet)
             .await

@@ -189,3 +189,28 @@ pub fn import_dir(database_url: &str, dir: &std::path::Path) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The object keys of a JSON document, at every depth, that are not camelCase (hold `_` or
+/// start upper-case); the members of the objects under a key named in `maps` are data, not
+/// field names, and are not checked.
+pub fn keys_not_camel_case(value: &serde_json::Value, maps: &[&str]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            serde_json::Value::Object(object) => {
+                for (key, member) in object {
+                    if key.contains('_') || key.starts_with(|c: char| c.is_ascii_uppercase()) {
+                        wrong.push(key.clone());
+                    }
+                    if !maps.contains(&key.as_str()) {
+                        stack.push(member);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    wrong
+}

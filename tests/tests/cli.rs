@@ -1,6 +1,6 @@
 //! The `lmsdr` binary, run for real.
 
-use lmsdr_tests::{Server, TestDb, lmsdr, run};
+use lmsdr_tests::{Server, TestDb, keys_not_camel_case, lmsdr, run};
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -172,8 +172,13 @@ async fn import_reports_per_file_and_keeps_going() {
         stderr(&output)
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
-    assert_eq!(report["pages_new"], 1);
-    assert_eq!(report["pages_failed"], 1);
+    assert_eq!(report["pagesNew"], 1);
+    assert_eq!(report["pagesFailed"], 1);
+    // camelCase, as GraphQL and the exports are (`kinds` is keyed by page kind).
+    assert_eq!(
+        keys_not_camel_case(&report, &["kinds"]),
+        Vec::<String>::new()
+    );
     assert_eq!(report["entities"]["treatments"], 39);
     assert_eq!(report["entities"]["drugs"], 13);
     let failed = report["files"]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use lmsdr_entity::sea_orm_active_enums::{SyncRunKind, SyncRunStatus};
 use lmsdr_entity::sync_runs;
 use lmsdr_ingest::testing::site::{Route, Site};
-use lmsdr_tests::{TestDb, lmsdr, run};
+use lmsdr_tests::{TestDb, keys_not_camel_case, lmsdr, run};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 async fn site() -> Site {
@@ -119,7 +119,7 @@ async fn a_killed_sync_leaves_the_database_consistent_and_busy_meanwhile() {
             String::from_utf8_lossy(&third.stderr)
         );
         let report: serde_json::Value = serde_json::from_slice(&third.stdout).expect("JSON");
-        assert_eq!(report["aborted_runs"], 1);
+        assert_eq!(report["abortedRuns"], 1);
 
         let runs = sync_runs::Entity::find()
             .order_by_asc(sync_runs::Column::Id)
@@ -211,7 +211,7 @@ async fn an_import_holds_the_sync_lock_and_a_killed_one_is_marked_aborted() {
             String::from_utf8_lossy(&next.stderr)
         );
         let report: serde_json::Value = serde_json::from_slice(&next.stdout).expect("JSON");
-        assert_eq!(report["aborted_runs"], 1, "{backend}");
+        assert_eq!(report["abortedRuns"], 1, "{backend}");
         let runs: Vec<(SyncRunKind, SyncRunStatus)> = sync_runs::Entity::find()
             .order_by_asc(sync_runs::Column::Id)
             .all(&db.conn)
@@ -252,6 +252,8 @@ async fn a_run_stopped_by_max_pages_is_no_clean_success() {
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(report["status"], "partial", "{report}");
-    assert_eq!(report["finish_reason"], "page_limit", "{report}");
-    assert_eq!(report["counts"]["left_unread"], 1, "{report}");
+    assert_eq!(report["finishReason"], "page_limit", "{report}");
+    assert_eq!(report["counts"]["leftUnread"], 1, "{report}");
+    // camelCase, as GraphQL and the exports are.
+    assert_eq!(keys_not_camel_case(&report, &[]), Vec::<String>::new());
 }

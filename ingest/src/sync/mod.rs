@@ -146,6 +146,7 @@ impl PageOutcome {
 
 /// One URL's line in the report.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PageReport {
     /// The URL.
     pub url: String,
@@ -160,6 +161,7 @@ pub struct PageReport {
 
 /// The summary of a sync.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SyncReport {
     /// The run's ID (none for a dry run).
     pub run_id: Option<i32>,
