@@ -119,3 +119,25 @@ async fn no_scalar_argument_a_client_gets_wrong_is_a_server_fault() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_scalar_the_schema_uses_is_described() {
+    let app = TestApp::new(
+        lmsdr_ingest::testing::TestDb::sqlite().await,
+        Default::default(),
+    );
+    let data = app
+        .graphql(
+            "{ id: __type(name: \"ID\") { description } dateTime: __type(name: \"DateTime\") { description } }",
+            json!({}),
+        )
+        .await
+        .data();
+    for scalar in ["id", "dateTime"] {
+        let description = data[scalar]["description"].as_str().unwrap_or_default();
+        assert!(
+            description.len() > 40 && !description.starts_with("Implement"),
+            "{scalar}: {data}"
+        );
+    }
+}

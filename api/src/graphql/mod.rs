@@ -34,7 +34,7 @@ mod treatment;
 mod warning;
 mod webhook;
 
-use async_graphql::{MergedObject, Schema};
+use async_graphql::{ID, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::jobs::SyncJob;
@@ -83,14 +83,7 @@ pub fn build_schema(
     hub: ChangeHub,
     webhooks: WebhookSettings,
 ) -> AppSchema {
-    let mut builder = Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        subscription::SubscriptionRoot,
-    )
-    .data(db)
-    .data(hub)
-    .data(webhooks);
+    let mut builder = builder().data(db).data(hub).data(webhooks);
     if let Some(sync) = sync {
         builder = builder.data(sync);
     }
@@ -106,11 +99,20 @@ pub fn build_schema(
 
 /// The schema in SDL, as checked in at `api/schema.graphql`.
 pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// What `ID` means here; GraphQL's built-in scalars come with no description.
+const ID_DESCRIPTION: &str = "An opaque global ID naming an object's type and row, which \
+    `node(id:)` fetches again. It names the same object for as long as the database holds it; \
+    the key that is the same in every deployment and export is `slug`. Compare it, never parse it.";
+
+/// The roots, with the descriptions the built-in scalars lack.
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, subscription::SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         subscription::SubscriptionRoot,
     )
-    .finish()
-    .sdl()
+    .override_output_type_description::<ID>(ID_DESCRIPTION)
 }
