@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod export;
 pub mod graphql;
+pub mod ids;
 pub mod jobs;
 pub mod metrics;
 pub mod playground;

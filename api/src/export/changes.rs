@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 
 use super::change_names::Names;
 use super::http::problem;
-use crate::graphql::ids::{NodeType, encode};
-use crate::graphql::pagination::{decode_row_cursor, row_cursor};
+use crate::ids::{NodeType, encode};
+use crate::ids::{decode_row_cursor, row_cursor};
 use crate::server::AppState;
 
 /// Changes a request gets when it names no `limit`.
@@ -141,12 +141,12 @@ pub(crate) async fn records<C: ConnectionTrait>(
                 "cursor": row_cursor(event.id),
                 "kind": event.kind,
                 "committedAt": event.created_at,
-                "page": { "id": encode(NodeType::Page, event.page_id).to_string(), "url": url },
+                "page": { "id": encode(NodeType::Page, event.page_id), "url": url },
                 "revision": {
-                    "id": encode(NodeType::Revision, event.revision_id).to_string(),
+                    "id": encode(NodeType::Revision, event.revision_id),
                     "number": number,
                 },
-                "run": event.sync_run_id.map(|run| encode(NodeType::SyncRun, run).to_string()),
+                "run": event.sync_run_id.map(|run| encode(NodeType::SyncRun, run)),
                 "summary": names.annotate(&event.summary),
             }))
         })

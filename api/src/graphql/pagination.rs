@@ -4,8 +4,6 @@
 //! an error, not a silent cut), `totalCount`, and described connection, edge and page-info types.
 
 use async_graphql::SimpleObject;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order, PaginatorTrait,
@@ -207,20 +205,7 @@ impl Args {
     }
 }
 
-/// The cursor naming a row by its ID.
-pub fn row_cursor(id: i32) -> String {
-    URL_SAFE_NO_PAD.encode(format!("row:{id}"))
-}
-
-/// The row ID a cursor names.
-pub fn decode_row_cursor(cursor: &str) -> Option<i32> {
-    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    String::from_utf8(raw)
-        .ok()?
-        .strip_prefix("row:")?
-        .parse()
-        .ok()
-}
+pub use crate::ids::{decode_row_cursor, row_cursor};
 
 /// How a list is ordered: its sort key, most significant first and ending with the row's ID,
 /// all ascending or all descending. `M` is the row read (the entity's model by default).

@@ -16,7 +16,7 @@ use crate::export::records::{
     Category, Component, Drug, Mention, Provenance, Record, Regimen, Treatment, TrialReference,
     Warning,
 };
-use crate::graphql::ids::{NodeType, encode, encode_named};
+use crate::ids::{NodeType, encode, encode_named};
 
 use super::{CHUNK, Chunks, Reader};
 
@@ -31,7 +31,7 @@ impl Reader<'_> {
             |c| c.provenance_id,
             |_, category, provenance| {
                 Ok(Record::Category(Category {
-                    id: encode(NodeType::TreatmentCategory, category.id).to_string(),
+                    id: encode(NodeType::TreatmentCategory, category.id),
                     slug: category.slug,
                     name: category.name,
                     description: category.description,
@@ -75,7 +75,7 @@ impl Reader<'_> {
             }
             for treatment in chunk {
                 self.send(Record::Treatment(Treatment {
-                    id: encode(NodeType::Treatment, treatment.id).to_string(),
+                    id: encode(NodeType::Treatment, treatment.id),
                     slug: Self::required(&self.treatment_keys, treatment.id)?,
                     name: treatment.name,
                     category: Self::required(&self.category_slugs, treatment.category_id)?,
@@ -151,7 +151,7 @@ impl Reader<'_> {
                         .collect()
                 };
                 self.send(Record::Drug(Drug {
-                    id: encode(NodeType::Drug, drug.id).to_string(),
+                    id: encode(NodeType::Drug, drug.id),
                     brand_names: of(DrugNameKind::Brand),
                     code_names: of(DrugNameKind::CodeName),
                     abbreviations: of(DrugNameKind::Abbreviation),
@@ -210,7 +210,7 @@ impl Reader<'_> {
             }
             for regimen in chunk {
                 self.send(Record::Regimen(Regimen {
-                    id: encode(NodeType::Regimen, regimen.id).to_string(),
+                    id: encode(NodeType::Regimen, regimen.id),
                     slug: regimen.slug,
                     name: regimen.name,
                     components: regimen.components,
@@ -236,7 +236,7 @@ impl Reader<'_> {
             |w| w.provenance_id,
             |reader, warning, provenance| {
                 Ok(Record::Warning(Warning {
-                    id: encode(NodeType::Warning, warning.id).to_string(),
+                    id: encode(NodeType::Warning, warning.id),
                     slug: warning.slug,
                     kind: warning.kind,
                     text: warning.text,
@@ -262,7 +262,7 @@ impl Reader<'_> {
             |t| t.provenance_id,
             |reader, trial, provenance| {
                 Ok(Record::TrialReference(TrialReference {
-                    id: encode_named("TrialReference", trial.id).to_string(),
+                    id: encode_named("TrialReference", trial.id),
                     slug: trial.slug,
                     label: trial.label,
                     code: trial.code,
@@ -288,7 +288,7 @@ impl Reader<'_> {
             |m| m.provenance_id,
             |reader, mention, provenance| {
                 Ok(Record::Mention(Mention {
-                    id: encode_named("DrugMention", mention.id).to_string(),
+                    id: encode_named("DrugMention", mention.id),
                     drug: Self::required(&reader.drug_slugs, mention.drug_id)?,
                     page_url: reader.url(mention.page_id)?,
                     name_as_written: mention.name_as_written,

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder
 
 use crate::export::ExportError;
 use crate::export::records::{Page, Record, Revision};
-use crate::graphql::ids::{NodeType, encode};
+use crate::ids::{NodeType, encode};
 
 use super::{Chunks, Reader, TEXT_CHUNK};
 
@@ -36,7 +36,7 @@ impl Reader<'_> {
             for page in chunk {
                 let current = page.current_revision_id.and_then(|id| texts.get(&id));
                 self.send(Record::Page(Page {
-                    id: encode(NodeType::Page, page.id).to_string(),
+                    id: encode(NodeType::Page, page.id),
                     url: page.url,
                     title: page.title,
                     kind: page.kind,
@@ -106,7 +106,7 @@ impl Reader<'_> {
             after = last.id;
             for row in chunk {
                 self.send(Record::Revision(Revision {
-                    id: encode(NodeType::Revision, row.id).to_string(),
+                    id: encode(NodeType::Revision, row.id),
                     page_url: self.url(row.page_id)?,
                     number: row.number,
                     content_hash: row.content_hash,
