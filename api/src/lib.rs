@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod export;
+pub mod feed;
 pub mod graphql;
 pub mod ids;
 pub mod jobs;

@@ -421,7 +421,7 @@ async fn an_export_reads_one_snapshot_while_a_change_commits() {
 
 #[tokio::test]
 async fn exports_beyond_the_limit_are_told_to_retry_and_queries_still_answer() {
-    use lmsdr_api::export::http::MAX_CONCURRENT_EXPORTS;
+    use lmsdr_api::server::MAX_CONCURRENT_EXPORTS;
     for app in TestApp::all().await {
         let get = || {
             Request::get("/export/ndjson")

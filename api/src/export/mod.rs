@@ -13,11 +13,8 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-pub(crate) mod change_names;
-pub mod changes;
 pub mod csv;
 pub mod fhir;
-pub mod http;
 mod json;
 mod jsonld;
 pub mod reader;

@@ -12,7 +12,6 @@ mod drug;
 mod drug_mention;
 mod enums;
 mod error;
-pub mod hub;
 pub mod ids;
 mod limits;
 mod links;
@@ -40,10 +39,10 @@ use sea_orm::DatabaseConnection;
 use crate::jobs::SyncJob;
 use crate::webhooks::WebhookSettings;
 
+use crate::feed::ChangeHub;
 pub use admin::AdminAccess;
 pub use boundary::clean_errors;
 pub use error::code;
-pub use hub::ChangeHub;
 pub use loaders::Loaders;
 pub use subscription::SubscriptionCount;
 

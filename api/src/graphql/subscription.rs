@@ -6,14 +6,14 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, Subscription};
 use futures::{Stream, StreamExt};
 use lmsdr_entity::change_events;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{DatabaseConnection, QuerySelect};
 use tokio::sync::watch;
 
 use super::change::PageChange;
 use super::context::{db, load_one, loaders};
 use super::error::{Result, code, coded, internal};
-use super::hub::{ChangeHub, latest_id};
 use super::sync_run::SyncRun;
+use crate::feed::{self, ChangeHub, latest_id};
 
 /// Subscriptions one WebSocket connection may hold at once.
 pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 8;
@@ -147,12 +147,7 @@ impl Follow {
     /// the hub closes.
     async fn next(mut self) -> Option<(Vec<ContentChange>, Self)> {
         loop {
-            let events = change_events::Entity::find()
-                .filter(change_events::Column::Id.gt(self.cursor))
-                .order_by_asc(change_events::Column::Id)
-                .limit(BATCH)
-                .all(&self.db)
-                .await;
+            let events = feed::after(self.cursor).limit(BATCH).all(&self.db).await;
             match events {
                 Ok(events) if !events.is_empty() => {
                     self.cursor = events.last().map_or(self.cursor, |e| e.id);

@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use super::context::loaders;
 use super::error::{Result, internal};
 use super::loaders::LoadError;
-use crate::export::change_names::Names;
+use crate::feed::Names;
 
 /// The kinds a summary lists.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -2,6 +2,8 @@
 //! error boundary are in `graphql_http`, the WebSocket upgrade for subscriptions in `websocket`,
 //! health probes and shutdown in `probes`.
 
+mod export;
+mod feed;
 mod graphql_http;
 mod probes;
 mod websocket;
@@ -24,12 +26,14 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::export::{self, http::ExportPermits};
-use crate::graphql::{self, AppSchema, ChangeHub};
+use crate::feed::ChangeHub;
+use crate::graphql::{self, AppSchema};
 use crate::jobs::SyncJob;
 use crate::playground;
 use crate::webhooks::WebhookSettings;
 
+use export::ExportPermits;
+pub use export::{EXPORT_DEADLINE, MAX_CONCURRENT_EXPORTS};
 use graphql_http::graphql_handler;
 pub use probes::shutdown_signal;
 use probes::{healthz, readyz};
@@ -178,7 +182,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(crate::metrics::render))
-        .merge(export::http::routes())
+        .merge(export::routes())
         .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -13,7 +13,8 @@ use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use sea_orm::DatabaseConnection;
 
-use crate::graphql::{AdminAccess, AppSchema, ChangeHub, Loaders, SubscriptionCount, code};
+use crate::feed::ChangeHub;
+use crate::graphql::{AdminAccess, AppSchema, Loaders, SubscriptionCount, code};
 
 use super::graphql_http::{JSON, error_response, graphql_handler};
 use super::{AppState, KEEPALIVE_TIMEOUT, MAX_WEBSOCKETS};

@@ -11,7 +11,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use sha2::Sha256;
 
 use super::queue::Outcome;
-use crate::export::changes::records;
+use crate::feed::records;
 
 /// The header that names the event's kind (`new`, `changed`, `reread`, `accepted`).
 pub const EVENT_HEADER: &str = "X-Lmsdr-Event";

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use queue::{EndpointState, Outcome};
 
-use crate::graphql::hub::latest_id;
+use crate::feed::latest_id;
 
 /// Attempts in flight to one endpoint at most.
 pub const PER_ENDPOINT: usize = 4;

@@ -15,7 +15,7 @@ use sea_orm::{
 use url::Url;
 use uuid::Uuid;
 
-use crate::graphql::hub::latest_id;
+use crate::feed::{self, latest_id};
 
 /// The most endpoints a server keeps.
 pub const MAX_WEBHOOKS: u64 = 100;
@@ -111,11 +111,9 @@ pub async fn fan_out(
     hook: &webhooks::Model,
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
-    let events: Vec<i32> = change_events::Entity::find()
+    let events: Vec<i32> = feed::after(hook.after_event_id)
         .select_only()
         .column(change_events::Column::Id)
-        .filter(change_events::Column::Id.gt(hook.after_event_id))
-        .order_by_asc(change_events::Column::Id)
         .limit(FAN_OUT_BATCH)
         .into_tuple()
         .all(db)

@@ -9,9 +9,10 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use lmsdr_entity::change_events;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QuerySelect};
+use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
+
+use super::latest_id;
 
 /// How often the outbox is looked at.
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
@@ -51,17 +52,6 @@ impl ChangeHub {
         // The sender lives in `self`: the channel cannot close while this waits.
         let _ = self.latest.subscribe().wait_for(Option::is_none).await;
     }
-}
-
-/// The outbox's highest event ID (0 when empty).
-pub async fn latest_id<C: ConnectionTrait>(db: &C) -> Result<i32, DbErr> {
-    let max: Option<Option<i32>> = change_events::Entity::find()
-        .select_only()
-        .column_as(change_events::Column::Id.max(), "m")
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(max.flatten().unwrap_or(0))
 }
 
 async fn poll(db: DatabaseConnection, latest: Weak<watch::Sender<Option<i32>>>) {

@@ -18,13 +18,13 @@ use axum::routing::get;
 use futures::TryStreamExt;
 use tokio::sync::Semaphore;
 
-use super::csv::{CsvEncoder, CsvFile};
-use super::records::RecordType;
-use super::{
+use super::AppState;
+use crate::export::csv::{CsvEncoder, CsvFile};
+use crate::export::records::RecordType;
+use crate::export::{
     Encoder, Export, FhirEncoder, Format, JsonEncoder, JsonLdEncoder, NdjsonEncoder, all_types,
     order_of,
 };
-use crate::server::AppState;
 
 /// Exports that may stream at once, per process.
 pub const MAX_CONCURRENT_EXPORTS: usize = 2;
@@ -52,7 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/export/fhir", get(fhir))
         .route("/export/csv/{file}", get(csv))
         .route("/export/schema/{file}", get(schema))
-        .route("/export/changes", get(super::changes::changes))
+        .route("/export/changes", get(super::feed::changes))
 }
 
 /// What one endpoint serves.
