@@ -8,18 +8,12 @@
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use lmsdr_entity::{sync_runs, webhook_deliveries};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QuerySelect};
-
-use crate::server::AppState;
 
 /// Latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -45,23 +39,6 @@ pub fn install() -> Option<PrometheusHandle> {
                 .ok()
         })
         .clone()
-}
-
-/// Middleware counting every request by route and status, and timing it.
-pub async fn track(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("lmsdr_http_requests_total", "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("lmsdr_http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    response
 }
 
 /// Records one GraphQL operation: its name (bounded: unnamed and unknown-past-the-limit names
@@ -106,27 +83,18 @@ pub fn webhook_delivery(outcome: &'static str) {
     metrics::counter!("lmsdr_webhook_attempts_total", "outcome" => outcome).increment(1);
 }
 
-/// `GET /metrics`: the Prometheus text format.
-pub async fn render(State(state): State<AppState>) -> Response {
-    let Some(handle) = state.metrics() else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    if let Err(err) = from_database(state.db()).await {
+/// The Prometheus text format: what this process recorded, and the figures every process
+/// shares read from the database now (a figure that cannot be read is left as last read).
+pub async fn gather(db: &DatabaseConnection, handle: &PrometheusHandle) -> String {
+    if let Err(err) = from_database(db).await {
         tracing::warn!(error = %err, "metrics: cannot read sync runs");
     }
-    if let Err(err) = deliveries(state.db()).await {
+    if let Err(err) = deliveries(db).await {
         tracing::warn!(error = %err, "metrics: cannot read webhook deliveries");
     }
-    pool(state.db());
+    pool(db);
     handle.run_upkeep();
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        handle.render(),
-    )
-        .into_response()
+    handle.render()
 }
 
 /// One group of runs: kind, outcome, how many, and their pages fetched, changed, quarantined.
