@@ -43,6 +43,10 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
     cd tests/schema-lint && npm ci --no-audit --no-fund --loglevel=error && npm run --silent lint
 
+# The layering guard: each module imports only the layers below it (ARCHITECTURE.md)
+layers:
+    cargo test -p lmsdr-tests --test layers
+
 # Check the drug vocabulary: unique names, well-formed codes, every code confirmed
 vocabulary:
     cargo run --release -- vocabulary check

@@ -11,7 +11,7 @@ use flate2::read::MultiGzDecoder;
 use url::Url;
 use warc::{EmptyBody, RawRecordHeader, Record, RecordType, WarcHeader};
 
-use crate::extract::MAX_PAGE_BYTES;
+use crate::limits::MAX_PAGE_BYTES;
 
 /// One captured HTTP response.
 #[derive(Debug, Clone)]

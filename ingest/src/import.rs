@@ -18,11 +18,12 @@ use url::Url;
 
 use crate::archive;
 use crate::db;
-use crate::extract::{Document, MAX_PAGE_BYTES};
+use crate::extract::Document;
+use crate::limits::MAX_PAGE_BYTES;
+use crate::lock::{self, LockError, SyncLock};
 use crate::pipeline::{self, Input, PipelineError};
 use crate::runs::{self, Pulse, RunCounts};
 use crate::store::{PageChange, StoreError};
-use crate::sync::lock::{self, LockError, SyncLock};
 
 /// The foundation's site, the default base for imported pages' URLs.
 pub const DEFAULT_BASE_URL: &str = "http://www.lmsdr.org/";

@@ -7,6 +7,8 @@ pub mod db;
 pub mod extract;
 pub mod fetch;
 pub mod import;
+pub mod limits;
+pub mod lock;
 pub mod pipeline;
 pub mod runs;
 pub mod search;

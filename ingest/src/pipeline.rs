@@ -11,7 +11,8 @@ use sea_orm::{
 };
 use url::Url;
 
-use crate::extract::{self, Document, ExtractError, MAX_PAGE_BYTES, PageInput};
+use crate::extract::{self, Document, ExtractError, PageInput};
+use crate::limits::MAX_PAGE_BYTES;
 use crate::store::review::{self, ReviewError};
 use crate::store::{self, Observation, StoreError, Stored};
 

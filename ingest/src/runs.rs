@@ -8,7 +8,7 @@ use lmsdr_entity::{sync_errors, sync_runs};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, IntoActiveModel, Set};
 use serde::Serialize;
 
-use crate::sync::lock::SyncLock;
+use crate::lock::SyncLock;
 
 /// How often a live run records its counts and renews its lock.
 const PULSE_EVERY: Duration = Duration::from_secs(10);

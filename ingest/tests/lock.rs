@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use lmsdr_entity::sync_leases;
-use lmsdr_ingest::sync::lock::{self, LockError};
+use lmsdr_ingest::lock::{self, LockError};
 use lmsdr_ingest::testing::TestDb;
 use lmsdr_migration::MigratorTrait;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, Set};

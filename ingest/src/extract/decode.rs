@@ -5,9 +5,7 @@ use std::borrow::Cow;
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 
 use super::ExtractError;
-
-/// The largest page the extractor accepts, checked before any parsing.
-pub const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+use crate::limits::MAX_PAGE_BYTES;
 
 /// How far into a document `<meta>` charset declarations are looked for.
 const META_PRESCAN_BYTES: usize = 4096;

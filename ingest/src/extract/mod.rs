@@ -31,7 +31,6 @@ use scraper::Html;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-pub use decode::MAX_PAGE_BYTES;
 pub use document::*;
 
 use facts::Builder;
@@ -47,7 +46,7 @@ pub const READER_VERSION: i32 = 2;
 /// Why a page could not be extracted.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
-    /// Larger than [`MAX_PAGE_BYTES`].
+    /// Larger than [`crate::limits::MAX_PAGE_BYTES`].
     #[error("page is too large: {size} bytes, the limit is {limit}")]
     TooLarge {
         /// The page's size.

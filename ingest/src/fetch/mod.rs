@@ -50,7 +50,7 @@ impl Default for FetchConfig {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(20),
             total_timeout: Duration::from_secs(60),
-            max_body_bytes: crate::extract::MAX_PAGE_BYTES,
+            max_body_bytes: crate::limits::MAX_PAGE_BYTES,
             max_redirects: 5,
             max_retries: 3,
             base_backoff: Duration::from_millis(500),

@@ -7,7 +7,6 @@
 //! every error is recorded on the run. One sync runs at a time per database.
 
 mod frontier;
-pub mod lock;
 mod pacer;
 mod urls;
 
@@ -24,6 +23,7 @@ use url::Url;
 use crate::db;
 use crate::fetch::robots::Robots;
 use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators, sitemap};
+use crate::lock;
 use crate::pipeline::{self, Input, PipelineError};
 use crate::runs::{self, RunCounts};
 use crate::store::{self, PageChange, StoreError};
