@@ -1,24 +1,22 @@
-//! The HTTP server: its state, routes and middleware. The GraphQL-over-HTTP handler and the
-//! error boundary are in `graphql_http`, the WebSocket upgrade for subscriptions in `websocket`,
-//! health probes and shutdown in `probes`.
+//! The HTTP server: every route and its middleware, and every HTTP handler. The state handlers
+//! share is in `state`; GraphQL over HTTP in `graphql_http`, the WebSocket upgrade for
+//! subscriptions in `websocket`, the exports in `export`, the change feed in `feed`, `/metrics`
+//! and request metrics in `metrics`, health probes and shutdown in `probes`.
 
 mod export;
 mod feed;
 mod graphql_http;
 mod metrics;
 mod probes;
+mod state;
 mod websocket;
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::routing::get;
-use metrics_exporter_prometheus::PrometheusHandle;
-use sea_orm::DatabaseConnection;
-use std::sync::Arc;
-use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -27,17 +25,13 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::feed::ChangeHub;
-use crate::graphql::{self, AppSchema};
-use crate::jobs::SyncJob;
 use crate::playground;
-use crate::webhooks::WebhookSettings;
 
-use export::ExportPermits;
 pub use export::{EXPORT_DEADLINE, MAX_CONCURRENT_EXPORTS};
 use graphql_http::graphql_handler;
 pub use probes::shutdown_signal;
 use probes::{healthz, readyz};
+pub use state::{AppState, ServerConfig};
 use websocket::graphql_get;
 
 /// Largest request body accepted.
@@ -53,91 +47,6 @@ pub const MAX_WEBSOCKETS: usize = 256;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How long a WebSocket client has to answer a keep-alive ping.
 pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Server settings that are not the database.
-#[derive(Clone, Default)]
-pub struct ServerConfig {
-    /// The admin bearer token; `None` turns mutations off.
-    pub admin_token: Option<String>,
-    /// Origins allowed by CORS; empty allows none.
-    pub cors_origins: Vec<HeaderValue>,
-    /// The sync job `triggerSync` starts; `None` leaves the mutation answering that it is off.
-    pub sync: Option<SyncJob>,
-    /// Whether `/metrics` is served (and metrics recorded).
-    pub metrics: bool,
-    /// Where webhooks may point and how long their attempts may take.
-    pub webhooks: WebhookSettings,
-}
-
-impl std::fmt::Debug for ServerConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerConfig")
-            .field(
-                "admin_token",
-                &self.admin_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("cors_origins", &self.cors_origins)
-            .field("sync", &self.sync)
-            .field("metrics", &self.metrics)
-            .field("webhooks", &self.webhooks)
-            .finish()
-    }
-}
-
-/// What every request handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    db: DatabaseConnection,
-    schema: AppSchema,
-    config: ServerConfig,
-    exports: ExportPermits,
-    hub: ChangeHub,
-    sockets: Arc<Semaphore>,
-    metrics: Option<PrometheusHandle>,
-}
-
-impl AppState {
-    /// State over an open, migrated database.
-    pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
-        let metrics = config.metrics.then(crate::metrics::install).flatten();
-        let hub = ChangeHub::start(db.clone());
-        let schema = graphql::build_schema(
-            db.clone(),
-            config.sync.clone(),
-            hub.clone(),
-            config.webhooks,
-        );
-        Self {
-            db,
-            schema,
-            config,
-            exports: ExportPermits::default(),
-            hub,
-            sockets: Arc::new(Semaphore::new(MAX_WEBSOCKETS)),
-            metrics,
-        }
-    }
-
-    /// The metrics handle, when metrics are on.
-    pub(crate) fn metrics(&self) -> Option<&PrometheusHandle> {
-        self.metrics.as_ref()
-    }
-
-    /// The hub that tells subscribers of changes; closing it ends every subscription.
-    pub fn hub(&self) -> &ChangeHub {
-        &self.hub
-    }
-
-    /// The database.
-    pub(crate) fn db(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
-    /// The permits exports stream under.
-    pub(crate) fn export_permits(&self) -> &ExportPermits {
-        &self.exports
-    }
-}
 
 /// Serves the routes on `listener` until `shutdown` resolves; then ends every subscription and
 /// returns once in-flight requests have finished and every WebSocket has said goodbye.

@@ -1,0 +1,100 @@
+//! What every handler can reach ([`AppState`]) and the settings it is made from.
+
+use std::sync::Arc;
+
+use axum::http::HeaderValue;
+use metrics_exporter_prometheus::PrometheusHandle;
+use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
+
+use super::MAX_WEBSOCKETS;
+use super::export::ExportPermits;
+use crate::feed::ChangeHub;
+use crate::graphql::{self, AppSchema};
+use crate::jobs::SyncJob;
+use crate::webhooks::WebhookSettings;
+
+/// Server settings that are not the database.
+#[derive(Clone, Default)]
+pub struct ServerConfig {
+    /// The admin bearer token; `None` turns mutations off.
+    pub admin_token: Option<String>,
+    /// Origins allowed by CORS; empty allows none.
+    pub cors_origins: Vec<HeaderValue>,
+    /// The sync job `triggerSync` starts; `None` leaves the mutation answering that it is off.
+    pub sync: Option<SyncJob>,
+    /// Whether `/metrics` is served (and metrics recorded).
+    pub metrics: bool,
+    /// Where webhooks may point and how long their attempts may take.
+    pub webhooks: WebhookSettings,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("cors_origins", &self.cors_origins)
+            .field("sync", &self.sync)
+            .field("metrics", &self.metrics)
+            .field("webhooks", &self.webhooks)
+            .finish()
+    }
+}
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub(super) db: DatabaseConnection,
+    pub(super) schema: AppSchema,
+    pub(super) config: ServerConfig,
+    exports: ExportPermits,
+    pub(super) hub: ChangeHub,
+    pub(super) sockets: Arc<Semaphore>,
+    metrics: Option<PrometheusHandle>,
+}
+
+impl AppState {
+    /// State over an open, migrated database.
+    pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
+        let metrics = config.metrics.then(crate::metrics::install).flatten();
+        let hub = ChangeHub::start(db.clone());
+        let schema = graphql::build_schema(
+            db.clone(),
+            config.sync.clone(),
+            hub.clone(),
+            config.webhooks,
+        );
+        Self {
+            db,
+            schema,
+            config,
+            exports: ExportPermits::default(),
+            hub,
+            sockets: Arc::new(Semaphore::new(MAX_WEBSOCKETS)),
+            metrics,
+        }
+    }
+
+    /// The metrics handle, when metrics are on.
+    pub(crate) fn metrics(&self) -> Option<&PrometheusHandle> {
+        self.metrics.as_ref()
+    }
+
+    /// The hub that tells subscribers of changes; closing it ends every subscription.
+    pub fn hub(&self) -> &ChangeHub {
+        &self.hub
+    }
+
+    /// The database.
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The permits exports stream under.
+    pub(crate) fn export_permits(&self) -> &ExportPermits {
+        &self.exports
+    }
+}
