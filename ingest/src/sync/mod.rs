@@ -8,6 +8,8 @@
 
 mod frontier;
 mod pacer;
+mod report;
+mod respond;
 mod urls;
 
 use std::collections::HashSet;
@@ -15,20 +17,20 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use lmsdr_entity::sea_orm_active_enums::{PageStatus, RevisionOrigin, SyncRunKind, SyncRunStatus};
+use lmsdr_entity::sea_orm_active_enums::{PageStatus, SyncRunKind};
 use sea_orm::{DatabaseConnection, DbErr};
-use serde::Serialize;
 use url::Url;
 
-use crate::db;
 use crate::fetch::robots::Robots;
 use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators, sitemap};
 use crate::lock;
-use crate::pipeline::{self, Input, PipelineError};
+use crate::pipeline;
 use crate::runs::{self, RunCounts};
-use crate::store::{self, PageChange, StoreError};
+use crate::store;
 use frontier::{Frontier, MAX_LEFT_COUNTED};
 use pacer::Pacer;
+pub use report::{FinishReason, PageOutcome, PageReport, Progress, Quiet, SyncError, SyncReport};
+use respond::Handled;
 pub use urls::{normalize, same_site, url_forms};
 
 /// The foundation's site, the default source.
@@ -63,159 +65,6 @@ impl SyncOptions {
             fetch: FetchConfig::default(),
         }
     }
-}
-
-/// What happened to one URL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "outcome", content = "detail")]
-pub enum PageOutcome {
-    /// First time seen (stored, or would be in a dry run).
-    New,
-    /// Content changed: a new revision.
-    Changed,
-    /// Fetched; same content as stored.
-    Unchanged,
-    /// HTTP 304: nothing downloaded.
-    NotModified,
-    /// HTTP 404/410 for a page seen before: marked gone.
-    Gone,
-    /// HTTP 404/410 for a linked URL never stored: one of the site's broken links, listed on
-    /// the run and in `site { brokenLinks }`, no failure of the run.
-    BrokenLink(u16),
-    /// Not an HTML page; not stored.
-    Skipped(String),
-    /// Redirected within the site: the target is queued and stored under its own URL, which
-    /// this URL becomes an alias of.
-    Redirected(String),
-    /// Serves the content of the stored page at the URL given: recorded as that page's alias,
-    /// stored once, and not counted against the page limit.
-    Alias(String),
-    /// Redirected off the site (or where robots.txt disallows): recorded on the run, never
-    /// fetched.
-    OffSiteRedirect(String),
-    /// Fetched, but the new content would wipe or gut what the page states: stored as a
-    /// quarantined revision that applies nothing, for the reason given.
-    Quarantined(String),
-    /// Failed; the stored page, if any, is untouched.
-    Failed(String),
-}
-
-impl PageOutcome {
-    /// Counts the outcome on the run; returns the line it puts among the run's errors, if any.
-    fn count(&self, counts: &mut RunCounts) -> Option<String> {
-        match self {
-            PageOutcome::New | PageOutcome::Changed => {
-                counts.fetched += 1;
-                counts.changed += 1;
-                None
-            }
-            PageOutcome::Unchanged
-            | PageOutcome::Skipped(_)
-            | PageOutcome::Redirected(_)
-            | PageOutcome::Alias(_) => {
-                counts.fetched += 1;
-                None
-            }
-            PageOutcome::NotModified => {
-                counts.not_modified += 1;
-                None
-            }
-            PageOutcome::Gone => None,
-            PageOutcome::OffSiteRedirect(target) => {
-                counts.fetched += 1;
-                Some(format!(
-                    "redirects to {target}, off the site or disallowed by robots.txt; not followed"
-                ))
-            }
-            PageOutcome::Quarantined(reason) => {
-                counts.fetched += 1;
-                counts.quarantined += 1;
-                Some(format!("held in quarantine: {reason}"))
-            }
-            PageOutcome::BrokenLink(status) => {
-                counts.broken_links += 1;
-                Some(format!("broken link: HTTP {status}"))
-            }
-            PageOutcome::Failed(reason) => {
-                counts.failed += 1;
-                Some(reason.clone())
-            }
-        }
-    }
-}
-
-/// One URL's line in the report.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PageReport {
-    /// The URL.
-    pub url: String,
-    /// What happened.
-    #[serde(flatten)]
-    pub outcome: PageOutcome,
-    /// What the extractor reported for a person to look at (a possible treatment listing not
-    /// read as one, a section of a listing left out); also recorded among the run's errors.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notices: Vec<String>,
-}
-
-/// The summary of a sync.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncReport {
-    /// The run's ID (none for a dry run).
-    pub run_id: Option<i32>,
-    /// ok, partial or failed.
-    pub status: SyncRunStatus,
-    /// Page counts.
-    pub counts: RunCounts,
-    /// Why it stopped: it read every page it found, or reached its page limit.
-    pub finish_reason: FinishReason,
-    /// Runs found abandoned and marked aborted.
-    pub aborted_runs: u64,
-    /// One entry per URL.
-    pub pages: Vec<PageReport>,
-}
-
-/// Why a sync stopped (as Scrapy's `finish_reason`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FinishReason {
-    /// Every page found was read (or robots.txt stopped the run before it began).
-    Finished,
-    /// The page limit (`--max-pages`) was reached with same-site URLs left unread.
-    PageLimit,
-}
-
-/// Why a sync could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    /// Another sync holds the database.
-    #[error("{0}")]
-    Busy(String),
-    /// The database failed.
-    #[error("database error: {0}")]
-    Db(#[from] DbErr),
-    /// The HTTP client could not be set up.
-    #[error("{0}")]
-    Fetch(#[from] FetchError),
-}
-
-/// Told about each page as the sync goes.
-pub trait Progress: Send + Sync {
-    /// The run was recorded and is under way.
-    fn started(&self, _run_id: i32) {}
-
-    /// One URL is done; `done` of `known` URLs so far.
-    fn page_done(&self, report: &PageReport, done: usize, known: usize);
-}
-
-/// A progress sink that says nothing.
-#[derive(Debug, Clone, Copy)]
-pub struct Quiet;
-
-impl Progress for Quiet {
-    fn page_done(&self, _: &PageReport, _: usize, _: usize) {}
 }
 
 /// Runs one sync.
@@ -320,6 +169,11 @@ async fn crawl(
     let mut known_links = store::internal_links(db).await?;
     let mut dead_targets = store::dead_link_targets(db).await?;
     let mut pulse = run_id.map(|id| runs::Pulse::new(id, lock));
+    let responder = respond::Run {
+        db,
+        options,
+        id: run_id,
+    };
     while !frontier.is_empty() {
         let batch = frontier.take(options.concurrency.max(1), &robots);
         if batch.is_empty() {
@@ -363,19 +217,13 @@ async fn crawl(
                 .and_then(|k| known_links.remove(&k.id))
                 .unwrap_or_default();
             let status = result.as_ref().map(|f| f.status).ok();
-            let mut notices = Vec::new();
-            let outcome = handle(
-                db,
-                options,
-                run_id,
-                &url,
+            let response = respond::Response {
+                url: url.clone(),
                 known,
-                links,
+                known_links: links,
                 result,
-                &mut frontier,
-                &mut notices,
-            )
-            .await?;
+            };
+            let Handled { outcome, notices } = responder.handle(response, &mut frontier).await?;
             if writing {
                 dead_target(db, run_id, &url, status, &outcome, &mut dead_targets).await?;
             }
@@ -469,152 +317,6 @@ async fn finish(
         finish_reason,
         aborted_runs,
         pages,
-    })
-}
-
-/// Decides what a response means, stores it, and queues the links it leads to.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site, every argument distinct"
-)]
-async fn handle(
-    db: &DatabaseConnection,
-    options: &SyncOptions,
-    run_id: Option<i32>,
-    url: &Url,
-    known: Option<store::KnownPage>,
-    known_links: Vec<String>,
-    result: Result<Fetched, FetchError>,
-    frontier: &mut Frontier,
-    notices: &mut Vec<String>,
-) -> Result<PageOutcome, DbErr> {
-    let fetched = match result {
-        Ok(fetched) => fetched,
-        Err(FetchError::RedirectOutOfScope(target)) => {
-            return Ok(PageOutcome::OffSiteRedirect(target));
-        }
-        Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
-    };
-    let answered = normalize(&fetched.url);
-    if answered != *url && matches!(fetched.status, 200..=299 | 404 | 410) {
-        // What a page redirects to is stored under its own URL, fetched as itself.
-        frontier.push(answered.clone());
-        frontier
-            .redirects
-            .push((url.to_string(), answered.to_string()));
-        return Ok(PageOutcome::Redirected(answered.to_string()));
-    }
-    let now = Utc::now();
-    match fetched.status {
-        304 => {
-            let Some(page) = known else {
-                return Ok(PageOutcome::Failed(
-                    "HTTP 304 for a page never fetched".into(),
-                ));
-            };
-            if !options.dry_run {
-                frontier.confirmed.push(page.id);
-            }
-            for link in known_links {
-                if let Ok(link) = Url::parse(&link) {
-                    frontier.push(link);
-                }
-            }
-            Ok(PageOutcome::NotModified)
-        }
-        404 | 410 => match known {
-            Some(page) => {
-                if !options.dry_run {
-                    store::mark_gone(db, page.id, now).await?;
-                }
-                Ok(PageOutcome::Gone)
-            }
-            None => Ok(PageOutcome::BrokenLink(fetched.status)),
-        },
-        200..=299 => {
-            if !is_html(fetched.content_type.as_deref()) {
-                return Ok(PageOutcome::Skipped(format!(
-                    "not HTML ({})",
-                    fetched.content_type.as_deref().unwrap_or("no Content-Type")
-                )));
-            }
-            let input = Input {
-                content_type: fetched.content_type,
-                fetched_at: now,
-                http_status: Some(fetched.status),
-                etag: fetched.etag,
-                last_modified: fetched.last_modified,
-                run_id,
-                ..Input::new(url.clone(), fetched.body, RevisionOrigin::Sync)
-            };
-            if options.dry_run {
-                let document = match pipeline::read(input).await {
-                    Ok(read) => read.document,
-                    Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
-                };
-                frontier.follow(&document);
-                return Ok(match known {
-                    None => PageOutcome::New,
-                    Some(page) if page.content_hash == document.content_hash => {
-                        PageOutcome::Unchanged
-                    }
-                    Some(_) => PageOutcome::Changed,
-                });
-            }
-            let ingested = match pipeline::ingest(db, input).await {
-                Ok(ingested) => ingested,
-                // A database that takes no writes stops the run with its own cause.
-                Err(PipelineError::Store(StoreError::Db(err))) if db::cannot_write(&err) => {
-                    return Err(err);
-                }
-                Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
-            };
-            frontier.follow(&ingested.document);
-            if let Some(run_id) = run_id {
-                for notice in &ingested.document.notices {
-                    runs::record_error(db, run_id, url.as_str(), notice).await?;
-                }
-            }
-            let outcome = match ingested.stored.change {
-                PageChange::New => PageOutcome::New,
-                // A fetch is newer than what is stored, unless the clock went back.
-                PageChange::Changed | PageChange::Rederived | PageChange::Past => {
-                    PageOutcome::Changed
-                }
-                PageChange::Unchanged => PageOutcome::Unchanged,
-                PageChange::Alias => {
-                    let page = store::aliased_page(db, &[url.to_string()])
-                        .await?
-                        .map_or_else(|| url.clone(), |(_, page)| parsed_or(&page.url, url));
-                    frontier.aliased(url, page.clone());
-                    PageOutcome::Alias(page.to_string())
-                }
-                PageChange::Quarantined => PageOutcome::Quarantined(
-                    ingested
-                        .stored
-                        .quarantine_reason
-                        .clone()
-                        .unwrap_or_default(),
-                ),
-            };
-            *notices = ingested.document.notices;
-            Ok(outcome)
-        }
-        status => Ok(PageOutcome::Failed(format!("HTTP {status}"))),
-    }
-}
-
-/// A stored URL parsed, or `fallback` (a stored URL always parses).
-fn parsed_or(stored: &str, fallback: &Url) -> Url {
-    Url::parse(stored).unwrap_or_else(|_| fallback.clone())
-}
-
-fn is_html(content_type: Option<&str>) -> bool {
-    content_type.is_none_or(|c| {
-        let c = c.to_ascii_lowercase();
-        c.starts_with("text/html")
-            || c.starts_with("application/xhtml")
-            || c.starts_with("text/plain")
     })
 }
 
