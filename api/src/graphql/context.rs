@@ -50,3 +50,21 @@ where
     let rows = loader.load_many(ids.clone()).await.map_err(internal)?;
     Ok(ids.iter().filter_map(|id| rows.get(id).cloned()).collect())
 }
+
+/// Rows reached through a link table: `key`'s links in their order, then the row each names
+/// (`target`), in that order.
+pub async fn load_through<Links, K, T, Rows>(
+    links: &DataLoader<Links>,
+    key: K,
+    rows: &DataLoader<Rows>,
+    target: impl Fn(&T) -> i32,
+) -> Result<Vec<Rows::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    Links: Loader<K, Value = Vec<T>, Error = super::loaders::LoadError>,
+    T: Clone + Send + Sync + 'static,
+    Rows: Loader<i32, Error = super::loaders::LoadError>,
+{
+    let ids = load_many(links, key).await?.iter().map(target).collect();
+    load_ordered(rows, ids).await
+}

@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, IntoSimpleExpr, QueryFilter};
 use serde_json::Value;
 
 use super::as_of::{listed, stated_at};
-use super::context::{db, load_many, load_ordered, loaders};
+use super::context::{db, load_many, load_ordered, load_through, loaders};
 use super::drug_mention::{DrugMention, Mentioned};
 use super::enums::{DrugNameKind, Route};
 use super::error::{Result, internal};
@@ -242,12 +242,13 @@ impl Drug {
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn regimens(&self, ctx: &Context<'_>) -> Result<Vec<Regimen>> {
         let loaders = loaders(ctx)?;
-        let ids: Vec<i32> = load_many(&loaders.components_by_drug, self.relations())
-            .await?
-            .into_iter()
-            .map(|c| c.regimen_id)
-            .collect();
-        let mut rows = load_ordered(&loaders.regimen, ids).await?;
+        let mut rows = load_through(
+            &loaders.components_by_drug,
+            self.relations(),
+            &loaders.regimen,
+            |c| c.regimen_id,
+        )
+        .await?;
         stated_at(db(ctx)?, rows.iter_mut(), self.2).await?;
         Ok(rows.into_iter().map(|r| Regimen(r, self.2)).collect())
     }
@@ -255,12 +256,13 @@ impl Drug {
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn treatments(&self, ctx: &Context<'_>) -> Result<Vec<Treatment>> {
         let loaders = loaders(ctx)?;
-        let ids: Vec<i32> = load_many(&loaders.mentions_by_drug, self.relations())
-            .await?
-            .into_iter()
-            .map(|m| m.treatment_id)
-            .collect();
-        let mut rows = load_ordered(&loaders.treatment, ids).await?;
+        let mut rows = load_through(
+            &loaders.mentions_by_drug,
+            self.relations(),
+            &loaders.treatment,
+            |m| m.treatment_id,
+        )
+        .await?;
         stated_at(db(ctx)?, rows.iter_mut(), self.2).await?;
         Ok(rows.into_iter().map(|t| Treatment(t, self.2)).collect())
     }

@@ -7,7 +7,7 @@ use lmsdr_entity::sea_orm_active_enums::FactKind;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::as_of::{all_stated, by_key, listed};
-use super::context::{db, load_many, load_ordered, loaders};
+use super::context::{db, load_through, loaders};
 use super::drug::{Drug, drugs_at};
 use super::error::Result;
 use super::ids::{NodeType, encode};
@@ -53,12 +53,11 @@ impl Regimen {
     async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
         let loaders = loaders(ctx)?;
         let at = At::of(self.0.id, self.1, self.0.delisted_at);
-        let ids: Vec<i32> = load_many(&loaders.components_by_regimen, at)
-            .await?
-            .into_iter()
-            .map(|c| c.drug_id)
-            .collect();
-        drugs_at(ctx, load_ordered(&loaders.drug, ids).await?, self.1).await
+        let rows = load_through(&loaders.components_by_regimen, at, &loaders.drug, |c| {
+            c.drug_id
+        })
+        .await?;
+        drugs_at(ctx, rows, self.1).await
     }
     /// Where it was read.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Provenance>> {

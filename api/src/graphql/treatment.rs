@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::as_of::{all_stated, by_key, listed, stated_at};
 use super::category::TreatmentCategory;
-use super::context::{db, load_many, load_one, load_ordered, loaders};
+use super::context::{db, load_many, load_one, load_through, loaders};
 use super::drug::{Drug, drugs_at};
 use super::drug_mention::{DrugMention, Mentioned};
 use super::enums::TreatmentStatus;
@@ -111,9 +111,14 @@ impl Treatment {
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn drugs(&self, ctx: &Context<'_>) -> Result<Vec<Drug>> {
         let loaders = loaders(ctx)?;
-        let mentions = load_many(&loaders.mentions_by_treatment, self.relations()).await?;
-        let ids: Vec<i32> = mentions.iter().map(|m| m.drug_id).collect();
-        drugs_at(ctx, load_ordered(&loaders.drug, ids).await?, self.1).await
+        let rows = load_through(
+            &loaders.mentions_by_treatment,
+            self.relations(),
+            &loaders.drug,
+            |m| m.drug_id,
+        )
+        .await?;
+        drugs_at(ctx, rows, self.1).await
     }
     /// How it names each drug: the words used and the route given.
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
