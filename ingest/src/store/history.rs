@@ -14,10 +14,8 @@ use sea_orm::{
 
 use super::facts::{ChangeSummary, Deriver, Place};
 use super::listing::At;
-use super::{
-    Observation, PageChange, StoreError, Stored, diff, insert_revision, json, new_revision,
-    next_number, review,
-};
+use super::revisions::{Inserted, insert_or_hold};
+use super::{Observation, PageChange, StoreError, Stored, diff, json};
 use crate::extract::Document;
 
 /// Stores a capture older than the page's current revision.
@@ -45,25 +43,11 @@ pub(super) async fn store_past<C: ConnectionTrait>(
             quarantine_reason: None,
         });
     }
-    let suspicion = match &before {
-        Some(before) => review::suspicion(&review::standing(txn, page.kind, before).await?, doc),
-        None => None,
-    };
-    let number = next_number(txn, page.id).await?;
-    let mut revision = new_revision(obs, raw_zstd, number, before.as_ref())?;
-    if let Some(reason) = suspicion {
-        revision.quarantined = Set(true);
-        revision.quarantine_reason = Set(Some(reason.clone()));
-        let revision = insert_revision(txn, page.id, revision).await?;
-        return Ok(Stored {
-            page_id: page.id,
-            revision_id: Some(revision.id),
-            change: PageChange::Quarantined,
-            summary: ChangeSummary::default(),
-            quarantine_reason: Some(reason),
-        });
-    }
-    let revision = insert_revision(txn, page.id, revision).await?;
+    let revision =
+        match insert_or_hold(txn, page, obs, raw_zstd, before.as_ref(), before.as_ref()).await? {
+            Inserted::Held(stored) => return Ok(stored),
+            Inserted::Accepted(revision) => revision,
+        };
     let summary = apply_past(txn, page, &revision, &next, doc).await?;
     Ok(Stored {
         page_id: page.id,

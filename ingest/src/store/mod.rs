@@ -34,7 +34,7 @@ use facts::Deriver;
 pub use facts::{ChangeSummary, Delta, Derived, Place};
 use listing::At;
 use revisions::{
-    current_revision, diff, insert_revision, latest_capture, new_revision, next_number,
+    Inserted, current_revision, diff, insert_or_hold, insert_revision, latest_capture, new_revision,
 };
 
 use crate::extract::{Document, READER_VERSION};
@@ -207,26 +207,11 @@ async fn store_newest<C: ConnectionTrait>(
     let compared = current
         .as_ref()
         .filter(|_| !same_as_current && obs.origin != RevisionOrigin::Reread);
-    let suspicion = match compared {
-        Some(current) => review::suspicion(&review::standing(txn, page.kind, current).await?, doc),
-        None => None,
-    };
-    let number = next_number(txn, page.id).await?;
-    let mut revision = new_revision(obs, raw_zstd, number, current.as_ref())?;
-    if let Some(reason) = suspicion {
-        // Kept and visible, applying nothing: the page, its facts and intervals stay as they are.
-        revision.quarantined = Set(true);
-        revision.quarantine_reason = Set(Some(reason.clone()));
-        let revision = insert_revision(txn, page.id, revision).await?;
-        return Ok(Stored {
-            page_id: page.id,
-            revision_id: Some(revision.id),
-            change: PageChange::Quarantined,
-            summary: ChangeSummary::default(),
-            quarantine_reason: Some(reason),
-        });
-    }
-    let revision = insert_revision(txn, page.id, revision).await?;
+    let revision =
+        match insert_or_hold(txn, &page, obs, raw_zstd, current.as_ref(), compared).await? {
+            Inserted::Held(stored) => return Ok(stored),
+            Inserted::Accepted(revision) => revision,
+        };
     let summary = apply_newest(txn, page.clone(), &revision, doc, Some(obs)).await?;
     Ok(Stored::applied(
         &page,

@@ -7,7 +7,8 @@ use sea_orm::{
     Set,
 };
 
-use super::{Observation, set_revision_reading};
+use super::facts::ChangeSummary;
+use super::{Observation, PageChange, StoreError, Stored, review, set_revision_reading};
 
 /// A new revision of an observed page, numbered `number`, its diff against `previous`.
 pub(super) fn new_revision(
@@ -38,6 +39,51 @@ pub(super) fn new_revision(
     };
     set_revision_reading(&mut revision, doc)?;
     Ok(revision)
+}
+
+/// A new revision stored: held in quarantine, or to be applied by the caller.
+pub(super) enum Inserted {
+    /// Kept and visible, applying nothing: the page, its facts and intervals stay as they are.
+    Held(Stored),
+    /// Stored, for the caller to apply.
+    Accepted(page_revisions::Model),
+}
+
+/// Numbers and stores a new revision of a page, its diff against `previous`. When `compared`
+/// (the accepted revision it follows) is given and the new content would wipe or gut what that
+/// one states, the revision is held in quarantine ([`review::suspicion`]).
+pub(super) async fn insert_or_hold<C: ConnectionTrait>(
+    txn: &C,
+    page: &pages::Model,
+    obs: &Observation<'_>,
+    raw_zstd: Vec<u8>,
+    previous: Option<&page_revisions::Model>,
+    compared: Option<&page_revisions::Model>,
+) -> Result<Inserted, StoreError> {
+    let suspicion = match compared {
+        Some(compared) => review::suspicion(
+            &review::standing(txn, page.kind, compared).await?,
+            obs.document,
+        ),
+        None => None,
+    };
+    let number = next_number(txn, page.id).await?;
+    let mut revision = new_revision(obs, raw_zstd, number, previous)?;
+    let Some(reason) = suspicion else {
+        return Ok(Inserted::Accepted(
+            insert_revision(txn, page.id, revision).await?,
+        ));
+    };
+    revision.quarantined = Set(true);
+    revision.quarantine_reason = Set(Some(reason.clone()));
+    let revision = insert_revision(txn, page.id, revision).await?;
+    Ok(Inserted::Held(Stored {
+        page_id: page.id,
+        revision_id: Some(revision.id),
+        change: PageChange::Quarantined,
+        summary: ChangeSummary::default(),
+        quarantine_reason: Some(reason),
+    }))
 }
 
 pub(super) async fn insert_revision<C: ConnectionTrait>(
