@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use lmsdr_entity::fact_listings;
 use lmsdr_entity::sea_orm_active_enums::FactKind;
+use lmsdr_ingest::store::listing::open_at;
 use lmsdr_ingest::store::versions::{self, Stated};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoSimpleExpr, QueryFilter, Select,
 };
@@ -22,12 +23,7 @@ pub fn listed_at(kind: FactKind, at: DateTime<Utc>) -> SelectStatement {
         .column(fact_listings::Column::FactId)
         .from(fact_listings::Entity)
         .and_where(fact_listings::Column::FactKind.eq(kind))
-        .and_where(fact_listings::Column::ListedFrom.lte(at))
-        .cond_where(
-            Condition::any()
-                .add(fact_listings::Column::ListedUntil.is_null())
-                .add(Expr::col(fact_listings::Column::ListedUntil).gt(at)),
-        )
+        .cond_where(open_at(at))
         .to_owned()
 }
 

@@ -11,9 +11,21 @@ use lmsdr_entity::fact_listings;
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QuerySelect, Set,
 };
+
+/// Listing intervals open at `at`: `listed_from <= at < listed_until` (or not closed). The one
+/// rule of "listed at a moment", for `asOf` and for the review of a held capture alike.
+pub fn open_at(at: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(fact_listings::Column::ListedFrom.lte(at))
+        .add(
+            Condition::any()
+                .add(fact_listings::Column::ListedUntil.is_null())
+                .add(fact_listings::Column::ListedUntil.gt(at)),
+        )
+}
 
 /// The table that holds facts of a kind.
 pub fn table_of(kind: FactKind) -> &'static str {

@@ -20,11 +20,11 @@ use lmsdr_entity::sea_orm_active_enums::{FactKind, PageKind, RevisionReview};
 use lmsdr_entity::{fact_listings, page_revisions, pages, treatment_categories};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 
+use super::listing::open_at;
 use super::outbox::{self, EventKind};
 use super::{StoreError, history};
 use crate::extract::Document;
@@ -65,12 +65,7 @@ pub(super) async fn standing<C: ConnectionTrait>(
         fact_listings::Entity::find()
             .filter(fact_listings::Column::PageId.eq(current.page_id))
             .filter(fact_listings::Column::FactKind.eq(kind))
-            .filter(fact_listings::Column::ListedFrom.lte(at))
-            .filter(
-                Condition::any()
-                    .add(fact_listings::Column::ListedUntil.is_null())
-                    .add(fact_listings::Column::ListedUntil.gt(at)),
-            )
+            .filter(open_at(at))
     };
     let treatments = listed(FactKind::Treatment).count(db).await?;
     let categories = treatment_categories::Entity::find()
