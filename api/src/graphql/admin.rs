@@ -52,6 +52,7 @@ pub(super) fn require_admin(ctx: &Context<'_>) -> Result<()> {
 
 /// Whether an imported page was new, changed or unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "PageChange")]
 pub enum ImportChange {
     /// First time seen.
     New,
@@ -137,15 +138,7 @@ impl ContentMutation {
         let document = ingested.document;
         Ok(ImportResult {
             page: page.map(Page),
-            change: match ingested.stored.change {
-                PageChange::New => ImportChange::New,
-                PageChange::Changed => ImportChange::Changed,
-                PageChange::Unchanged => ImportChange::Unchanged,
-                PageChange::Rederived => ImportChange::Rederived,
-                PageChange::Quarantined => ImportChange::Quarantined,
-                PageChange::Past => ImportChange::Past,
-                PageChange::Alias => ImportChange::Alias,
-            },
+            change: ingested.stored.change.into(),
             unverified_names: document.unverified_names,
             kind: document.kind.into(),
             notices: document.notices,

@@ -13,6 +13,7 @@ use super::loaders::RevisionReading;
 
 /// What a block of content is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "StoredKind")]
 pub enum BlockKind {
     /// A heading; `level` is 1–6.
     Heading,
@@ -26,19 +27,6 @@ pub enum BlockKind {
     Image,
     /// A data table; `rows`, the first one a header when `headerRow` is true.
     Table,
-}
-
-impl From<StoredKind> for BlockKind {
-    fn from(kind: StoredKind) -> Self {
-        match kind {
-            StoredKind::Heading => BlockKind::Heading,
-            StoredKind::Paragraph => BlockKind::Paragraph,
-            StoredKind::List => BlockKind::List,
-            StoredKind::Quote => BlockKind::Quote,
-            StoredKind::Image => BlockKind::Image,
-            StoredKind::Table => BlockKind::Table,
-        }
-    }
 }
 
 /// A link inside a block of content.
