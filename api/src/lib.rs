@@ -7,7 +7,6 @@ pub mod graphql;
 pub mod ids;
 pub mod jobs;
 pub mod metrics;
-pub mod playground;
 pub mod server;
 pub mod telemetry;
 pub mod webhooks;

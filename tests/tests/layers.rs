@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// The api crate's layers, lowest first.
 const API: &[&[&str]] = &[
-    &["ids", "telemetry", "playground", "metrics", "jobs"],
+    &["ids", "telemetry", "metrics", "jobs"],
     &["feed"],
     &["export", "webhooks"],
     &["graphql"],

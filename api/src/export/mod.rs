@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use futures::Stream;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::mpsc;

@@ -7,6 +7,7 @@ mod export;
 mod feed;
 mod graphql_http;
 mod metrics;
+mod playground;
 mod probes;
 mod state;
 mod websocket;
@@ -24,8 +25,6 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
-
-use crate::playground;
 
 pub use export::{EXPORT_DEADLINE, MAX_CONCURRENT_EXPORTS};
 use graphql_http::graphql_handler;

@@ -27,27 +27,27 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "playground.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../playground/dist/playground.js"),
+        include_bytes!("../../playground/dist/playground.js"),
     ),
     (
         "playground.css",
         "text/css; charset=utf-8",
-        include_bytes!("../playground/dist/playground.css"),
+        include_bytes!("../../playground/dist/playground.css"),
     ),
     (
         "editor.worker.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../playground/dist/editor.worker.js"),
+        include_bytes!("../../playground/dist/editor.worker.js"),
     ),
     (
         "json.worker.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../playground/dist/json.worker.js"),
+        include_bytes!("../../playground/dist/json.worker.js"),
     ),
     (
         "graphql.worker.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../playground/dist/graphql.worker.js"),
+        include_bytes!("../../playground/dist/graphql.worker.js"),
     ),
 ];
 

@@ -2,21 +2,24 @@
 //! statement, so the number of statements follows the query's depth, not its row count.
 //! A fresh set is made per request, so nothing is cached across requests.
 
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use lmsdr_entity::sea_orm_active_enums::FactKind;
 use lmsdr_entity::{
-    change_events, drug_names, drug_relations, drugs, link_targets, links, page_revisions, pages,
-    provenance, regimen_drugs, regimens, sync_errors, sync_runs, treatment_categories,
-    treatment_drugs, treatments, warnings,
+    change_events, drug_names, drug_relations, drugs, link_targets, links, pages, provenance,
+    regimen_drugs, regimens, sync_errors, sync_runs, treatment_categories, treatment_drugs,
+    treatments, warnings,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Select, Value,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
 };
+
+mod generic;
+mod revisions;
+
+pub use generic::{ByKey, Grouped, Key, Keyed};
+pub use revisions::{ReadingById, RevisionById, RevisionReading, RevisionRow, revision_select};
 
 use super::relations::{At, Listed};
 use super::revision_pages::{DiffById, FirstRevisions};
@@ -25,219 +28,6 @@ use super::webhook::RecentDeliveries;
 
 /// A database error, shareable between the waiters of one batch.
 pub type LoadError = Arc<DbErr>;
-
-/// Rows that have an `id`.
-pub trait Keyed {
-    /// The row's primary key.
-    fn key(&self) -> i32;
-}
-
-macro_rules! keyed {
-    ($($module:ident),*) => {$(
-        impl Keyed for $module::Model {
-            fn key(&self) -> i32 {
-                self.id
-            }
-        }
-    )*};
-}
-keyed!(
-    treatment_categories,
-    treatments,
-    drugs,
-    regimens,
-    warnings,
-    pages,
-    provenance,
-    sync_runs,
-    change_events
-);
-
-/// The keys loaders batch: row IDs and URLs.
-pub trait Key: Hash + Eq + Clone + Send + Sync + Into<Value> + 'static {}
-impl<K: Hash + Eq + Clone + Send + Sync + Into<Value> + 'static> Key for K {}
-
-/// Loads rows of one table by a unique column (the primary key, a URL).
-pub struct ByKey<E: EntityTrait, K> {
-    db: DatabaseConnection,
-    column: E::Column,
-    key_of: fn(&E::Model) -> K,
-}
-
-impl<E, K> Loader<K> for ByKey<E, K>
-where
-    E: EntityTrait,
-    E::Model: Clone + Send + Sync,
-    E::Column: Send + Sync,
-    K: Key,
-{
-    type Value = E::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[K]) -> Result<HashMap<K, E::Model>, LoadError> {
-        let rows = E::find()
-            .filter(self.column.is_in(keys.iter().cloned()))
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| ((self.key_of)(&row), row))
-            .collect())
-    }
-}
-
-/// Loads the rows of a table grouped by a parent key, in a stated order.
-pub struct Grouped<E: EntityTrait, K = i32> {
-    db: DatabaseConnection,
-    query: fn() -> Select<E>,
-    parent: E::Column,
-    parent_of: fn(&E::Model) -> K,
-}
-
-impl<E, K> Loader<K> for Grouped<E, K>
-where
-    E: EntityTrait,
-    E::Model: Clone + Send + Sync,
-    E::Column: Send + Sync,
-    K: Key,
-{
-    type Value = Vec<E::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Vec<E::Model>>, LoadError> {
-        let rows = (self.query)()
-            .filter(self.parent.is_in(keys.iter().cloned()))
-            .all(&self.db)
-            .await?;
-        let mut grouped: HashMap<K, Vec<E::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry((self.parent_of)(&row)).or_default().push(row);
-        }
-        Ok(grouped)
-    }
-}
-
-/// A page revision without its raw body, which no query needs to read.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct RevisionRow {
-    /// ID.
-    pub id: i32,
-    /// The page.
-    pub page_id: i32,
-    /// 1, 2, 3 … per page.
-    pub number: i32,
-    /// Hash of the normalized main content.
-    pub content_hash: String,
-    /// The stamp as written.
-    pub last_edited_text: Option<String>,
-    /// The stamp as a local date-time.
-    pub last_edited_at: Option<chrono::NaiveDateTime>,
-    /// When observed.
-    pub fetched_at: chrono::DateTime<chrono::Utc>,
-    /// HTTP status when fetched.
-    pub http_status: Option<i32>,
-    /// The run that fetched it.
-    pub sync_run_id: Option<i32>,
-    /// Where its bytes came from.
-    pub origin: lmsdr_entity::sea_orm_active_enums::RevisionOrigin,
-    /// What it added and removed.
-    pub summary: Option<serde_json::Value>,
-    /// Held in quarantine: stored, applying nothing.
-    pub quarantined: bool,
-    /// Why it was held.
-    pub quarantine_reason: Option<String>,
-    /// What a person decided about it, or what became of it.
-    pub review: Option<lmsdr_entity::sea_orm_active_enums::RevisionReview>,
-    /// When that was.
-    pub reviewed_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// Revisions without their raw body; finish with `.into_model::<RevisionRow>()`.
-pub fn revision_select() -> Select<page_revisions::Entity> {
-    use page_revisions::Column as C;
-    page_revisions::Entity::find().select_only().columns([
-        C::Id,
-        C::PageId,
-        C::Number,
-        C::ContentHash,
-        C::LastEditedText,
-        C::LastEditedAt,
-        C::FetchedAt,
-        C::HttpStatus,
-        C::SyncRunId,
-        C::Origin,
-        C::Summary,
-        C::Quarantined,
-        C::QuarantineReason,
-        C::Review,
-        C::ReviewedAt,
-    ])
-}
-
-/// Loads revisions by ID, without their raw bodies.
-pub struct RevisionById {
-    db: DatabaseConnection,
-}
-
-impl Loader<i32> for RevisionById {
-    type Value = RevisionRow;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, RevisionRow>, LoadError> {
-        let rows = revision_select()
-            .filter(page_revisions::Column::Id.is_in(keys.iter().copied()))
-            .into_model::<RevisionRow>()
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
-    }
-}
-
-/// How a revision was read: its kind and its content, without its raw body.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct RevisionReading {
-    /// ID.
-    pub id: i32,
-    /// The normalized text.
-    pub normalized_text: String,
-    /// The kind it was read as (none for revisions read before kinds existed).
-    pub kind: Option<lmsdr_entity::sea_orm_active_enums::PageKind>,
-    /// Why.
-    pub kind_reasons: Option<serde_json::Value>,
-    /// The content blocks, as JSON.
-    pub content_blocks: Option<serde_json::Value>,
-    /// The extractor's notices, as JSON.
-    pub notices: Option<serde_json::Value>,
-}
-
-/// Loads how revisions were read, by ID.
-pub struct ReadingById {
-    db: DatabaseConnection,
-}
-
-impl Loader<i32> for ReadingById {
-    type Value = RevisionReading;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, RevisionReading>, LoadError> {
-        use page_revisions::Column as C;
-        let rows = page_revisions::Entity::find()
-            .select_only()
-            .columns([
-                C::Id,
-                C::NormalizedText,
-                C::Kind,
-                C::KindReasons,
-                C::ContentBlocks,
-                C::Notices,
-            ])
-            .filter(C::Id.is_in(keys.iter().copied()))
-            .into_model::<RevisionReading>()
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
-    }
-}
 
 /// The column naming a relation row's parent, and how to read it off a row.
 type Parent<E> = (
