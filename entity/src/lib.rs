@@ -4,6 +4,7 @@
 pub mod prelude;
 
 pub mod change_events;
+pub mod content_generation;
 pub mod drug_mentions;
 pub mod drug_names;
 pub mod drug_relations;

@@ -22,6 +22,7 @@ mod m20261203_000002_create_webhooks;
 mod m20261206_000001_add_treatment_attributes;
 mod m20261206_000002_add_revision_read_by;
 mod m20261207_000001_create_page_aliases;
+mod m20261207_000002_create_content_generation;
 
 /// The ordered list of lmsdr's migrations.
 #[derive(Debug)]
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_add_treatment_attributes::Migration),
             Box::new(m20261206_000002_add_revision_read_by::Migration),
             Box::new(m20261207_000001_create_page_aliases::Migration),
+            Box::new(m20261207_000002_create_content_generation::Migration),
         ]
     }
 }

@@ -1,8 +1,10 @@
 //! The change outbox's read side, for its three consumers: GraphQL subscriptions (told by the
-//! [`ChangeHub`]), the `/export/changes` feed and webhook fan-out. Ingest's store writes each
+//! [`ChangeHub`]), the `/export/changes` feed and webhook fan-out; and the content
+//! [`Generation`] that tells a process its cached answers are out of date. Ingest's store writes each
 //! event in the transaction of the change it announces; here events are read, oldest first,
 //! after a cursor, and given the shape partners read.
 
+mod generation;
 mod hub;
 mod names;
 mod records;
@@ -12,6 +14,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
+pub use generation::Generation;
 pub use hub::ChangeHub;
 pub use names::Names;
 pub use records::records;
