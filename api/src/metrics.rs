@@ -186,6 +186,27 @@ fn pool(db: &DatabaseConnection) {
         .set(f64::from(size) - idle as f64);
 }
 
+/// A lookup in the response cache: found or not.
+pub fn cache_lookup(hit: bool) {
+    let name = if hit {
+        "lmsdr_cache_hits_total"
+    } else {
+        "lmsdr_cache_misses_total"
+    };
+    metrics::counter!(name).increment(1);
+}
+
+/// An answer left the response cache to make room.
+pub fn cache_eviction() {
+    metrics::counter!("lmsdr_cache_evictions_total").increment(1);
+}
+
+/// Bytes the response cache holds.
+pub fn cache_bytes(bytes: u64) {
+    #[allow(clippy::cast_precision_loss, reason = "a gauge of bytes")]
+    metrics::gauge!("lmsdr_cache_bytes").set(bytes as f64);
+}
+
 #[cfg(test)]
 mod tests {
     use super::operation_label;

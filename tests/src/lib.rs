@@ -3,7 +3,7 @@
 //! that fills up or turns read-only, a database connection that is cut).
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -176,7 +176,7 @@ pub fn node_helpers(dir: &str, package: &str, required_by: &str) -> Option<PathB
 }
 
 /// Runs `lmsdr import` of a directory into a database, asserting it succeeds.
-pub fn import_dir(database_url: &str, dir: &std::path::Path) {
+pub fn import_dir(database_url: &str, dir: &Path) {
     let output = run([
         "import",
         "--database-url",
@@ -188,6 +188,18 @@ pub fn import_dir(database_url: &str, dir: &std::path::Path) {
         "lmsdr import: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Imports one page of `ingest/tests/fixtures` (`site/faq.php`) with `lmsdr import`, a
+/// process of its own, asserting it succeeds.
+pub fn import_fixture(database_url: &str, fixture: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ingest/tests/fixtures")
+        .join(fixture);
+    let name = source.file_name().expect("a file name");
+    std::fs::copy(&source, dir.path().join(name)).expect("copy");
+    import_dir(database_url, dir.path());
 }
 
 /// The object keys of a JSON document, at every depth, that are not camelCase (hold `_` or

@@ -9,22 +9,13 @@
 use std::process::Command;
 
 use lmsdr_tests::subscriber::Subscriber;
-use lmsdr_tests::{Server, TestDb, import_dir, node_helpers};
+use lmsdr_tests::{Server, TestDb, import_fixture, node_helpers};
 
 const FAQ_URL: &str = "http://www.lmsdr.org/faq.php";
 
 /// Imports the FAQ page fixture from a process of its own.
 fn import_faq(db: &TestDb) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../ingest/tests/fixtures/site/faq.php"
-        ),
-        dir.path().join("faq.php"),
-    )
-    .expect("copy");
-    import_dir(&db.url, dir.path());
+    import_fixture(&db.url, "site/faq.php");
 }
 
 #[tokio::test]

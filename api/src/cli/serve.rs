@@ -73,6 +73,12 @@ pub struct ServeArgs {
     /// How long one webhook delivery attempt may take (e.g. `10s`).
     #[arg(long, env = "LMSDR_WEBHOOK_TIMEOUT", value_parser = humantime::parse_duration, default_value = "10s")]
     webhook_timeout: Duration,
+    /// The response cache: `on` or `off`.
+    #[arg(long, env = "LMSDR_CACHE", value_enum, default_value_t = Switch::On)]
+    cache: Switch,
+    /// Most the response cache holds, in MiB.
+    #[arg(long, env = "LMSDR_CACHE_SIZE", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    cache_size: u64,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -127,6 +133,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             sync: Some(sync),
             metrics: args.metrics == Switch::On,
             webhooks,
+            cache_bytes: (args.cache == Switch::On).then_some(args.cache_size * 1024 * 1024),
         },
     );
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -19,6 +19,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use super::response_cache::Key;
 use super::{AppState, MAX_BATCH, MAX_BODY_BYTES, ServerConfig};
 use crate::graphql::{AdminAccess, Loaders, clean_errors, code};
 
@@ -207,48 +208,118 @@ pub(super) async fn graphql_handler(
         return response;
     }
     let access = admin_access(&state.config, &headers);
-    let mut responses = Vec::with_capacity(requests.len());
+    // Answers depend on nobody's identity only when nobody says who they are.
+    let anonymous = !headers.contains_key(header::AUTHORIZATION);
+    let mut answers = Vec::with_capacity(requests.len());
     for request in requests {
-        let request = request.data(Loaders::new(&state.db)).data(access);
-        let query = request.query.clone();
-        let operation = request.operation_name.clone();
-        let started = std::time::Instant::now();
-        let mut response = state.schema.execute(request).await;
-        clean_errors(&mut response, &query);
-        let codes: Vec<String> = response
-            .errors
-            .iter()
-            .filter_map(|e| e.extensions.as_ref()?.get("code")?.clone().into_json().ok())
-            .filter_map(|code| code.as_str().map(str::to_owned))
-            .collect();
-        crate::metrics::record_operation(operation.as_deref(), started.elapsed(), &codes);
-        responses.push(response);
+        answers.push(answer(&state, request, access, anonymous).await);
     }
-    let failed_before_execution = responses
-        .iter()
-        .all(|r| r.data == Value::Null && !r.errors.is_empty());
+    let failed_before_execution = answers.iter().all(|a| a.never_ran);
     let status = if media == GRAPHQL_RESPONSE && failed_before_execution {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let written: Vec<Written<'_>> = responses.iter().map(Written::from).collect();
-    let body = match written.as_slice() {
-        [one] if single => serde_json::to_string(one),
-        _ => serde_json::to_string(&written),
+    let body = match answers.as_slice() {
+        [one] if single => one.json.clone(),
+        _ => {
+            let mut joined = Vec::with_capacity(answers.iter().map(|a| a.json.len() + 1).sum());
+            joined.push(b'[');
+            for (i, answer) in answers.iter().enumerate() {
+                if i > 0 {
+                    joined.push(b',');
+                }
+                joined.extend_from_slice(&answer.json);
+            }
+            joined.push(b']');
+            Bytes::from(joined)
+        }
     };
-    match body {
-        Ok(json) => (status, [(header::CONTENT_TYPE, media)], json).into_response(),
+    (status, [(header::CONTENT_TYPE, media)], body).into_response()
+}
+
+/// One operation's answer, as written.
+struct Answer {
+    /// The response, serialized.
+    json: Bytes,
+    /// Whether it failed before it ran (it did not parse or validate).
+    never_ran: bool,
+}
+
+/// Runs one operation, or finds its answer in the response cache: an anonymous query's answer
+/// without errors is kept by the content generation read for this request.
+async fn answer(
+    state: &AppState,
+    request: async_graphql::Request,
+    access: AdminAccess,
+    anonymous: bool,
+) -> Answer {
+    let started = std::time::Instant::now();
+    let operation = request.operation_name.clone();
+    let key = match (&state.cache, anonymous) {
+        (Some(_), true) => cache_key(state, &request).await,
+        _ => None,
+    };
+    if let (Some(cache), Some(key)) = (&state.cache, &key)
+        && let Some(json) = cache.get(key)
+    {
+        crate::metrics::record_operation(operation.as_deref(), started.elapsed(), &[]);
+        return Answer {
+            json,
+            never_ran: false,
+        };
+    }
+    let query = request.query.clone();
+    let keep = key.filter(|_| !is_mutation(&request));
+    let request = request.data(Loaders::new(&state.db)).data(access);
+    let mut response = state.schema.execute(request).await;
+    clean_errors(&mut response, &query);
+    let codes: Vec<String> = response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("code")?.clone().into_json().ok())
+        .filter_map(|code| code.as_str().map(str::to_owned))
+        .collect();
+    crate::metrics::record_operation(operation.as_deref(), started.elapsed(), &codes);
+    let written = Written::from(&response);
+    let never_ran = written.data.is_none();
+    let json = match serde_json::to_vec(&written) {
+        Ok(json) => Bytes::from(json),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialize a GraphQL response");
-            error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                media,
-                "internal server error",
-                code::INTERNAL,
-            )
+            let body = serde_json::json!({
+                "errors": [{ "message": "internal server error", "extensions": { "code": code::INTERNAL } }]
+            });
+            return Answer {
+                json: Bytes::from(body.to_string()),
+                never_ran: false,
+            };
         }
+    };
+    if let (Some(cache), Some(key)) = (&state.cache, keep)
+        && response.errors.is_empty()
+    {
+        cache.insert(key, json.clone());
     }
+    Answer { json, never_ran }
+}
+
+/// What an answer to this request is kept under; `None` when the generation cannot be read
+/// (the request then runs uncached).
+async fn cache_key(state: &AppState, request: &async_graphql::Request) -> Option<Key> {
+    let generation = match state.generation.current().await {
+        Ok(generation) => generation,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read the content generation: answering uncached");
+            return None;
+        }
+    };
+    Some(Key {
+        generation,
+        query: request.query.clone(),
+        operation: request.operation_name.clone(),
+        variables: serde_json::to_string(&request.variables).ok()?,
+    })
 }
 
 /// A response as written: its fields in the order the query selected them (serialized from

@@ -9,6 +9,7 @@ mod graphql_http;
 mod metrics;
 mod playground;
 mod probes;
+mod response_cache;
 mod state;
 mod websocket;
 
@@ -30,7 +31,7 @@ pub use export::{EXPORT_DEADLINE, MAX_CONCURRENT_EXPORTS};
 use graphql_http::graphql_handler;
 pub use probes::shutdown_signal;
 use probes::{healthz, readyz};
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, DEFAULT_CACHE_BYTES, ServerConfig};
 use websocket::graphql_get;
 
 /// Largest request body accepted.

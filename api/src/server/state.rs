@@ -9,13 +9,17 @@ use tokio::sync::Semaphore;
 
 use super::MAX_WEBSOCKETS;
 use super::export::ExportPermits;
-use crate::feed::ChangeHub;
+use super::response_cache::ResponseCache;
+use crate::feed::{ChangeHub, Generation};
 use crate::graphql::{self, AppSchema};
 use crate::jobs::SyncJob;
 use crate::webhooks::WebhookSettings;
 
+/// The response cache's size when none is given: 64 MiB.
+pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Server settings that are not the database.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ServerConfig {
     /// The admin bearer token; `None` turns mutations off.
     pub admin_token: Option<String>,
@@ -27,6 +31,22 @@ pub struct ServerConfig {
     pub metrics: bool,
     /// Where webhooks may point and how long their attempts may take.
     pub webhooks: WebhookSettings,
+    /// The response cache's size in bytes; `None` turns it off.
+    pub cache_bytes: Option<u64>,
+}
+
+impl Default for ServerConfig {
+    /// No admin token, no CORS origins, no sync job, metrics off, the response cache on.
+    fn default() -> Self {
+        Self {
+            admin_token: None,
+            cors_origins: Vec::new(),
+            sync: None,
+            metrics: false,
+            webhooks: WebhookSettings::default(),
+            cache_bytes: Some(DEFAULT_CACHE_BYTES),
+        }
+    }
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -40,6 +60,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("sync", &self.sync)
             .field("metrics", &self.metrics)
             .field("webhooks", &self.webhooks)
+            .field("cache_bytes", &self.cache_bytes)
             .finish()
     }
 }
@@ -54,6 +75,10 @@ pub struct AppState {
     pub(super) hub: ChangeHub,
     pub(super) sockets: Arc<Semaphore>,
     metrics: Option<PrometheusHandle>,
+    /// Answers kept, when the cache is on.
+    pub(super) cache: Option<ResponseCache>,
+    /// The content generation answers are kept by.
+    pub(super) generation: Generation,
 }
 
 impl AppState {
@@ -68,6 +93,8 @@ impl AppState {
             config.webhooks,
         );
         Self {
+            generation: Generation::new(db.clone()),
+            cache: config.cache_bytes.map(ResponseCache::new),
             db,
             schema,
             config,
