@@ -73,6 +73,12 @@ bench-export:
     cargo build --release --bin lmsdr
     cargo bench -p lmsdr-tests --bench export
 
+# Response cache benchmark: /healthz, the Playground's query cached and uncached, under wrk
+# (10 s a run; LMSDR_BENCH_SECONDS to change; apt-get install wrk)
+bench-cache:
+    cargo build --release --bin lmsdr
+    cargo bench -p lmsdr-tests --bench cache
+
 # Soak: serve under 200 connections of the frontend's query mix while syncs run back to back
 # (2 minutes; LMSDR_SOAK_SECONDS to change); prints requests, failures, latency and memory
 soak:
