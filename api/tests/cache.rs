@@ -4,6 +4,7 @@
 
 mod common;
 
+use axum::http::{StatusCode, header};
 use common::{TestApp, admin};
 use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
 use lmsdr_ingest::pipeline::{self, Input};
@@ -105,5 +106,58 @@ async fn what_an_admin_is_told_is_never_told_to_anyone_else() {
             "{}",
             anonymous.text()
         );
+    }
+}
+
+/// `/graphql?query=…` for a query and its variables.
+fn get_path(query: &str, variables: &Value) -> String {
+    let encoded: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("query", query)
+        .append_pair("variables", &variables.to_string())
+        .finish();
+    format!("/graphql?{encoded}")
+}
+
+#[tokio::test]
+async fn a_get_query_revalidates_with_its_etag_until_a_commit() {
+    for app in TestApp::all_with(admin()).await {
+        let backend = app.db.backend();
+        let path = get_path(PAGES, &json!({}));
+        let first = app.get(&path).await;
+        assert_eq!(first.status, StatusCode::OK, "{backend}: {}", first.text());
+        let etag = first.headers[header::ETAG]
+            .to_str()
+            .expect("an ETag")
+            .to_owned();
+        assert_eq!(
+            first.headers[header::CACHE_CONTROL],
+            "public, max-age=10, must-revalidate"
+        );
+
+        let unchanged = app.get_with(&path, &[(header::IF_NONE_MATCH, &etag)]).await;
+        assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED, "{backend}");
+        assert!(unchanged.body.is_empty(), "{backend}");
+        assert_eq!(unchanged.headers[header::ETAG], etag.as_str());
+
+        let other = get_path(PAGES, &json!({ "unused": 1 }));
+        let other_tag = app.get(&other).await.headers[header::ETAG].clone();
+        assert_ne!(
+            other_tag,
+            etag.as_str(),
+            "{backend}: the request is in the ETag"
+        );
+
+        add_page(&app, "/news.php").await;
+        let changed = app.get_with(&path, &[(header::IF_NONE_MATCH, &etag)]).await;
+        assert_eq!(changed.status, StatusCode::OK, "{backend}");
+        assert_ne!(changed.headers[header::ETAG], etag.as_str(), "{backend}");
+
+        // Who says who they are gets a private answer, with no ETag to share.
+        let bearer = format!("Bearer {}", common::ADMIN_TOKEN);
+        let private = app
+            .get_with(&path, &[(header::AUTHORIZATION, &bearer)])
+            .await;
+        assert_eq!(private.headers[header::CACHE_CONTROL], "private, no-store");
+        assert!(private.headers.get(header::ETAG).is_none(), "{backend}");
     }
 }

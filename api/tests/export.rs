@@ -50,19 +50,6 @@ fn assert_valid(validators: &BTreeMap<String, jsonschema::Validator>, kind: &str
 }
 
 impl TestApp {
-    async fn get_with(
-        &self,
-        path: &str,
-        headers: &[(header::HeaderName, &str)],
-    ) -> common::TestResponse {
-        let mut request = Request::get(path);
-        for (name, value) in headers {
-            request = request.header(name, *value);
-        }
-        self.request(request.body(Body::empty()).expect("request"))
-            .await
-    }
-
     async fn ndjson(&self) -> Vec<Value> {
         let response = self.get("/export/ndjson").await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text());

@@ -210,9 +210,24 @@ pub(super) async fn graphql_handler(
     let access = admin_access(&state.config, &headers);
     // Answers depend on nobody's identity only when nobody says who they are.
     let anonymous = !headers.contains_key(header::AUTHORIZATION);
+    // A GET of one query can be revalidated by HTTP caches (a CDN, a browser) with its ETag.
+    let revalidated = method == Method::GET && single && anonymous;
     let mut answers = Vec::with_capacity(requests.len());
+    let mut etag = None;
     for request in requests {
-        answers.push(answer(&state, request, access, anonymous).await);
+        let key = if anonymous && (state.cache.is_some() || revalidated) {
+            cache_key(&state, &request).await
+        } else {
+            None
+        };
+        if revalidated && let Some(key) = &key {
+            let tag = key.etag();
+            if if_none_match(&headers, &tag) {
+                return not_modified(&tag);
+            }
+            etag = Some(tag);
+        }
+        answers.push(answer(&state, request, access, key).await);
     }
     let failed_before_execution = answers.iter().all(|a| a.never_ran);
     let status = if media == GRAPHQL_RESPONSE && failed_before_execution {
@@ -235,7 +250,56 @@ pub(super) async fn graphql_handler(
             Bytes::from(joined)
         }
     };
-    (status, [(header::CONTENT_TYPE, media)], body).into_response()
+    let mut response = (status, [(header::CONTENT_TYPE, media)], body).into_response();
+    let caching = match (etag, answers.as_slice()) {
+        (Some(tag), [one]) if one.clean => {
+            if let Ok(tag) = HeaderValue::from_str(&tag) {
+                response.headers_mut().insert(header::ETAG, tag);
+            }
+            PUBLIC
+        }
+        _ if anonymous => NO_STORE,
+        _ => PRIVATE,
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(caching));
+    // The same URL answers differently by the type asked for and by who asks.
+    headers.append(
+        header::VARY,
+        HeaderValue::from_static("accept, authorization"),
+    );
+    response
+}
+
+/// `Cache-Control` for an anonymous GET's clean answer: any cache may keep it a few seconds,
+/// then must ask again (a matching `If-None-Match` answers 304).
+const PUBLIC: &str = "public, max-age=10, must-revalidate";
+/// `Cache-Control` for any other anonymous answer.
+const NO_STORE: &str = "no-store";
+/// `Cache-Control` for an answer to someone who said who they are.
+const PRIVATE: &str = "private, no-store";
+
+/// Whether `If-None-Match` names this ETag (or `*`).
+fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*")
+}
+
+/// 304 Not Modified: no body, the ETag and how long it may be kept.
+fn not_modified(etag: &str) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(tag) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(PUBLIC));
+    response
 }
 
 /// One operation's answer, as written.
@@ -244,22 +308,20 @@ struct Answer {
     json: Bytes,
     /// Whether it failed before it ran (it did not parse or validate).
     never_ran: bool,
+    /// Whether it holds no error.
+    clean: bool,
 }
 
 /// Runs one operation, or finds its answer in the response cache: an anonymous query's answer
-/// without errors is kept by the content generation read for this request.
+/// without errors is kept under `key`, made with the content generation read for this request.
 async fn answer(
     state: &AppState,
     request: async_graphql::Request,
     access: AdminAccess,
-    anonymous: bool,
+    key: Option<Key>,
 ) -> Answer {
     let started = std::time::Instant::now();
     let operation = request.operation_name.clone();
-    let key = match (&state.cache, anonymous) {
-        (Some(_), true) => cache_key(state, &request).await,
-        _ => None,
-    };
     if let (Some(cache), Some(key)) = (&state.cache, &key)
         && let Some(json) = cache.get(key)
     {
@@ -267,6 +329,7 @@ async fn answer(
         return Answer {
             json,
             never_ran: false,
+            clean: true,
         };
     }
     let query = request.query.clone();
@@ -293,15 +356,21 @@ async fn answer(
             return Answer {
                 json: Bytes::from(body.to_string()),
                 never_ran: false,
+                clean: false,
             };
         }
     };
+    let clean = response.errors.is_empty();
     if let (Some(cache), Some(key)) = (&state.cache, keep)
-        && response.errors.is_empty()
+        && clean
     {
         cache.insert(key, json.clone());
     }
-    Answer { json, never_ran }
+    Answer {
+        json,
+        never_ran,
+        clean,
+    }
 }
 
 /// What an answer to this request is kept under; `None` when the generation cannot be read

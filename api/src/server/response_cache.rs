@@ -11,6 +11,7 @@
 use bytes::Bytes;
 use moka::notification::RemovalCause;
 use moka::sync::Cache;
+use sha2::{Digest, Sha256};
 
 /// What an answer is kept under.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -26,6 +27,24 @@ pub struct Key {
 }
 
 impl Key {
+    /// The HTTP `ETag` of the answer it names: the generation and a digest of the request.
+    pub fn etag(&self) -> String {
+        let mut digest = Sha256::new();
+        for part in [
+            self.query.as_str(),
+            self.operation.as_deref().unwrap_or_default(),
+            self.variables.as_str(),
+        ] {
+            digest.update(part.len().to_le_bytes());
+            digest.update(part.as_bytes());
+        }
+        format!(
+            "\"{}-{}\"",
+            self.generation,
+            hex::encode(&digest.finalize()[..12])
+        )
+    }
+
     /// Bytes the key holds, counted against the cache's size with its answer.
     fn weight(&self) -> usize {
         self.query.len() + self.variables.len() + self.operation.as_ref().map_or(0, String::len)

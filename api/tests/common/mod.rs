@@ -168,6 +168,20 @@ impl TestApp {
             .await
     }
 
+    /// GET a path with extra headers.
+    pub async fn get_with(
+        &self,
+        path: &str,
+        headers: &[(header::HeaderName, &str)],
+    ) -> TestResponse {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(name, *value);
+        }
+        self.request(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
     /// POST a GraphQL query with variables, accepting `application/json`.
     pub async fn graphql(&self, query: &str, variables: serde_json::Value) -> TestResponse {
         self.post_json(
