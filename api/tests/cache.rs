@@ -9,6 +9,7 @@ use common::{TestApp, admin};
 use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
 use lmsdr_ingest::pipeline::{self, Input};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use url::Url;
 
 const PAGES: &str = "{ pages(first: 5) { totalCount edges { node { url title } } } }";
@@ -159,5 +160,44 @@ async fn a_get_query_revalidates_with_its_etag_until_a_commit() {
             .await;
         assert_eq!(private.headers[header::CACHE_CONTROL], "private, no-store");
         assert!(private.headers.get(header::ETAG).is_none(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_persisted_query_runs_by_its_hash_once_registered_over_post_and_get() {
+    for app in TestApp::all().await {
+        let hash = hex::encode(Sha256::digest(PAGES.as_bytes()));
+        let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+        let by_hash = json!({ "extensions": extensions });
+        let unknown = app.post_json(by_hash.clone(), &[]).await;
+        assert_eq!(unknown.status, StatusCode::OK, "{}", unknown.text());
+        assert_eq!(unknown.error_code(), "PERSISTED_QUERY_NOT_FOUND");
+        assert_eq!(
+            unknown.json()["errors"][0]["message"],
+            "PersistedQueryNotFound"
+        );
+
+        let registered = app
+            .post_json(json!({ "query": PAGES, "extensions": extensions }), &[])
+            .await
+            .data();
+        let again = app.post_json(by_hash, &[]).await.data();
+        assert_eq!(again, registered);
+
+        let encoded: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("extensions", &extensions.to_string())
+            .finish();
+        let got = app.get(&format!("/graphql?{encoded}")).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+        assert_eq!(got.json()["data"], registered);
+        assert!(got.headers.get(header::ETAG).is_some(), "a CDN can keep it");
+
+        let wrong = app
+            .post_json(
+                json!({ "query": "{ site { name } }", "extensions": extensions }),
+                &[],
+            )
+            .await;
+        assert_eq!(wrong.error_code(), "BAD_REQUEST", "{}", wrong.text());
     }
 }

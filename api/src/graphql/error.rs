@@ -25,6 +25,8 @@ pub mod code {
     /// The HTTP request is not one GraphQL can run: an `Accept` lmsdr cannot answer, a body
     /// that is not JSON (or not `application/json`), too large, or without a `query`.
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    /// A persisted query's hash lmsdr does not know: send it again with the query (APQ).
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     /// A WebSocket connection asked for more subscriptions than it may hold.
     pub const SUBSCRIPTION_LIMIT: &str = "SUBSCRIPTION_LIMIT_EXCEEDED";
 }

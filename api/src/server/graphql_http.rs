@@ -174,10 +174,22 @@ pub(super) async fn graphql_handler(
             return error_response(status, media, &message, code::BAD_REQUEST);
         }
     };
-    let requests: Vec<async_graphql::Request> = match batch {
+    let mut requests: Vec<async_graphql::Request> = match batch {
         BatchRequest::Single(request) => vec![request],
         BatchRequest::Batch(requests) => requests,
     };
+    for request in &mut requests {
+        if let Err(refusal) = state.persisted.resolve(request) {
+            // Apollo's clients read the error from an answer of 200 (as JSON) and send the
+            // query; the GraphQL over HTTP media type says 400 for a request that cannot run.
+            let status = if media == GRAPHQL_RESPONSE {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            return error_response(status, media, &refusal.message, refusal.code);
+        }
+    }
     if requests.iter().any(|r| r.query.trim().is_empty()) {
         return error_response(
             StatusCode::BAD_REQUEST,

@@ -7,6 +7,7 @@ mod export;
 mod feed;
 mod graphql_http;
 mod metrics;
+mod persisted;
 mod playground;
 mod probes;
 mod response_cache;

@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 
 use super::MAX_WEBSOCKETS;
 use super::export::ExportPermits;
+use super::persisted::PersistedQueries;
 use super::response_cache::ResponseCache;
 use crate::feed::{ChangeHub, Generation};
 use crate::graphql::{self, AppSchema};
@@ -17,6 +18,9 @@ use crate::webhooks::WebhookSettings;
 
 /// The response cache's size when none is given: 64 MiB.
 pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Most query text the persisted queries (APQ) hold: 8 MiB.
+const PERSISTED_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Server settings that are not the database.
 #[derive(Clone)]
@@ -79,6 +83,8 @@ pub struct AppState {
     pub(super) cache: Option<ResponseCache>,
     /// The content generation answers are kept by.
     pub(super) generation: Generation,
+    /// Queries clients persisted (APQ).
+    pub(super) persisted: PersistedQueries,
 }
 
 impl AppState {
@@ -94,6 +100,7 @@ impl AppState {
         );
         Self {
             generation: Generation::new(db.clone()),
+            persisted: PersistedQueries::new(PERSISTED_BYTES),
             cache: config.cache_bytes.map(ResponseCache::new),
             db,
             schema,
