@@ -201,3 +201,45 @@ async fn a_persisted_query_runs_by_its_hash_once_registered_over_post_and_get() 
         assert_eq!(wrong.error_code(), "BAD_REQUEST", "{}", wrong.text());
     }
 }
+
+#[tokio::test]
+async fn persisted_only_runs_what_an_admin_persisted_and_introspection() {
+    let config = lmsdr_api::server::ServerConfig {
+        persisted_only: true,
+        ..admin()
+    };
+    for app in TestApp::all_with(config).await {
+        let refused = app.graphql(PAGES, json!({})).await;
+        assert_eq!(
+            refused.error_code(),
+            "PERSISTED_QUERY_NOT_IN_LIST",
+            "{}",
+            refused.text()
+        );
+        let schema = app
+            .graphql("{ __schema { queryType { name } } }", json!({}))
+            .await
+            .data();
+        assert_eq!(schema["__schema"]["queryType"]["name"], "Query");
+
+        let hash = hex::encode(Sha256::digest(PAGES.as_bytes()));
+        let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+        let anonymous = app
+            .post_json(json!({ "query": PAGES, "extensions": extensions }), &[])
+            .await;
+        assert_eq!(anonymous.error_code(), "PERSISTED_QUERY_NOT_IN_LIST");
+        let bearer = format!("Bearer {}", common::ADMIN_TOKEN);
+        let persisted = app
+            .post_json(
+                json!({ "query": PAGES, "extensions": extensions }),
+                &[("authorization", &bearer)],
+            )
+            .await
+            .data();
+        let by_hash = app
+            .post_json(json!({ "extensions": extensions }), &[])
+            .await
+            .data();
+        assert_eq!(by_hash, persisted);
+    }
+}

@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// Most the response cache holds, in MiB.
     #[arg(long, env = "LMSDR_CACHE_SIZE", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     cache_size: u64,
+    /// Run only persisted queries (APQ) for callers without the admin token, and
+    /// introspection; only the admin persists new ones.
+    #[arg(long, env = "LMSDR_PERSISTED_ONLY")]
+    persisted_only: bool,
     #[command(flatten)]
     db: DatabaseArgs,
 }
@@ -134,6 +138,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             metrics: args.metrics == Switch::On,
             webhooks,
             cache_bytes: (args.cache == Switch::On).then_some(args.cache_size * 1024 * 1024),
+            persisted_only: args.persisted_only,
         },
     );
     let listener = tokio::net::TcpListener::bind(args.bind)

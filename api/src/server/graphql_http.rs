@@ -178,8 +178,10 @@ pub(super) async fn graphql_handler(
         BatchRequest::Single(request) => vec![request],
         BatchRequest::Batch(requests) => requests,
     };
+    let access = admin_access(&state.config, &headers);
+    let admin = matches!(access, AdminAccess::Granted);
     for request in &mut requests {
-        if let Err(refusal) = state.persisted.resolve(request) {
+        if let Err(refusal) = state.persisted.resolve(request, admin) {
             // Apollo's clients read the error from an answer of 200 (as JSON) and send the
             // query; the GraphQL over HTTP media type says 400 for a request that cannot run.
             let status = if media == GRAPHQL_RESPONSE {
@@ -219,7 +221,6 @@ pub(super) async fn graphql_handler(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let access = admin_access(&state.config, &headers);
     // Answers depend on nobody's identity only when nobody says who they are.
     let anonymous = !headers.contains_key(header::AUTHORIZATION);
     // A GET of one query can be revalidated by HTTP caches (a CDN, a browser) with its ETag.

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use async_graphql::Request;
+use async_graphql::parser::types::Selection;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
@@ -31,24 +32,32 @@ pub struct Refusal {
 #[derive(Clone)]
 pub struct PersistedQueries {
     queries: Cache<String, Arc<str>>,
+    /// `--persisted-only`: anonymous callers run only queries already persisted (and
+    /// introspection, for the Playground's schema); only an admin persists new ones.
+    only: bool,
 }
 
 impl PersistedQueries {
-    /// A store holding at most `max_bytes` of query text.
-    pub fn new(max_bytes: u64) -> Self {
+    /// A store holding at most `max_bytes` of query text; with `only`, an allow-list.
+    pub fn new(max_bytes: u64, only: bool) -> Self {
         let queries = Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|hash: &String, query: &Arc<str>| {
                 u32::try_from(hash.len() + query.len() + 64).unwrap_or(u32::MAX)
             })
             .build();
-        Self { queries }
+        Self { queries, only }
     }
 
     /// Gives a request that names a persisted query the query's text, and persists the query
-    /// of a request that sends both; leaves any other request as it is.
-    pub fn resolve(&self, request: &mut Request) -> Result<(), Refusal> {
+    /// of a request that sends both; leaves any other request as it is, unless this is an
+    /// allow-list and an anonymous caller sends a query not on it.
+    pub fn resolve(&self, request: &mut Request, admin: bool) -> Result<(), Refusal> {
+        let allow_list = self.only && !admin;
         let Some(named) = request.extensions.get(EXTENSION) else {
+            if allow_list && !self.listed(&request.query) && !introspection_only(&request.query) {
+                return Err(not_in_list());
+            }
             return Ok(());
         };
         let refused = |message: &str| Refusal {
@@ -81,9 +90,48 @@ impl PersistedQueries {
         if actual != hash {
             return Err(refused("provided sha does not match query"));
         }
+        if allow_list && !self.queries.contains_key(&hash) {
+            return Err(not_in_list());
+        }
         self.queries.insert(hash, Arc::from(request.query.as_str()));
         Ok(())
     }
+
+    /// Whether a query's text is persisted.
+    fn listed(&self, query: &str) -> bool {
+        self.queries
+            .contains_key(&hex::encode(Sha256::digest(query.as_bytes())))
+    }
+}
+
+/// The refusal of a query an allow-list does not hold.
+fn not_in_list() -> Refusal {
+    Refusal {
+        code: code::PERSISTED_QUERY_NOT_IN_LIST,
+        message: "PersistedQueryNotInList: this server runs only persisted queries; an admin \
+                  persists new ones"
+            .to_owned(),
+    }
+}
+
+/// Whether every operation of a query asks only for introspection (`__schema`, `__type`,
+/// `__typename`), which the Playground needs to show the schema.
+fn introspection_only(query: &str) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    document.operations.iter().all(|(_, operation)| {
+        operation
+            .node
+            .selection_set
+            .node
+            .items
+            .iter()
+            .all(|item| match &item.node {
+                Selection::Field(field) => field.node.name.node.starts_with("__"),
+                _ => false,
+            })
+    })
 }
 
 #[cfg(test)]
@@ -103,20 +151,59 @@ mod tests {
 
     #[test]
     fn a_hash_runs_its_query_once_the_query_was_sent_with_it() {
-        let store = PersistedQueries::new(1 << 20);
+        let store = PersistedQueries::new(1 << 20, false);
         let query = "{ drugs { totalCount } }";
         let hash = hex::encode(Sha256::digest(query.as_bytes()));
-        let unknown = store.resolve(&mut named(&hash, "")).expect_err("unknown");
+        let unknown = store
+            .resolve(&mut named(&hash, ""), false)
+            .expect_err("unknown");
         assert_eq!(unknown.message, "PersistedQueryNotFound");
         let wrong = store
-            .resolve(&mut named(&"0".repeat(64), query))
+            .resolve(&mut named(&"0".repeat(64), query), false)
             .expect_err("refused");
         assert_eq!(wrong.message, "provided sha does not match query");
-        store.resolve(&mut named(&hash, query)).expect("persisted");
+        store
+            .resolve(&mut named(&hash, query), false)
+            .expect("persisted");
         let mut by_hash = named(&hash, "");
-        store.resolve(&mut by_hash).expect("found");
+        store.resolve(&mut by_hash, false).expect("found");
         assert_eq!(by_hash.query, query);
         let mut plain = Request::new("{ site { name } }");
-        store.resolve(&mut plain).expect("untouched");
+        store.resolve(&mut plain, false).expect("untouched");
+    }
+
+    #[test]
+    fn an_allow_list_runs_only_what_an_admin_persisted_and_introspection() {
+        let store = PersistedQueries::new(1 << 20, true);
+        let query = "{ drugs { totalCount } }";
+        let hash = hex::encode(Sha256::digest(query.as_bytes()));
+        let refused = store
+            .resolve(&mut named(&hash, query), false)
+            .expect_err("anonymous callers persist nothing");
+        assert_eq!(refused.code, code::PERSISTED_QUERY_NOT_IN_LIST);
+        store
+            .resolve(&mut Request::new(query), false)
+            .expect_err("nor run what is not listed");
+        store
+            .resolve(&mut named(&hash, query), true)
+            .expect("an admin persists it");
+        store
+            .resolve(&mut named(&hash, ""), false)
+            .expect("then its hash runs");
+        store
+            .resolve(&mut Request::new(query), false)
+            .expect("and so does its text");
+        store
+            .resolve(
+                &mut Request::new("{ __schema { queryType { name } } }"),
+                false,
+            )
+            .expect("introspection runs");
+        store
+            .resolve(
+                &mut Request::new("{ __typename drugs { totalCount } }"),
+                false,
+            )
+            .expect_err("introspection with more is a query");
     }
 }

@@ -37,6 +37,8 @@ pub struct ServerConfig {
     pub webhooks: WebhookSettings,
     /// The response cache's size in bytes; `None` turns it off.
     pub cache_bytes: Option<u64>,
+    /// Run only persisted queries for anonymous callers (an allow-list an admin fills).
+    pub persisted_only: bool,
 }
 
 impl Default for ServerConfig {
@@ -49,6 +51,7 @@ impl Default for ServerConfig {
             metrics: false,
             webhooks: WebhookSettings::default(),
             cache_bytes: Some(DEFAULT_CACHE_BYTES),
+            persisted_only: false,
         }
     }
 }
@@ -65,6 +68,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("metrics", &self.metrics)
             .field("webhooks", &self.webhooks)
             .field("cache_bytes", &self.cache_bytes)
+            .field("persisted_only", &self.persisted_only)
             .finish()
     }
 }
@@ -100,7 +104,7 @@ impl AppState {
         );
         Self {
             generation: Generation::new(db.clone()),
-            persisted: PersistedQueries::new(PERSISTED_BYTES),
+            persisted: PersistedQueries::new(PERSISTED_BYTES, config.persisted_only),
             cache: config.cache_bytes.map(ResponseCache::new),
             db,
             schema,
