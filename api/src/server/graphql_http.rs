@@ -347,7 +347,8 @@ async fn answer(
     }
     let query = request.query.clone();
     let keep = key.filter(|_| !is_mutation(&request));
-    let request = request.data(Loaders::new(&state.db)).data(access);
+    let mut request = request.data(Loaders::new(&state.db)).data(access);
+    state.documents.prepare(&mut request);
     let mut response = state.schema.execute(request).await;
     clean_errors(&mut response, &query);
     let codes: Vec<String> = response

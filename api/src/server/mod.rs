@@ -3,6 +3,7 @@
 //! subscriptions in `websocket`, the exports in `export`, the change feed in `feed`, `/metrics`
 //! and request metrics in `metrics`, health probes and shutdown in `probes`.
 
+mod documents;
 mod export;
 mod feed;
 mod graphql_http;

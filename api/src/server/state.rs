@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
 use super::MAX_WEBSOCKETS;
+use super::documents::Documents;
 use super::export::ExportPermits;
 use super::persisted::PersistedQueries;
 use super::response_cache::ResponseCache;
@@ -21,6 +22,9 @@ pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Most query text the persisted queries (APQ) hold: 8 MiB.
 const PERSISTED_BYTES: u64 = 8 * 1024 * 1024;
+
+/// About the most parsed documents hold: 16 MiB.
+const DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Server settings that are not the database.
 #[derive(Clone)]
@@ -89,6 +93,8 @@ pub struct AppState {
     pub(super) generation: Generation,
     /// Queries clients persisted (APQ).
     pub(super) persisted: PersistedQueries,
+    /// Parsed documents by query text.
+    pub(super) documents: Documents,
 }
 
 impl AppState {
@@ -105,6 +111,7 @@ impl AppState {
         Self {
             generation: Generation::new(db.clone()),
             persisted: PersistedQueries::new(PERSISTED_BYTES, config.persisted_only),
+            documents: Documents::new(DOCUMENT_BYTES),
             cache: config.cache_bytes.map(ResponseCache::new),
             db,
             schema,
