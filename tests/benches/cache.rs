@@ -79,18 +79,8 @@ async fn main() {
     )
     .expect("script");
     // Each answer checked once before it is measured.
-    let client = reqwest::Client::new();
     for server in [&cached, &uncached] {
-        let answer: serde_json::Value = client
-            .post(format!("{}/graphql", server.base))
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()
-            .await
-            .expect("answers")
-            .json()
-            .await
-            .expect("JSON");
+        let answer = server.graphql(&json!({ "query": QUERY }), None).await;
         assert!(
             answer["errors"].is_null() && answer["data"]["treatmentCategories"].is_array(),
             "{answer}"

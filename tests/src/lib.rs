@@ -103,6 +103,28 @@ impl Server {
         }
     }
 
+    /// POSTs a GraphQL request body to `/graphql` (with the admin token, if given) and reads
+    /// the answer as JSON.
+    pub async fn graphql(
+        &self,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> serde_json::Value {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/graphql", self.base))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request
+            .send()
+            .await
+            .expect("answers")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
     /// The subscriptions the server holds, as its `/metrics` count them.
     pub async fn subscribers(&self) -> u64 {
         let text = reqwest::get(format!("{}/metrics", self.base))

@@ -46,16 +46,12 @@ async fn receive(State(got): State<Got>, headers: HeaderMap, body: axum::body::B
 }
 
 async fn admin(server: &Server, query: &str, variables: Value) -> Value {
-    let response: Value = reqwest::Client::new()
-        .post(format!("{}/graphql", server.base))
-        .bearer_auth(TOKEN)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .expect("answers")
-        .json()
-        .await
-        .expect("JSON");
+    let response = server
+        .graphql(
+            &json!({ "query": query, "variables": variables }),
+            Some(TOKEN),
+        )
+        .await;
     assert!(response.get("errors").is_none(), "{response}");
     response["data"].clone()
 }
