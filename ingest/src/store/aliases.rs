@@ -107,27 +107,14 @@ pub async fn record_redirects(
 ) -> Result<usize, DbErr> {
     let mut recorded = 0;
     for (from, to) in redirects {
-        let known = |url: &str| {
-            let url = url.to_owned();
-            async move {
-                let page = pages::Entity::find()
-                    .select_only()
-                    .column(pages::Column::Id)
-                    .filter(pages::Column::Url.eq(url.clone()))
-                    .into_tuple::<i32>()
-                    .one(db)
-                    .await?;
-                let alias = page_aliases::Entity::find()
-                    .filter(page_aliases::Column::Url.eq(url))
-                    .one(db)
-                    .await?;
-                Ok::<_, DbErr>((page, alias))
-            }
-        };
-        let (Some(target), _) = known(to).await? else {
+        let Some(target) = page_at(db, to).await? else {
             continue;
         };
-        if let (None, None) = known(from).await? {
+        let aliased = page_aliases::Entity::find()
+            .filter(page_aliases::Column::Url.eq(from))
+            .one(db)
+            .await?;
+        if aliased.is_none() && page_at(db, from).await?.is_none() {
             insert(db, from, target, AliasReason::Redirect, at).await?;
             recorded += 1;
         }
@@ -147,6 +134,17 @@ pub async fn aliased_page<C: ConnectionTrait>(
         .one(db)
         .await?
         .and_then(|(alias, page)| Some((alias.url, page?))))
+}
+
+/// The ID of the page stored at a URL, if one is.
+async fn page_at(db: &DatabaseConnection, url: &str) -> Result<Option<i32>, DbErr> {
+    pages::Entity::find()
+        .select_only()
+        .column(pages::Column::Id)
+        .filter(pages::Column::Url.eq(url))
+        .into_tuple()
+        .one(db)
+        .await
 }
 
 /// Every alias URL with the URL of its page.
