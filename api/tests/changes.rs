@@ -100,8 +100,9 @@ async fn each_accepted_change_is_one_event_and_the_feed_resumes_from_a_cursor() 
         assert_eq!(since["totalCount"], 2);
 
         // Accepting the held revision announces it, then.
+        // Held revisions are for admins.
         let revisions = app
-            .graphql(
+            .as_admin(
                 "query($url: String!) { page(url: $url) { revisions(first: 5) { nodes { id quarantined } } } }",
                 json!({ "url": TREATMENTS_URL }),
             )

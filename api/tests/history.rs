@@ -17,10 +17,11 @@ const MAINTENANCE: &str =
     "<html><head><title>Maintenance</title></head><body><p>Down for maintenance</p></body></html>";
 
 impl TestApp {
-    /// The treatments page's revisions, newest capture first.
+    /// The treatments page's revisions as an admin sees them (held ones too), newest capture
+    /// first.
     async fn revisions(&self) -> Vec<Value> {
         let data = self
-            .graphql(
+            .as_admin(
                 "query($url: String!) { page(url: $url) { revisions(first: 50) { nodes {
                     id number origin fetchedAt quarantined quarantineReason review reviewedAt
                     summary { treatments { added removed } } } } } }",

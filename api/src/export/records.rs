@@ -354,9 +354,10 @@ pub struct Revision {
     /// Where its bytes came from.
     #[schemars(schema_with = "stored_enum::<RevisionOrigin>")]
     pub origin: RevisionOrigin,
-    /// Whether it is held for a person to review, applying nothing until accepted.
+    /// Whether it is held for a person to review. Always false: exports are public and carry
+    /// only the revisions that apply (held and rejected ones are for admins).
     pub quarantined: bool,
-    /// Why it was held.
+    /// Why it was held, for a revision an admin then accepted.
     pub quarantine_reason: Option<String>,
     /// What became of it after review.
     #[schemars(schema_with = "stored_enum_or_null::<RevisionReview>")]

@@ -15,7 +15,7 @@ use super::context::db;
 use super::enums::PageKind;
 use super::error::{Result, bad_input, code, coded, internal};
 use super::ids::{NodeType, decode, encode};
-use super::loaders::{RevisionRow, revision_select};
+use super::loaders::{Audience, RevisionRow, revision_select};
 use super::page::Page;
 use super::revision::Revision;
 use crate::jobs::{StartError, SyncJob};
@@ -29,6 +29,16 @@ pub enum AdminAccess {
     Denied,
     /// The right token.
     Granted,
+}
+
+impl AdminAccess {
+    /// Whose revisions the request may read: held and rejected ones need the admin token.
+    pub fn audience(self) -> Audience {
+        match self {
+            AdminAccess::Granted => Audience::Admin,
+            AdminAccess::Disabled | AdminAccess::Denied => Audience::Public,
+        }
+    }
 }
 
 /// Fails unless the request carries the admin token.
@@ -200,7 +210,7 @@ fn revision_id(id: &ID) -> Result<i32> {
 
 /// A revision as stored after a review.
 async fn reviewed(db: &DatabaseConnection, revision_id: i32) -> Result<Revision> {
-    revision_select()
+    revision_select(Audience::Admin)
         .filter(page_revisions::Column::Id.eq(revision_id))
         .into_model::<RevisionRow>()
         .one(db)

@@ -173,8 +173,8 @@ impl Page {
             })
             .collect())
     }
-    /// The page's revisions, newest capture first (by `fetchedAt`, then by number), held ones
-    /// included.
+    /// The page's revisions, newest capture first (by `fetchedAt`, then by number). Held and
+    /// rejected revisions are listed only for requests with the admin token.
     #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
     async fn revisions(
         &self,
@@ -205,7 +205,7 @@ impl Page {
                 .collect();
             return Ok(Slice::new(items, false, first.has_next, first.total).into());
         }
-        let query = revision_select().filter(C::PageId.eq(self.0.id));
+        let query = revision_select(loaders(ctx)?.audience).filter(C::PageId.eq(self.0.id));
         let keyset = Keyset {
             key: vec![
                 C::FetchedAt.into_simple_expr(),

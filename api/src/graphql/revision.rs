@@ -55,9 +55,9 @@ impl Revision {
     async fn origin(&self) -> RevisionOrigin {
         self.0.origin.into()
     }
-    /// Whether it is held in quarantine: stored and visible, but applying nothing, because it
-    /// would wipe or gut what the page states (a maintenance page, a page cut short, a "moved"
-    /// notice). False once an admin accepts it.
+    /// Whether it is held in quarantine: stored, but applying nothing, because it would wipe or
+    /// gut what the page states (a maintenance page, a page cut short, a "moved" notice). False
+    /// once an admin accepts it. Held revisions are visible only with the admin token.
     async fn quarantined(&self) -> bool {
         self.0.quarantined
     }

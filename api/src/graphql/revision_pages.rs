@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use lmsdr_entity::page_revisions;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
-use super::loaders::{LoadError, RevisionRow, revision_select};
+use super::loaders::{Audience, LoadError, RevisionRow, revision_select};
 
 /// The first `limit` revisions of a page: the key [`FirstRevisions`] loads by.
 pub type FirstOf = (i32, usize);
@@ -25,10 +25,12 @@ pub struct RevisionsPage {
     pub total: i64,
 }
 
-/// Loads the first revisions of pages, by page and page size.
+/// Loads the first revisions of pages an audience may read, by page and page size.
 pub struct FirstRevisions {
     /// The database.
     pub db: DatabaseConnection,
+    /// Who reads them.
+    pub audience: Audience,
 }
 
 impl Loader<FirstOf> for FirstRevisions {
@@ -38,9 +40,15 @@ impl Loader<FirstOf> for FirstRevisions {
     async fn load(&self, keys: &[FirstOf]) -> Result<HashMap<FirstOf, RevisionsPage>, LoadError> {
         use page_revisions::Column as C;
         let pages: BTreeSet<i32> = keys.iter().map(|(page, _)| *page).collect();
-        let sort_keys: Vec<(i32, i32, DateTime<Utc>, i32)> = page_revisions::Entity::find()
-            .select_only()
-            .columns([C::Id, C::PageId, C::FetchedAt, C::Number])
+        let select = page_revisions::Entity::find().select_only().columns([
+            C::Id,
+            C::PageId,
+            C::FetchedAt,
+            C::Number,
+        ]);
+        let sort_keys: Vec<(i32, i32, DateTime<Utc>, i32)> = self
+            .audience
+            .visible(select)
             .filter(C::PageId.is_in(pages))
             .into_tuple()
             .all(&self.db)
@@ -68,7 +76,7 @@ impl Loader<FirstOf> for FirstRevisions {
             .iter()
             .flat_map(|(page, limit)| chosen(*page, *limit))
             .collect();
-        let rows: HashMap<i32, RevisionRow> = revision_select()
+        let rows: HashMap<i32, RevisionRow> = revision_select(self.audience)
             .filter(C::Id.is_in(wanted))
             .into_model::<RevisionRow>()
             .all(&self.db)
@@ -93,10 +101,12 @@ impl Loader<FirstOf> for FirstRevisions {
     }
 }
 
-/// Loads revisions' diffs, by revision ID.
+/// Loads the diffs of revisions an audience may read, by revision ID.
 pub struct DiffById {
     /// The database.
     pub db: DatabaseConnection,
+    /// Who reads them.
+    pub audience: Audience,
 }
 
 impl Loader<i32> for DiffById {
@@ -105,9 +115,12 @@ impl Loader<i32> for DiffById {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, String>, LoadError> {
         use page_revisions::Column as C;
-        let diffs: Vec<(i32, Option<String>)> = page_revisions::Entity::find()
+        let select = page_revisions::Entity::find()
             .select_only()
-            .columns([C::Id, C::Diff])
+            .columns([C::Id, C::Diff]);
+        let diffs: Vec<(i32, Option<String>)> = self
+            .audience
+            .visible(select)
             .filter(C::Id.is_in(keys.iter().copied()))
             .into_tuple()
             .all(&self.db)

@@ -347,7 +347,9 @@ async fn answer(
     }
     let query = request.query.clone();
     let keep = key.filter(|_| !is_mutation(&request));
-    let mut request = request.data(Loaders::new(&state.db)).data(access);
+    let mut request = request
+        .data(Loaders::new(&state.db, access.audience()))
+        .data(access);
     state.documents.prepare(&mut request);
     let mut response = state.schema.execute(request).await;
     clean_errors(&mut response, &query);

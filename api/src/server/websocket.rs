@@ -78,7 +78,7 @@ async fn serve_socket(
         }
     };
     let mut data = async_graphql::Data::default();
-    data.insert(Loaders::new(&db));
+    data.insert(Loaders::new(&db, AdminAccess::Denied.audience()));
     data.insert(AdminAccess::Denied);
     // Ending the input ends the connection: once draining, after the last `complete` is sent.
     GraphQLWebSocket::new_with_pair(

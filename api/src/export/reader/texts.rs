@@ -94,6 +94,8 @@ impl Reader<'_> {
                     C::Review,
                     C::Diff,
                 ])
+                // Exports are public: held and rejected content is for admins only.
+                .filter(C::Quarantined.eq(false))
                 .filter(C::Id.gt(after))
                 .order_by_asc(C::Id)
                 .limit(TEXT_CHUNK)

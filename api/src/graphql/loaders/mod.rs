@@ -19,7 +19,9 @@ mod generic;
 mod revisions;
 
 pub use generic::{ByKey, Grouped, Key, Keyed};
-pub use revisions::{ReadingById, RevisionById, RevisionReading, RevisionRow, revision_select};
+pub use revisions::{
+    Audience, ReadingById, RevisionById, RevisionReading, RevisionRow, revision_select,
+};
 
 use super::relations::{At, Listed};
 use super::revision_pages::{DiffById, FirstRevisions};
@@ -37,6 +39,8 @@ type Parent<E> = (
 
 /// Every loader a request may use.
 pub struct Loaders {
+    /// Who the request reads for: which revisions it may see.
+    pub audience: Audience,
     /// Categories by ID.
     pub category: DataLoader<ByKey<treatment_categories::Entity, i32>>,
     /// Treatments by ID.
@@ -98,8 +102,8 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    /// A fresh set over a connection.
-    pub fn new(db: &DatabaseConnection) -> Self {
+    /// A fresh set over a connection, for an audience.
+    pub fn new(db: &DatabaseConnection, audience: Audience) -> Self {
         fn by_key<E: EntityTrait, K: Key>(
             db: &DatabaseConnection,
             column: E::Column,
@@ -170,6 +174,7 @@ impl Loaders {
             )
         }
         Self {
+            audience,
             category: by_id(db, treatment_categories::Column::Id),
             treatment: by_id(db, treatments::Column::Id),
             drug: by_id(db, drugs::Column::Id),
@@ -184,10 +189,34 @@ impl Loaders {
                 t.url.clone()
             }),
             provenance: by_id(db, provenance::Column::Id),
-            revision: DataLoader::new(RevisionById { db: db.clone() }, tokio::spawn),
-            reading: DataLoader::new(ReadingById { db: db.clone() }, tokio::spawn),
-            first_revisions: DataLoader::new(FirstRevisions { db: db.clone() }, tokio::spawn),
-            diff: DataLoader::new(DiffById { db: db.clone() }, tokio::spawn),
+            revision: DataLoader::new(
+                RevisionById {
+                    db: db.clone(),
+                    audience,
+                },
+                tokio::spawn,
+            ),
+            reading: DataLoader::new(
+                ReadingById {
+                    db: db.clone(),
+                    audience,
+                },
+                tokio::spawn,
+            ),
+            first_revisions: DataLoader::new(
+                FirstRevisions {
+                    db: db.clone(),
+                    audience,
+                },
+                tokio::spawn,
+            ),
+            diff: DataLoader::new(
+                DiffById {
+                    db: db.clone(),
+                    audience,
+                },
+                tokio::spawn,
+            ),
             links_by_page: grouped(
                 db,
                 || {

@@ -45,10 +45,31 @@ pub struct RevisionRow {
     pub reviewed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// Revisions without their raw body; finish with `.into_model::<RevisionRow>()`.
-pub fn revision_select() -> Select<page_revisions::Entity> {
+/// Who reads revisions. Held and rejected content is for admins: anonymous readers see the
+/// revisions that apply (never held, or accepted) and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Anyone: accepted revisions only.
+    Public,
+    /// Holders of the admin token: held, rejected and superseded revisions too.
+    Admin,
+}
+
+impl Audience {
+    /// `select` narrowed to the revisions this audience may read.
+    pub fn visible(self, select: Select<page_revisions::Entity>) -> Select<page_revisions::Entity> {
+        match self {
+            Audience::Public => select.filter(page_revisions::Column::Quarantined.eq(false)),
+            Audience::Admin => select,
+        }
+    }
+}
+
+/// Revisions this audience may read, without their raw body; finish with
+/// `.into_model::<RevisionRow>()`.
+pub fn revision_select(audience: Audience) -> Select<page_revisions::Entity> {
     use page_revisions::Column as C;
-    page_revisions::Entity::find().select_only().columns([
+    let select = page_revisions::Entity::find().select_only().columns([
         C::Id,
         C::PageId,
         C::Number,
@@ -64,12 +85,14 @@ pub fn revision_select() -> Select<page_revisions::Entity> {
         C::QuarantineReason,
         C::Review,
         C::ReviewedAt,
-    ])
+    ]);
+    audience.visible(select)
 }
 
-/// Loads revisions by ID, without their raw bodies.
+/// Loads the revisions an audience may read by ID, without their raw bodies.
 pub struct RevisionById {
     pub(super) db: DatabaseConnection,
+    pub(super) audience: Audience,
 }
 
 impl Loader<i32> for RevisionById {
@@ -77,7 +100,7 @@ impl Loader<i32> for RevisionById {
     type Error = LoadError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, RevisionRow>, LoadError> {
-        let rows = revision_select()
+        let rows = revision_select(self.audience)
             .filter(page_revisions::Column::Id.is_in(keys.iter().copied()))
             .into_model::<RevisionRow>()
             .all(&self.db)
@@ -103,9 +126,10 @@ pub struct RevisionReading {
     pub notices: Option<serde_json::Value>,
 }
 
-/// Loads how revisions were read, by ID.
+/// Loads how the revisions an audience may read were read, by ID.
 pub struct ReadingById {
     pub(super) db: DatabaseConnection,
+    pub(super) audience: Audience,
 }
 
 impl Loader<i32> for ReadingById {
@@ -114,16 +138,17 @@ impl Loader<i32> for ReadingById {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, RevisionReading>, LoadError> {
         use page_revisions::Column as C;
-        let rows = page_revisions::Entity::find()
-            .select_only()
-            .columns([
-                C::Id,
-                C::NormalizedText,
-                C::Kind,
-                C::KindReasons,
-                C::ContentBlocks,
-                C::Notices,
-            ])
+        let select = page_revisions::Entity::find().select_only().columns([
+            C::Id,
+            C::NormalizedText,
+            C::Kind,
+            C::KindReasons,
+            C::ContentBlocks,
+            C::Notices,
+        ]);
+        let rows = self
+            .audience
+            .visible(select)
             .filter(C::Id.is_in(keys.iter().copied()))
             .into_model::<RevisionReading>()
             .all(&self.db)
