@@ -24,6 +24,7 @@ const MAX_OPERATION_NAMES: usize = 100;
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 static OPERATION_NAMES: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+static KNOWN_OPERATIONS: OnceLock<HashSet<String>> = OnceLock::new();
 
 /// Installs the process's recorder (once; later calls return the same handle). `None` when
 /// another recorder is installed already.
@@ -54,12 +55,31 @@ pub fn record_operation(name: Option<&str>, took: Duration, error_codes: &[Strin
     }
 }
 
+/// Keeps only these operation names as labels, for the process's life (the first call wins);
+/// every other name counts as `other`. Without it, the first [`MAX_OPERATION_NAMES`] names seen
+/// are kept, and any client can fill them.
+pub fn label_only(names: impl IntoIterator<Item = String>) {
+    let names: HashSet<String> = names.into_iter().collect();
+    if !names.is_empty() && KNOWN_OPERATIONS.set(names).is_err() {
+        tracing::warn!("the operation names kept as metric labels were set already");
+    }
+}
+
 fn operation_label(name: Option<&str>) -> String {
+    label_among(name, KNOWN_OPERATIONS.get())
+}
+
+/// An operation's label: itself when known (or, with no names known, while fewer than the
+/// limit are kept), `anonymous` without a name, `other` otherwise.
+fn label_among(name: Option<&str>, known: Option<&HashSet<String>>) -> String {
     let Some(name) = name.filter(|n| {
         !n.is_empty() && n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     }) else {
         return if name.is_some() { "other" } else { "anonymous" }.to_owned();
     };
+    if let Some(known) = known {
+        return if known.contains(name) { name } else { "other" }.to_owned();
+    }
     let names = OPERATION_NAMES.get_or_init(|| Mutex::new(HashSet::new()));
     let Ok(mut names) = names.lock() else {
         return "other".to_owned();
@@ -209,7 +229,25 @@ pub fn cache_bytes(bytes: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::operation_label;
+    use std::collections::HashSet;
+
+    use super::{label_among, operation_label};
+
+    #[test]
+    fn with_known_names_junk_cannot_take_a_label() {
+        let known: HashSet<String> = ["TreatmentsByCategory".to_owned()].into();
+        for i in 0..200 {
+            assert_eq!(
+                label_among(Some(&format!("Junk{i}")), Some(&known)),
+                "other"
+            );
+        }
+        assert_eq!(
+            label_among(Some("TreatmentsByCategory"), Some(&known)),
+            "TreatmentsByCategory"
+        );
+        assert_eq!(label_among(None, Some(&known)), "anonymous");
+    }
 
     #[test]
     fn operation_names_are_bounded_labels() {

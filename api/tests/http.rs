@@ -266,3 +266,39 @@ async fn response_fields_come_in_the_order_selected() {
         assert!(z.is_some() && z < a, "{batch}");
     }
 }
+
+#[tokio::test]
+async fn every_response_says_nosniff_and_may_not_be_framed() {
+    let app = TestApp::all().await.remove(0);
+    for path in [
+        "/",
+        "/graphql?query=%7B__typename%7D",
+        "/export/json",
+        "/export/csv/drugs.csv",
+        "/export/changes",
+        "/healthz",
+        "/no/such/path",
+    ] {
+        let response = app.get(path).await;
+        let header = |name: &str| {
+            response
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        let csp = header("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        if path == "/" {
+            // The Playground loads its own scripts, and nothing from elsewhere.
+            assert!(csp.contains("script-src 'self'"), "{csp}");
+            assert!(!csp.contains("unsafe-eval") && !csp.contains('*'), "{csp}");
+        } else {
+            assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        }
+    }
+}

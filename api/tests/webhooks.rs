@@ -18,7 +18,7 @@ use axum::response::IntoResponse;
 use chrono::Utc;
 use common::{TestApp, admin};
 use lmsdr_api::server::ServerConfig;
-use lmsdr_api::webhooks::deliver::signature;
+use lmsdr_api::webhooks::deliver::{signature, signature_v1};
 use lmsdr_api::webhooks::queue::{self, Outcome};
 use lmsdr_api::webhooks::{Dispatcher, WebhookSettings};
 use serde_json::{Value, json};
@@ -249,6 +249,26 @@ async fn a_change_is_posted_signed_and_a_failed_attempt_is_retried_with_the_same
                 "{backend}: signed with the secret"
             );
             assert!(request.header("x-lmsdr-signature").starts_with("sha256="));
+            // Standard Webhooks: the ID and the moment are signed with the body, so a captured
+            // delivery replayed later or under another ID does not check.
+            assert_eq!(request.header("webhook-id"), delivery, "{backend}");
+            let timestamp: i64 = request
+                .header("webhook-timestamp")
+                .parse()
+                .expect("Unix seconds");
+            assert!(
+                (Utc::now().timestamp() - timestamp).abs() < 600,
+                "{backend}: {timestamp}"
+            );
+            assert_eq!(
+                request.header("webhook-signature"),
+                signature_v1(SECRET, delivery, timestamp, &request.body),
+                "{backend}"
+            );
+            assert_ne!(
+                request.header("webhook-signature"),
+                signature_v1(SECRET, "another-delivery", timestamp, &request.body),
+            );
             assert_eq!(request.header("x-lmsdr-event"), "new", "{backend}");
             assert_eq!(request.header("content-type"), "application/json");
             assert!(request.header("user-agent").starts_with("lmsdr/"));
@@ -533,7 +553,7 @@ async fn webhooks_are_admin_only_refuse_private_targets_and_never_show_the_secre
     for app in TestApp::all_with(admin()).await {
         let backend = app.db.backend();
         let register = "mutation($url: String!) {
-            registerWebhook(url: $url, secret: \"s\") { id } }";
+            registerWebhook(url: $url, secret: \"a-secret-of-some-length\") { id } }";
         let refused = app
             .as_admin(register, json!({ "url": "http://127.0.0.1:9/hook" }))
             .await;
@@ -565,6 +585,19 @@ async fn webhooks_are_admin_only_refuse_private_targets_and_never_show_the_secre
             )
             .await;
         assert_eq!(empty_secret.error_code(), "BAD_USER_INPUT");
+        let short_secret = app
+            .as_admin(
+                "mutation { registerWebhook(url: \"https://93.184.216.34/hook\", secret: \"s\") { id } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(short_secret.error_code(), "BAD_USER_INPUT", "{backend}");
+        assert!(
+            short_secret.json()["errors"][0]["message"]
+                .to_string()
+                .contains("16"),
+            "{backend}: says how long"
+        );
 
         let public = app
             .as_admin(register, json!({ "url": "https://93.184.216.34/hook" }))

@@ -431,3 +431,32 @@ async fn a_config_file_sets_what_flags_and_the_environment_leave_unset() {
     );
     assert!(message.contains("max_pages"), "{message}");
 }
+
+#[tokio::test]
+async fn cors_takes_a_lone_star_and_refuses_what_is_not_an_origin() {
+    // Refused before anything else happens: one line, exit 1, no panic.
+    for bad in ["https://a.example/app", "*,https://a.example", "a.example"] {
+        let output = run(["serve", "--cors-origin", bad, "--bind", "127.0.0.1:0"]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{bad}: {err}");
+        assert!(err.starts_with("error: "), "{bad}: {err}");
+        assert!(err.contains("origin"), "{bad}: {err}");
+        assert!(!err.contains("panicked"), "{bad}: {err}");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/cors.db?mode=rwc", dir.path().display());
+    let server = Server::start_with(&url, &["--cors-origin", "*"]).await;
+    let answer = reqwest::Client::new()
+        .get(format!("{}/graphql?query=%7B__typename%7D", server.base))
+        .header("origin", "https://anywhere.example")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        answer
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("*")
+    );
+}

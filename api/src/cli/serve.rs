@@ -11,10 +11,9 @@ use lmsdr_ingest::{bundled, db};
 use url::Url;
 
 use super::DatabaseArgs;
-use axum::http::HeaderValue;
 
 use crate::jobs::SyncJob;
-use crate::server::{self, AppState, ServerConfig};
+use crate::server::{self, AppState, CorsOrigins, ServerConfig};
 use crate::webhooks::{Dispatcher, WebhookSettings};
 
 /// A feature turned on or off.
@@ -51,7 +50,8 @@ pub struct ServeArgs {
     /// Bearer token that admin mutations require; without it, mutations are off.
     #[arg(long, env = "LMSDR_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<Token>,
-    /// Origins allowed to call the API from a browser (CORS), comma-separated.
+    /// Origins allowed to call the API from a browser (CORS), comma-separated
+    /// (`https://host[:port]`), or `*` for any.
     #[arg(
         long = "cors-origin",
         env = "LMSDR_CORS_ORIGINS",
@@ -67,6 +67,14 @@ pub struct ServeArgs {
     /// Prometheus metrics at `/metrics`: `on` or `off`.
     #[arg(long, env = "LMSDR_METRICS", value_enum, default_value_t = Switch::On)]
     metrics: Switch,
+    /// GraphQL operation names kept as metric labels, comma-separated; others count as
+    /// `other`. Without it, the first 100 names seen are kept, which any client can fill.
+    #[arg(
+        long = "metrics-operations",
+        env = "LMSDR_METRICS_OPERATIONS",
+        value_delimiter = ','
+    )]
+    metrics_operations: Vec<String>,
     /// Allow webhooks to loopback and private addresses (for partners on the same network).
     #[arg(long, env = "LMSDR_WEBHOOK_ALLOW_PRIVATE")]
     webhook_allow_private: bool,
@@ -88,6 +96,13 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let cors_origins = CorsOrigins::parse(&args.cors_origins)?;
+    crate::metrics::label_only(
+        args.metrics_operations
+            .iter()
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty()),
+    );
     let conn = db::connect_and_migrate(&args.db.database_url).await?;
     if let Some(stored) = bundled::load_if_empty(&conn).await? {
         tracing::info!(
@@ -98,14 +113,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     // Pages stored by an older lmsdr are read again, so that they state what today's rules allow.
     lmsdr_ingest::pipeline::reread_stale(&conn).await?;
-    let cors_origins = args
-        .cors_origins
-        .iter()
-        .map(|origin| {
-            HeaderValue::from_str(origin.trim())
-                .with_context(|| format!("invalid CORS origin `{origin}`"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
     let admin_token = args
         .admin_token
         .map(|t| t.0)

@@ -20,6 +20,8 @@ use super::scalars::Timestamp;
 use crate::webhooks::queue::{self, RegisterError};
 use crate::webhooks::{WebhookSettings, target};
 
+/// The shortest secret an endpoint may have: a guessable secret signs nothing.
+const MIN_SECRET_LEN: usize = 16;
 /// The longest secret an endpoint may have.
 const MAX_SECRET_LEN: usize = 1024;
 /// Deliveries shown per endpoint.
@@ -28,8 +30,25 @@ const RECENT_DELIVERIES: u32 = 20;
 const WEBHOOK: &str = "Webhook";
 
 /// A partner's endpoint that is sent every accepted change.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Webhook(pub webhooks::Model);
+
+impl std::fmt::Debug for Webhook {
+    /// Everything but the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hook = &self.0;
+        f.debug_struct("Webhook")
+            .field("id", &hook.id)
+            .field("url", &hook.url)
+            .field("secret", &"[redacted]")
+            .field("created_at", &hook.created_at)
+            .field("after_event_id", &hook.after_event_id)
+            .field("failing_since", &hook.failing_since)
+            .field("disabled_at", &hook.disabled_at)
+            .field("disabled_reason", &hook.disabled_reason)
+            .finish_non_exhaustive()
+    }
+}
 
 /// A partner's endpoint: every accepted change is POSTed to it as JSON, signed with its secret
 /// (`X-Lmsdr-Signature: sha256=<hex HMAC-SHA256 of the body>`).
@@ -195,9 +214,10 @@ impl WebhookMutation {
         #[graphql(desc = "The secret deliveries are signed with (HMAC-SHA256).")] secret: String,
     ) -> Result<Webhook> {
         require_admin(ctx)?;
-        if secret.trim().is_empty() || secret.len() > MAX_SECRET_LEN {
+        let length = secret.trim().chars().count();
+        if !(MIN_SECRET_LEN..=MAX_SECRET_LEN).contains(&length) {
             return Err(bad_input(format!(
-                "`secret` must be 1 to {MAX_SECRET_LEN} characters"
+                "`secret` must be {MIN_SECRET_LEN} to {MAX_SECRET_LEN} characters (use at least 32 random bytes)"
             )));
         }
         let settings = ctx
@@ -247,4 +267,27 @@ impl WebhookMutation {
 /// The row ID of a webhook's ID.
 fn webhook_id(id: &ID) -> Result<i32> {
     decode_named(id, WEBHOOK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let hook = Webhook(webhooks::Model {
+            id: 1,
+            url: "https://partner.example/hook".to_owned(),
+            secret: "the-partner-shared-secret".to_owned(),
+            key: "a-key".to_owned(),
+            after_event_id: 0,
+            created_at: Utc::now(),
+            failing_since: None,
+            disabled_at: None,
+            disabled_reason: None,
+        });
+        let shown = format!("{hook:?} {hook:#?}");
+        assert!(!shown.contains("the-partner-shared-secret"), "{shown}");
+        assert!(shown.contains("partner.example"), "{shown}");
+    }
 }

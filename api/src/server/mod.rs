@@ -3,6 +3,7 @@
 //! subscriptions in `websocket`, the exports in `export`, the change feed in `feed`, `/metrics`
 //! and request metrics in `metrics`, health probes and shutdown in `probes`.
 
+mod cors;
 mod documents;
 mod export;
 mod feed;
@@ -19,16 +20,17 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+pub use cors::{CorsError, CorsOrigins};
 pub use export::{EXPORT_DEADLINE, MAX_CONCURRENT_EXPORTS};
 use graphql_http::graphql_handler;
 pub use probes::shutdown_signal;
@@ -49,6 +51,10 @@ pub const MAX_WEBSOCKETS: usize = 256;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How long a WebSocket client has to answer a keep-alive ping.
 pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The Content-Security-Policy of every response that sets none of its own: JSON, CSV and text
+/// load nothing, and no page may frame them.
+pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Serves the routes on `listener` until `shutdown` resolves; then ends every subscription and
 /// returns once in-flight requests have finished and every WebSocket has said goodbye.
@@ -83,10 +89,7 @@ pub async fn serve(
 
 /// All of lmsdr's routes with their middleware.
 pub fn router(state: AppState) -> Router {
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::list(state.config.cors_origins.clone()))
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT]);
+    let cors = state.config.cors_origins.layer();
     Router::new()
         .route("/", get(playground::page))
         .route("/playground/{name}", get(playground::asset))
@@ -101,6 +104,22 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(cors)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

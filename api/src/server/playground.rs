@@ -51,9 +51,15 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
+/// What the Playground's page may load: its own scripts, workers, styles and fonts, and the API
+/// at its own origin (HTTP and WebSocket); nothing else, and no page may frame it.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; \
+    connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// `GET /`: the Playground's page.
-pub async fn page() -> Html<&'static str> {
-    Html(PAGE)
+pub async fn page() -> Response {
+    ([(header::CONTENT_SECURITY_POLICY, CSP)], Html(PAGE)).into_response()
 }
 
 /// `GET /playground/{name}`: one of its assets.

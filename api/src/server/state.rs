@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use axum::http::HeaderValue;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
 use super::MAX_WEBSOCKETS;
+use super::cors::CorsOrigins;
 use super::documents::Documents;
 use super::export::ExportPermits;
 use super::persisted::PersistedQueries;
@@ -31,8 +31,8 @@ const DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
 pub struct ServerConfig {
     /// The admin bearer token; `None` turns mutations off.
     pub admin_token: Option<String>,
-    /// Origins allowed by CORS; empty allows none.
-    pub cors_origins: Vec<HeaderValue>,
+    /// Origins allowed by CORS.
+    pub cors_origins: CorsOrigins,
     /// The sync job `triggerSync` starts; `None` leaves the mutation answering that it is off.
     pub sync: Option<SyncJob>,
     /// Whether `/metrics` is served (and metrics recorded).
@@ -50,7 +50,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             admin_token: None,
-            cors_origins: Vec::new(),
+            cors_origins: CorsOrigins::default(),
             sync: None,
             metrics: false,
             webhooks: WebhookSettings::default(),

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use lmsdr_entity::{change_events, webhook_deliveries, webhooks};
@@ -18,20 +20,48 @@ pub const EVENT_HEADER: &str = "X-Lmsdr-Event";
 /// The header that names the delivery: the same on every attempt.
 pub const DELIVERY_HEADER: &str = "X-Lmsdr-Delivery";
 /// The header that carries `sha256=<hex HMAC-SHA256 of the body with the endpoint's secret>`.
+/// It signs the body only, so a captured delivery could be sent again: kept for receivers
+/// written before [`WEBHOOK_SIGNATURE_HEADER`], which they should check instead.
 pub const SIGNATURE_HEADER: &str = "X-Lmsdr-Signature";
+/// Standard Webhooks' (standardwebhooks.com) message ID: the delivery's ID, as
+/// [`DELIVERY_HEADER`].
+pub const WEBHOOK_ID_HEADER: &str = "webhook-id";
+/// Standard Webhooks' timestamp: when the attempt was signed, in Unix seconds.
+pub const WEBHOOK_TIMESTAMP_HEADER: &str = "webhook-timestamp";
+/// Standard Webhooks' signature: `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, so
+/// that a delivery cannot be replayed later or under another ID.
+pub const WEBHOOK_SIGNATURE_HEADER: &str = "webhook-signature";
 
 /// The first retry waits about this long; each later one twice as long as the one before.
 const FIRST_RETRY: Duration = Duration::from_secs(30);
 /// No retry waits longer than this.
 const LONGEST_RETRY: Duration = Duration::from_secs(3600);
 
-/// `sha256=<hex>` of the body with a secret.
-pub fn signature(secret: &str, body: &[u8]) -> String {
+/// HMAC-SHA256 of `parts`, one after the other, with a secret.
+fn hmac(secret: &str, parts: &[&[u8]]) -> Vec<u8> {
     // HMAC takes a key of any length, so this never fails.
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of every length"));
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// `sha256=<hex>` of the body with a secret.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    format!("sha256={}", hex::encode(hmac(secret, &[body])))
+}
+
+/// Standard Webhooks' `v1,<base64>`: the delivery's ID, the attempt's Unix time and the body,
+/// joined by `.`, signed with the secret's bytes as the key.
+pub fn signature_v1(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
+    let timestamp = timestamp.to_string();
+    let signed = hmac(
+        secret,
+        &[id.as_bytes(), b".", timestamp.as_bytes(), b".", body],
+    );
+    format!("v1,{}", STANDARD.encode(signed))
 }
 
 /// How long to wait after the given number of failed attempts: exponential, capped, and
@@ -65,12 +95,17 @@ pub async fn attempt(
     started: DateTime<Utc>,
 ) -> Outcome {
     let signed = signature(&hook.secret, &body);
+    let timestamp = Utc::now().timestamp();
+    let signed_v1 = signature_v1(&hook.secret, &delivery.delivery_id, timestamp, &body);
     let sent = client
         .post(&hook.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(EVENT_HEADER, kind)
         .header(DELIVERY_HEADER, &delivery.delivery_id)
         .header(SIGNATURE_HEADER, signed)
+        .header(WEBHOOK_ID_HEADER, &delivery.delivery_id)
+        .header(WEBHOOK_TIMESTAMP_HEADER, timestamp)
+        .header(WEBHOOK_SIGNATURE_HEADER, signed_v1)
         .body(body)
         .send()
         .await;
@@ -112,6 +147,19 @@ mod tests {
             signature("Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn the_v1_signature_covers_the_id_the_time_and_the_body() {
+        // Computed independently: Python's hmac over b"msg_1.1614265330.{\"a\":1}".
+        assert_eq!(
+            signature_v1("whsec-test-secret-0123", "msg_1", 1614265330, br#"{"a":1}"#),
+            "v1,VzwmVgoekcJPOk6oQOLgbrBSG/TiNOKCWfaM8xJiPTY="
+        );
+        let later = signature_v1("whsec-test-secret-0123", "msg_1", 1614265331, br#"{"a":1}"#);
+        let other = signature_v1("whsec-test-secret-0123", "msg_2", 1614265330, br#"{"a":1}"#);
+        assert_ne!(later, other);
+        assert!(later.starts_with("v1,") && other.starts_with("v1,"));
     }
 
     #[test]
