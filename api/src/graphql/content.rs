@@ -6,6 +6,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use lmsdr_ingest::extract::{Block, BlockKind as StoredKind, Content};
 use lmsdr_ingest::pipeline;
 
+use super::budget;
 use super::context::{db, load_one, loaders};
 use super::error::{Result, internal};
 use super::limits;
@@ -51,24 +52,43 @@ pub struct PageContent {
 #[Object]
 impl PageContent {
     /// The content as plain text, one line per heading, paragraph, list item ("• "), table row.
-    async fn text(&self) -> &str {
-        &self.text
+    #[graphql(complexity = "limits::BIG_FIELD")]
+    async fn text(&self, ctx: &Context<'_>) -> Result<&str> {
+        budget::charge(ctx, self.text.len())?;
+        Ok(&self.text)
     }
     /// The content as HTML, sanitized: only headings, paragraphs, lists, quotations, figures,
     /// data tables and links with absolute URLs; no scripts, styles, `<font>` or event handlers.
-    async fn html(&self) -> String {
-        self.content.html()
+    #[graphql(complexity = "limits::BIG_FIELD")]
+    async fn html(&self, ctx: &Context<'_>) -> Result<String> {
+        let html = self.content.html();
+        budget::charge(ctx, html.len())?;
+        Ok(html)
     }
     /// The content as ordered blocks.
-    #[graphql(complexity = "limits::list_cost(child_complexity)")]
-    async fn blocks(&self) -> Vec<ContentBlock> {
-        self.content
+    #[graphql(complexity = "limits::BIG_FIELD + limits::list_cost(child_complexity)")]
+    async fn blocks(&self, ctx: &Context<'_>) -> Result<Vec<ContentBlock>> {
+        budget::charge(ctx, self.content.blocks.iter().map(block_bytes).sum())?;
+        Ok(self
+            .content
             .blocks
             .iter()
             .cloned()
             .map(ContentBlock)
-            .collect()
+            .collect())
     }
+}
+
+/// About the bytes a block answers with: its texts, items, cells and links.
+fn block_bytes(block: &Block) -> usize {
+    let texts = [&block.text]
+        .into_iter()
+        .chain(&block.items)
+        .chain(block.rows.iter().flatten())
+        .chain(block.src.as_ref())
+        .chain(block.alt.as_ref());
+    let links = block.links.iter().map(|l| l.text.len() + l.url.len());
+    texts.map(String::len).sum::<usize>() + links.sum::<usize>()
 }
 
 impl PageContent {

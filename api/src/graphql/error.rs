@@ -29,6 +29,9 @@ pub mod code {
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     /// `--persisted-only`: the query is not one an admin persisted.
     pub const PERSISTED_QUERY_NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
+    /// The request's answers would carry more than `MAX_RESPONSE_BYTES` of big fields (texts,
+    /// HTML, diffs, blocks): the fields past that are null, with this error.
+    pub const RESPONSE_TOO_LARGE: &str = "RESPONSE_TOO_LARGE";
     /// A WebSocket connection asked for more subscriptions than it may hold.
     pub const SUBSCRIPTION_LIMIT: &str = "SUBSCRIPTION_LIMIT_EXCEEDED";
 }

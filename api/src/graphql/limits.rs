@@ -23,6 +23,10 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 /// treatment's drugs, a drug's regimens): what such lists typically hold on the site, so that
 /// a frontend may nest four of them and still compound towards the limit.
 pub const UNPAGED_LIST: usize = 4;
+/// What a big field (a page's text, HTML or blocks, a revision's diff) costs: what it carries
+/// is tens of kilobytes where another field's is a few bytes. Its bytes are charged too, as
+/// they are answered ([`super::budget`]).
+pub const BIG_FIELD: usize = 40;
 /// Deepest recursion of the parser.
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
 /// Most directives on one field.

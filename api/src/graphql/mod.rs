@@ -4,6 +4,7 @@
 mod admin;
 mod as_of;
 mod boundary;
+mod budget;
 mod category;
 mod change;
 mod content;
@@ -42,6 +43,7 @@ use crate::webhooks::WebhookSettings;
 use crate::feed::ChangeHub;
 pub use admin::AdminAccess;
 pub use boundary::clean_errors;
+pub use budget::{MAX_RESPONSE_BYTES, RequestBudget};
 pub use error::code;
 pub use loaders::Loaders;
 pub use subscription::SubscriptionCount;
@@ -92,6 +94,7 @@ pub fn build_schema(
         .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
         .limit_directives(limits::MAX_DIRECTIVES)
         .extension(limits::DocumentLimits)
+        .extension(budget::SharedCost)
         .extension(boundary::ErrorBoundary)
         .finish()
 }

@@ -4,11 +4,13 @@ use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::NaiveDateTime;
 use lmsdr_entity::provenance;
 
+use super::budget;
 use super::content::{self, PageContent};
 use super::context::{load_one, loaders};
 use super::enums::{PageKind, RevisionOrigin, RevisionReview};
 use super::error::Result;
 use super::ids::{NodeType, encode};
+use super::limits;
 use super::loaders::RevisionRow;
 use super::page::Page;
 use super::scalars::Timestamp;
@@ -75,8 +77,11 @@ impl Revision {
     }
     /// Unified diff of the normalized text against the accepted capture just before it in time
     /// (none for the earliest).
+    #[graphql(complexity = "limits::BIG_FIELD")]
     async fn diff(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        load_one(&loaders(ctx)?.diff, self.0.id).await
+        let diff = load_one(&loaders(ctx)?.diff, self.0.id).await?;
+        budget::charge(ctx, diff.as_ref().map_or(0, String::len))?;
+        Ok(diff)
     }
     /// What this revision added and removed against the accepted capture just before it in time.
     async fn summary(&self) -> Option<RevisionSummary> {

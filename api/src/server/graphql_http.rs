@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::response_cache::Key;
 use super::{AppState, MAX_BATCH, MAX_BODY_BYTES, ServerConfig};
-use crate::graphql::{AdminAccess, Loaders, clean_errors, code};
+use crate::graphql::{AdminAccess, Loaders, MAX_RESPONSE_BYTES, RequestBudget, clean_errors, code};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// The JSON media type, which errors before GraphQL runs answer in.
@@ -227,6 +227,8 @@ pub(super) async fn graphql_handler(
     let revalidated = method == Method::GET && single && anonymous;
     let mut answers = Vec::with_capacity(requests.len());
     let mut etag = None;
+    // One budget for the whole request: a batch's operations share it.
+    let budget = RequestBudget::default();
     for request in requests {
         let key = if anonymous && (state.cache.is_some() || revalidated) {
             cache_key(&state, &request).await
@@ -240,7 +242,7 @@ pub(super) async fn graphql_handler(
             }
             etag = Some(tag);
         }
-        answers.push(answer(&state, request, access, key).await);
+        answers.push(answer(&state, request, access, key, &budget).await);
     }
     let failed_before_execution = answers.iter().all(|a| a.never_ran);
     let status = if media == GRAPHQL_RESPONSE && failed_before_execution {
@@ -332,6 +334,7 @@ async fn answer(
     request: async_graphql::Request,
     access: AdminAccess,
     key: Option<Key>,
+    budget: &RequestBudget,
 ) -> Answer {
     let started = std::time::Instant::now();
     let operation = request.operation_name.clone();
@@ -339,6 +342,15 @@ async fn answer(
         && let Some(json) = cache.get(key)
     {
         crate::metrics::record_operation(operation.as_deref(), started.elapsed(), &[]);
+        if !budget.spend_bytes(json.len()) {
+            return error_answer(
+                code::RESPONSE_TOO_LARGE,
+                &format!(
+                    "the answers to this request would be larger than {} MiB: send fewer operations at once",
+                    MAX_RESPONSE_BYTES / (1024 * 1024)
+                ),
+            );
+        }
         return Answer {
             json,
             never_ran: false,
@@ -349,7 +361,8 @@ async fn answer(
     let keep = key.filter(|_| !is_mutation(&request));
     let mut request = request
         .data(Loaders::new(&state.db, access.audience()))
-        .data(access);
+        .data(access)
+        .data(budget.clone());
     state.documents.prepare(&mut request);
     let mut response = state.schema.execute(request).await;
     clean_errors(&mut response, &query);
@@ -366,14 +379,7 @@ async fn answer(
         Ok(json) => Bytes::from(json),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialize a GraphQL response");
-            let body = serde_json::json!({
-                "errors": [{ "message": "internal server error", "extensions": { "code": code::INTERNAL } }]
-            });
-            return Answer {
-                json: Bytes::from(body.to_string()),
-                never_ran: false,
-                clean: false,
-            };
+            return error_answer(code::INTERNAL, "internal server error");
         }
     };
     let clean = response.errors.is_empty();
@@ -386,6 +392,18 @@ async fn answer(
         json,
         never_ran,
         clean,
+    }
+}
+
+/// An answer that is one error, with no data.
+fn error_answer(code: &str, message: &str) -> Answer {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    Answer {
+        json: Bytes::from(body.to_string()),
+        never_ran: false,
+        clean: false,
     }
 }
 

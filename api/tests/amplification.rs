@@ -1,0 +1,149 @@
+//! One small request cannot ask for an answer without bound, on SQLite and PostgreSQL: big
+//! fields weigh by what they carry, the operations of a batch share one cost budget, and an
+//! answer stops growing at `MAX_RESPONSE_BYTES` of big fields, with an error saying so.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::TestApp;
+use lmsdr_api::graphql::MAX_RESPONSE_BYTES;
+use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
+use lmsdr_ingest::pipeline::{self, Input};
+use serde_json::{Value, json};
+
+/// Articles whose texts together outweigh what one answer may carry.
+const ARTICLES: usize = 70;
+/// About the text of each, in bytes.
+const ARTICLE_BYTES: usize = 125 * 1024;
+
+/// Stores the articles as pages of the site.
+async fn store_articles(app: &TestApp) {
+    let paragraph =
+        "Leiomyosarcoma research news from the foundation and its partners. ".repeat(20);
+    let body = format!("<p>{paragraph}</p>").repeat(ARTICLE_BYTES / paragraph.len());
+    for i in 0..ARTICLES {
+        let html = format!(
+            "<html><head><title>News {i}</title></head><body><h1>News {i}</h1>{body}</body></html>"
+        );
+        let url = url::Url::parse(&format!("http://www.lmsdr.org/news/{i}.html")).expect("url");
+        let input = Input {
+            fetched_at: Utc::now() - Duration::minutes(1),
+            content_type: Some("text/html; charset=utf-8".to_owned()),
+            ..Input::new(url, html.into_bytes(), RevisionOrigin::Import)
+        };
+        pipeline::ingest(&app.db.conn, input)
+            .await
+            .expect("an article is stored");
+    }
+}
+
+/// The codes of a response's errors.
+fn codes(response: &Value) -> Vec<String> {
+    response["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn big_fields_aliases_and_batches_cannot_amplify_an_answer() {
+    for app in TestApp::all().await {
+        let backend = app.db.backend();
+        store_articles(&app).await;
+
+        // The request measured at 500 bytes in, 87.8 MB out: nine aliases of every page's
+        // text and HTML. Refused before it runs.
+        let aliases: String = (0..9)
+            .map(|i| {
+                format!(
+                    "a{i}: pages(first: 100) {{ edges {{ node {{ content {{ text html }} }} }} }} "
+                )
+            })
+            .collect();
+        let amplified = app.graphql(&format!("{{ {aliases} }}"), json!({})).await;
+        assert!(
+            amplified.body.len() < 2_000,
+            "{backend}: {}",
+            amplified.text()
+        );
+        assert_eq!(
+            amplified.error_code(),
+            "GRAPHQL_VALIDATION_FAILED",
+            "{backend}"
+        );
+
+        // A batch shares one budget: each of these alone is allowed, three together are not.
+        // (Each costs about 2,100: 100 pages, each with 4 revisions; each is written a little
+        // differently, so that none is answered from the response cache.)
+        let costly = |first: u32| {
+            json!({ "query": format!("{{ pages(first: {first}) {{ edges {{ node {{ url title
+                revisions(first: 4) {{ nodes {{ number origin fetchedAt }} }} }} }} }} }}") })
+        };
+        let batch = app
+            .post_json(
+                json!([costly(100), costly(99), costly(98)]),
+                &[("accept", "application/json")],
+            )
+            .await;
+        let answers = batch.json();
+        let answers = answers.as_array().expect("one answer per operation");
+        assert_eq!(answers.len(), 3, "{backend}");
+        assert!(
+            codes(&answers[0]).is_empty(),
+            "{backend}: {}",
+            answers[0]["errors"]
+        );
+        assert!(
+            codes(&answers[1]).is_empty(),
+            "{backend}: {}",
+            answers[1]["errors"]
+        );
+        assert_eq!(
+            codes(&answers[2]),
+            ["GRAPHQL_VALIDATION_FAILED"],
+            "{backend}"
+        );
+        assert!(
+            answers[2]["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("together")),
+            "{backend}: {}",
+            answers[2]
+        );
+
+        // Within the cost, the texts still outweigh one answer: it stops at the limit, keeps
+        // what fitted, and says why the rest is null.
+        let all = app
+            .graphql(
+                "{ pages(first: 100) { edges { node { url content { text } } } } }",
+                json!({}),
+            )
+            .await;
+        assert!(
+            all.body.len() < MAX_RESPONSE_BYTES + 512 * 1024,
+            "{backend}: {} bytes",
+            all.body.len()
+        );
+        let all = all.json();
+        assert!(
+            codes(&all).iter().all(|c| c == "RESPONSE_TOO_LARGE") && !codes(&all).is_empty(),
+            "{backend}: {:?}",
+            codes(&all)
+        );
+        let texts = all["data"]["pages"]["edges"]
+            .as_array()
+            .map(|edges| {
+                edges
+                    .iter()
+                    .filter(|e| e["node"]["content"]["text"].is_string())
+                    .count()
+            })
+            .unwrap_or_default();
+        assert!(
+            texts > 40 && texts < ARTICLES,
+            "{backend}: {texts} texts answered"
+        );
+    }
+}
