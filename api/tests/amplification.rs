@@ -4,38 +4,9 @@
 
 mod common;
 
-use chrono::{Duration, Utc};
-use common::TestApp;
+use common::{ARTICLES, TestApp, store_articles};
 use lmsdr_api::graphql::MAX_RESPONSE_BYTES;
-use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
-use lmsdr_ingest::pipeline::{self, Input};
 use serde_json::{Value, json};
-
-/// Articles whose texts together outweigh what one answer may carry.
-const ARTICLES: usize = 70;
-/// About the text of each, in bytes.
-const ARTICLE_BYTES: usize = 125 * 1024;
-
-/// Stores the articles as pages of the site.
-async fn store_articles(app: &TestApp) {
-    let paragraph =
-        "Leiomyosarcoma research news from the foundation and its partners. ".repeat(20);
-    let body = format!("<p>{paragraph}</p>").repeat(ARTICLE_BYTES / paragraph.len());
-    for i in 0..ARTICLES {
-        let html = format!(
-            "<html><head><title>News {i}</title></head><body><h1>News {i}</h1>{body}</body></html>"
-        );
-        let url = url::Url::parse(&format!("http://www.lmsdr.org/news/{i}.html")).expect("url");
-        let input = Input {
-            fetched_at: Utc::now() - Duration::minutes(1),
-            content_type: Some("text/html; charset=utf-8".to_owned()),
-            ..Input::new(url, html.into_bytes(), RevisionOrigin::Import)
-        };
-        pipeline::ingest(&app.db.conn, input)
-            .await
-            .expect("an article is stored");
-    }
-}
 
 /// The codes of a response's errors.
 fn codes(response: &Value) -> Vec<String> {
@@ -51,7 +22,7 @@ fn codes(response: &Value) -> Vec<String> {
 async fn big_fields_aliases_and_batches_cannot_amplify_an_answer() {
     for app in TestApp::all().await {
         let backend = app.db.backend();
-        store_articles(&app).await;
+        store_articles(&app.db.conn).await;
 
         // The request measured at 500 bytes in, 87.8 MB out: nine aliases of every page's
         // text and HTML. Refused before it runs.

@@ -13,7 +13,7 @@ use url::Url;
 use super::DatabaseArgs;
 
 use crate::jobs::SyncJob;
-use crate::server::{self, AppState, CorsOrigins, ServerConfig};
+use crate::server::{self, AppState, ConnectionLimits, CorsOrigins, ServerConfig};
 use crate::webhooks::{Dispatcher, WebhookSettings};
 
 /// A feature turned on or off.
@@ -146,6 +146,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             webhooks,
             cache_bytes: (args.cache == Switch::On).then_some(args.cache_size * 1024 * 1024),
             persisted_only: args.persisted_only,
+            connections: ConnectionLimits::default(),
         },
     );
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -19,6 +20,7 @@ use futures::TryStreamExt;
 use tokio::sync::Semaphore;
 
 use super::AppState;
+use super::clients::{self, PerClient};
 use crate::export::csv::{CsvEncoder, CsvFile};
 use crate::export::records::RecordType;
 use crate::export::{
@@ -33,13 +35,22 @@ pub const MAX_CONCURRENT_EXPORTS: usize = 2;
 /// its snapshot (a read transaction) open without end.
 pub const EXPORT_DEADLINE: Duration = Duration::from_secs(15 * 60);
 
-/// The permits [`MAX_CONCURRENT_EXPORTS`] hands out.
+/// Exports one client address may stream at once.
+pub const MAX_EXPORTS_PER_CLIENT: usize = 1;
+
+/// The permits [`MAX_CONCURRENT_EXPORTS`] and [`MAX_EXPORTS_PER_CLIENT`] hand out.
 #[derive(Debug, Clone)]
-pub struct ExportPermits(Arc<Semaphore>);
+pub struct ExportPermits {
+    all: Arc<Semaphore>,
+    per_client: PerClient,
+}
 
 impl Default for ExportPermits {
     fn default() -> Self {
-        Self(Arc::new(Semaphore::new(MAX_CONCURRENT_EXPORTS)))
+        Self {
+            all: Arc::new(Semaphore::new(MAX_CONCURRENT_EXPORTS)),
+            per_client: PerClient::new(MAX_EXPORTS_PER_CLIENT),
+        }
     }
 }
 
@@ -66,7 +77,7 @@ struct Representation {
     attachment: Option<&'static str>,
 }
 
-async fn json(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn json(State(state): State<AppState>, request: Parts) -> Response {
     let representation = Representation {
         name: "json",
         media_type: "application/json",
@@ -74,10 +85,10 @@ async fn json(State(state): State<AppState>, headers: HeaderMap) -> Response {
         encoder: Box::new(JsonEncoder::default()),
         attachment: None,
     };
-    respond(&state, &headers, representation).await
+    respond(&state, &request, representation).await
 }
 
-async fn ndjson(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn ndjson(State(state): State<AppState>, request: Parts) -> Response {
     let representation = Representation {
         name: "ndjson",
         media_type: "application/x-ndjson",
@@ -85,10 +96,10 @@ async fn ndjson(State(state): State<AppState>, headers: HeaderMap) -> Response {
         encoder: Box::new(NdjsonEncoder),
         attachment: None,
     };
-    respond(&state, &headers, representation).await
+    respond(&state, &request, representation).await
 }
 
-async fn jsonld(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn jsonld(State(state): State<AppState>, request: Parts) -> Response {
     let representation = Representation {
         name: "jsonld",
         media_type: "application/ld+json",
@@ -96,10 +107,10 @@ async fn jsonld(State(state): State<AppState>, headers: HeaderMap) -> Response {
         encoder: Box::new(JsonLdEncoder::default()),
         attachment: None,
     };
-    respond(&state, &headers, representation).await
+    respond(&state, &request, representation).await
 }
 
-async fn fhir(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn fhir(State(state): State<AppState>, request: Parts) -> Response {
     let representation = Representation {
         name: "fhir",
         media_type: "application/fhir+json; fhirVersion=4.0",
@@ -107,14 +118,10 @@ async fn fhir(State(state): State<AppState>, headers: HeaderMap) -> Response {
         encoder: Box::new(FhirEncoder::default()),
         attachment: None,
     };
-    respond(&state, &headers, representation).await
+    respond(&state, &request, representation).await
 }
 
-async fn csv(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn csv(State(state): State<AppState>, Path(file): Path<String>, request: Parts) -> Response {
     let Some(csv_file) = CsvFile::from_file_name(&file) else {
         let names: Vec<&str> = CsvFile::ALL.iter().map(|f| f.file_name()).collect();
         return problem(
@@ -129,7 +136,7 @@ async fn csv(
         encoder: Box::new(CsvEncoder::new(csv_file)),
         attachment: Some(csv_file.file_name()),
     };
-    respond(&state, &headers, representation).await
+    respond(&state, &request, representation).await
 }
 
 async fn schema(Path(file): Path<String>) -> Response {
@@ -158,12 +165,23 @@ pub(super) fn problem(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-async fn respond(
-    state: &AppState,
-    headers: &HeaderMap,
-    representation: Representation,
-) -> Response {
-    let Ok(permit) = state.export_permits().0.clone().try_acquire_owned() else {
+async fn respond(state: &AppState, request: &Parts, representation: Representation) -> Response {
+    let headers = &request.headers;
+    let permits = state.export_permits();
+    let Some(client) = clients::take_for(&permits.per_client, &request.extensions) else {
+        let mut response = problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "{MAX_EXPORTS_PER_CLIENT} export from this address is already streaming; \
+                 retry once it has finished"
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+        return response;
+    };
+    let Ok(permit) = permits.all.clone().try_acquire_owned() else {
         let mut response = problem(
             StatusCode::SERVICE_UNAVAILABLE,
             &format!("{MAX_CONCURRENT_EXPORTS} exports are already running; retry shortly"),
@@ -195,9 +213,9 @@ async fn respond(
             .inspect_err(|err| {
                 tracing::error!(error = %err, "an export stopped part way");
             });
-        // The permit goes with the body: it is released when the stream ends or is dropped.
+        // The permits go with the body: they are released when the stream ends or is dropped.
         let body = body.map_ok(move |chunk| {
-            let _held = &permit;
+            let _held = (&permit, &client);
             chunk
         });
         let mut response = Body::from_stream(body).into_response();

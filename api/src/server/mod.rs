@@ -3,6 +3,8 @@
 //! subscriptions in `websocket`, the exports in `export`, the change feed in `feed`, `/metrics`
 //! and request metrics in `metrics`, health probes and shutdown in `probes`.
 
+mod clients;
+mod connections;
 mod cors;
 mod documents;
 mod export;
@@ -30,8 +32,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+pub use connections::ConnectionLimits;
 pub use cors::{CorsError, CorsOrigins};
-pub use export::{EXPORT_DEADLINE, MAX_CONCURRENT_EXPORTS};
+pub use export::{EXPORT_DEADLINE, MAX_CONCURRENT_EXPORTS, MAX_EXPORTS_PER_CLIENT};
 use graphql_http::graphql_handler;
 pub use probes::shutdown_signal;
 use probes::{healthz, readyz};
@@ -46,6 +49,11 @@ pub const MAX_BATCH: usize = 10;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// WebSocket connections (subscriptions) one process holds at once.
 pub const MAX_WEBSOCKETS: usize = 256;
+/// WebSocket connections one client address holds at once.
+pub const MAX_WEBSOCKETS_PER_CLIENT: usize = 16;
+/// How long a WebSocket client has, once connected, to send `connection_init`
+/// (graphql-transport-ws closes it with 4408 after that).
+pub const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long WebSocket connections have to close after a shutdown signal (a client slow to read
 /// its last frames); then they are cut off.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -65,12 +73,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let hub = state.hub().clone();
     let sockets = state.sockets.clone();
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            hub.close();
-        })
-        .await?;
+    let limits = state.config.connections;
+    connections::accept(listener, router(state), limits, async move {
+        shutdown.await;
+        hub.close();
+    })
+    .await;
     // WebSocket connections outlive the HTTP server: each closes once its subscriptions have
     // completed, and holds a permit until then.
     let all = u32::try_from(MAX_WEBSOCKETS).unwrap_or(u32::MAX);

@@ -6,12 +6,14 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
-use super::MAX_WEBSOCKETS;
+use super::clients::PerClient;
+use super::connections::ConnectionLimits;
 use super::cors::CorsOrigins;
 use super::documents::Documents;
 use super::export::ExportPermits;
 use super::persisted::PersistedQueries;
 use super::response_cache::ResponseCache;
+use super::{MAX_WEBSOCKETS, MAX_WEBSOCKETS_PER_CLIENT};
 use crate::feed::{ChangeHub, Generation};
 use crate::graphql::{self, AppSchema};
 use crate::jobs::SyncJob;
@@ -43,6 +45,8 @@ pub struct ServerConfig {
     pub cache_bytes: Option<u64>,
     /// Run only persisted queries for anonymous callers (an allow-list an admin fills).
     pub persisted_only: bool,
+    /// How connections are bounded.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for ServerConfig {
@@ -56,6 +60,7 @@ impl Default for ServerConfig {
             webhooks: WebhookSettings::default(),
             cache_bytes: Some(DEFAULT_CACHE_BYTES),
             persisted_only: false,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -73,6 +78,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("webhooks", &self.webhooks)
             .field("cache_bytes", &self.cache_bytes)
             .field("persisted_only", &self.persisted_only)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -86,6 +92,8 @@ pub struct AppState {
     exports: ExportPermits,
     pub(super) hub: ChangeHub,
     pub(super) sockets: Arc<Semaphore>,
+    /// WebSocket connections by client address.
+    pub(super) socket_clients: PerClient,
     metrics: Option<PrometheusHandle>,
     /// Answers kept, when the cache is on.
     pub(super) cache: Option<ResponseCache>,
@@ -119,6 +127,7 @@ impl AppState {
             exports: ExportPermits::default(),
             hub,
             sockets: Arc::new(Semaphore::new(MAX_WEBSOCKETS)),
+            socket_clients: PerClient::new(MAX_WEBSOCKETS_PER_CLIENT),
             metrics,
         }
     }

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{Extensions, HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 
 use futures::{SinkExt, StreamExt};
@@ -16,8 +16,11 @@ use sea_orm::DatabaseConnection;
 use crate::feed::ChangeHub;
 use crate::graphql::{AdminAccess, AppSchema, Loaders, SubscriptionCount, code};
 
+use super::clients;
 use super::graphql_http::{JSON, error_response, graphql_handler};
-use super::{AppState, KEEPALIVE_TIMEOUT, MAX_WEBSOCKETS};
+use super::{
+    AppState, CONNECTION_INIT_TIMEOUT, KEEPALIVE_TIMEOUT, MAX_WEBSOCKETS, MAX_WEBSOCKETS_PER_CLIENT,
+};
 
 /// GET `/graphql`: a WebSocket upgrade for subscriptions (graphql-transport-ws), else a query.
 pub(super) async fn graphql_get(
@@ -27,6 +30,7 @@ pub(super) async fn graphql_get(
     method: Method,
     headers: HeaderMap,
     uri: Uri,
+    extensions: Extensions,
 ) -> Response {
     let Ok(upgrade) = upgrade else {
         return graphql_handler(State(state), method, headers, uri, Ok(Bytes::new())).await;
@@ -37,6 +41,18 @@ pub(super) async fn graphql_get(
             JSON,
             "a WebSocket at /graphql speaks graphql-transport-ws: ask for it in Sec-WebSocket-Protocol",
             code::BAD_REQUEST,
+        );
+    };
+    let Some(client) = clients::take_for(&state.socket_clients, &extensions) else {
+        let message = format!(
+            "{MAX_WEBSOCKETS_PER_CLIENT} WebSocket connections from this address are open; \
+             close one, or subscribe to more on one connection"
+        );
+        return error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            JSON,
+            &message,
+            code::VALIDATION_FAILED,
         );
     };
     let Ok(permit) = state.sockets.clone().try_acquire_owned() else {
@@ -54,7 +70,7 @@ pub(super) async fn graphql_get(
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
-            let _permit = permit;
+            let _held = (permit, client);
             serve_socket(socket, schema, protocol, db, hub).await;
         })
 }
@@ -80,8 +96,9 @@ async fn serve_socket(
     let mut data = async_graphql::Data::default();
     data.insert(Loaders::new(&db, AdminAccess::Denied.audience()));
     data.insert(AdminAccess::Denied);
+    let (initialised, init_seen) = tokio::sync::oneshot::channel::<()>();
     // Ending the input ends the connection: once draining, after the last `complete` is sent.
-    GraphQLWebSocket::new_with_pair(
+    let served = GraphQLWebSocket::new_with_pair(
         &mut sink,
         (&mut input).take_until(draining),
         schema,
@@ -89,13 +106,35 @@ async fn serve_socket(
     )
     .with_data(data)
     .on_connection_init(move |_| async move {
+        // The receiver is gone only once the deadline has passed: nothing to tell.
+        let _ = initialised.send(());
         let mut data = async_graphql::Data::default();
         data.insert(held);
         Ok(data)
     })
     .keepalive_timeout(KEEPALIVE_TIMEOUT)
-    .serve()
-    .await;
+    .serve();
+    // A client that never says `connection_init` holds a connection for nothing.
+    let init_deadline = async move {
+        if tokio::time::timeout(CONNECTION_INIT_TIMEOUT, init_seen)
+            .await
+            .is_ok()
+        {
+            std::future::pending::<()>().await;
+        }
+    };
+    let timed_out = tokio::select! {
+        () = served => false,
+        () = init_deadline => true,
+    };
+    if timed_out {
+        let late = CloseFrame {
+            code: 4408,
+            reason: "Connection initialisation timeout".into(),
+        };
+        let _ = sink.send(Message::Close(Some(late))).await;
+        return;
+    }
     if hub.is_closed() {
         let goodbye = CloseFrame {
             code: close_code::AWAY,

@@ -208,3 +208,33 @@ impl TestApp {
             .await
     }
 }
+
+/// Articles [`store_articles`] stores: their texts together outweigh what one GraphQL answer
+/// may carry, and an export of them fills any socket's buffers.
+pub const ARTICLES: usize = 70;
+/// About the text of each article, in bytes.
+pub const ARTICLE_BYTES: usize = 125 * 1024;
+
+/// Stores [`ARTICLES`] news articles as pages of the site.
+pub async fn store_articles(db: &sea_orm::DatabaseConnection) {
+    use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
+    use lmsdr_ingest::pipeline::{self, Input};
+
+    let paragraph =
+        "Leiomyosarcoma research news from the foundation and its partners. ".repeat(20);
+    let body = format!("<p>{paragraph}</p>").repeat(ARTICLE_BYTES / paragraph.len());
+    for i in 0..ARTICLES {
+        let html = format!(
+            "<html><head><title>News {i}</title></head><body><h1>News {i}</h1>{body}</body></html>"
+        );
+        let url = url::Url::parse(&format!("http://www.lmsdr.org/news/{i}.html")).expect("url");
+        let input = Input {
+            fetched_at: chrono::Utc::now() - chrono::Duration::minutes(1),
+            content_type: Some("text/html; charset=utf-8".to_owned()),
+            ..Input::new(url, html.into_bytes(), RevisionOrigin::Import)
+        };
+        pipeline::ingest(db, input)
+            .await
+            .expect("an article is stored");
+    }
+}
