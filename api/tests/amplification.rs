@@ -118,3 +118,29 @@ async fn big_fields_aliases_and_batches_cannot_amplify_an_answer() {
         );
     }
 }
+
+#[tokio::test]
+async fn searches_cost_what_ranking_them_takes() {
+    for app in TestApp::all().await {
+        let backend = app.db.backend();
+        let one = "{ search(query: \"doxorubicin\", first: 10) { totalCount edges { snippet } } }";
+        let answered = app.graphql(one, json!({})).await.data();
+        assert!(
+            answered["search"]["totalCount"].as_i64() > Some(0),
+            "{backend}"
+        );
+
+        // Sixteen searches in one document, as a 9 KB request of ten such ran to the timeout.
+        let sixteen: String = (0..16)
+            .map(|i| {
+                format!("s{i}: search(query: \"lms {i}\", first: 100) {{ edges {{ snippet }} }} ")
+            })
+            .collect();
+        let refused = app.graphql(&format!("{{ {sixteen} }}"), json!({})).await;
+        assert_eq!(
+            refused.error_code(),
+            "GRAPHQL_VALIDATION_FAILED",
+            "{backend}"
+        );
+    }
+}

@@ -27,6 +27,9 @@ pub const UNPAGED_LIST: usize = 4;
 /// is tens of kilobytes where another field's is a few bytes. Its bytes are charged too, as
 /// they are answered ([`super::budget`]).
 pub const BIG_FIELD: usize = 40;
+/// What a search costs besides its hits: ranking reads and scores every matching document, and
+/// a snippet reads each hit's whole text, so at most ten searches fit in one request.
+pub const SEARCH: usize = 500;
 /// Deepest recursion of the parser.
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
 /// Most directives on one field.

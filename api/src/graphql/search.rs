@@ -79,7 +79,7 @@ impl SearchQuery {
     /// Pages, treatments and drugs matching every word of a text (the last word also as the start
     /// of a longer one), best first. Words are matched by their stem, case and accents aside;
     /// `%`, `_`, quotes and search operators are plain characters.
-    #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+    #[graphql(complexity = "limits::SEARCH + limits::page_cost(first, None, child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,

@@ -3,6 +3,7 @@
 //! BM25 computed by lmsdr itself ([`query`]) so that both databases give the same results in the
 //! same order, with a snippet that highlights the words matched.
 
+mod cpu;
 pub mod index;
 pub mod query;
 pub mod terms;

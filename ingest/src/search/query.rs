@@ -16,7 +16,7 @@ use sea_orm::{
 };
 
 use super::DocKind;
-use super::terms::{terms, tokens};
+use super::terms::{Token, terms, tokens};
 
 /// Most words of a query that count.
 pub const MAX_QUERY_TERMS: usize = 8;
@@ -149,6 +149,35 @@ pub async fn rank(db: &DatabaseConnection, query: &Query) -> Result<Vec<Ranked>,
     }
     let candidates = matching(db, query).await?;
     let listed = listed(db, &candidates).await?;
+    let corpus = Corpus {
+        documents,
+        average_length,
+        frequencies,
+    };
+    let query = query.clone();
+    super::cpu::run(move || score(&query, &corpus, candidates, &listed)).await
+}
+
+/// What BM25 needs of the whole index: its size, its documents' average length, and how many
+/// documents hold each word of the query.
+struct Corpus {
+    documents: i64,
+    average_length: f64,
+    frequencies: Vec<i64>,
+}
+
+/// The listed candidates, scored, best first; equal scores in document order.
+fn score(
+    query: &Query,
+    corpus: &Corpus,
+    candidates: Vec<Candidate>,
+    listed: &HashSet<(DocKind, i32)>,
+) -> Vec<Ranked> {
+    let Corpus {
+        documents,
+        average_length,
+        ref frequencies,
+    } = *corpus;
     let mut ranked: Vec<Ranked> = candidates
         .iter()
         .filter(|c| listed.contains(&(c.kind, c.ref_id)))
@@ -184,7 +213,7 @@ pub async fn rank(db: &DatabaseConnection, query: &Query) -> Result<Vec<Ranked>,
         })
         .collect();
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc_id.cmp(&b.doc_id)));
-    Ok(ranked)
+    ranked
 }
 
 /// How many documents match a query.
@@ -317,13 +346,20 @@ pub async fn snippets<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
+    let query = query.clone();
+    super::cpu::run(move || marked(rows, &query)).await
+}
+
+/// Each document's snippet, from its ID, title and text.
+fn marked(rows: Vec<(i32, String, String)>, query: &Query) -> HashMap<i32, String> {
+    rows.into_iter()
         .map(|(id, title, body)| {
-            let snippet = highlight(&body, query).unwrap_or_else(|| {
-                let title =
-                    highlight(&title, query).unwrap_or_else(|| encode_text(&title).into_owned());
-                let body = highlight_window(&body, query, 0);
+            // Each text is read into words once.
+            let words = tokens(&body);
+            let snippet = highlight(&body, &words, query).unwrap_or_else(|| {
+                let title = highlight(&title, &tokens(&title), query)
+                    .unwrap_or_else(|| encode_text(&title).into_owned());
+                let body = highlight_window(&body, &words, query, 0);
                 if body.is_empty() {
                     title
                 } else {
@@ -332,12 +368,11 @@ pub async fn snippets<C: ConnectionTrait>(
             });
             (id, snippet)
         })
-        .collect())
+        .collect()
 }
 
 /// The best stretch of a text, or `None` when no word of it matches.
-fn highlight(text: &str, query: &Query) -> Option<String> {
-    let tokens = tokens(text);
+fn highlight(text: &str, tokens: &[Token], query: &Query) -> Option<String> {
     let hits: Vec<bool> = tokens
         .iter()
         .map(|t| {
@@ -364,13 +399,12 @@ fn highlight(text: &str, query: &Query) -> Option<String> {
         .find(|&i| hits[i])
         .unwrap_or(best_start);
     let start = first_hit.saturating_sub(4);
-    Some(highlight_window(text, query, start))
+    Some(highlight_window(text, tokens, query, start))
 }
 
 /// `SNIPPET_WORDS` words of a text from word `start`, escaped, matches marked, with ellipses
 /// where the text goes on.
-fn highlight_window(text: &str, query: &Query, start: usize) -> String {
-    let tokens = tokens(text);
+fn highlight_window(text: &str, tokens: &[Token], query: &Query, start: usize) -> String {
     if tokens.is_empty() {
         return String::new();
     }
@@ -430,9 +464,9 @@ mod tests {
         let q = Query::parse("treatments").expect("terms");
         let text = "Below is a listing of some approved Leiomyosarcoma treatments & more.";
         assert_eq!(
-            highlight(text, &q).as_deref(),
+            highlight(text, &tokens(text), &q).as_deref(),
             Some("…of some approved Leiomyosarcoma <mark>treatments</mark> &amp; more.")
         );
-        assert_eq!(highlight("nothing here", &q), None);
+        assert_eq!(highlight("nothing here", &tokens("nothing here"), &q), None);
     }
 }
