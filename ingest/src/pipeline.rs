@@ -124,7 +124,13 @@ pub async fn read_within(input: Input, budget: std::time::Duration) -> Result<Re
 
 /// Reads a page and stores it in one transaction.
 pub async fn ingest(db: &DatabaseConnection, input: Input) -> Result<Ingested, PipelineError> {
-    let Read { input, document } = read(input).await?;
+    store(db, read(input).await?).await
+}
+
+/// Stores a page read, in one transaction: [`ingest`]'s second half, for a caller that decides
+/// on what it read first (a crawl leaves out a page that asks `noindex`).
+pub async fn store(db: &DatabaseConnection, read: Read) -> Result<Ingested, PipelineError> {
+    let Read { input, document } = read;
     let stored = store::store_page(
         db,
         Observation {

@@ -25,6 +25,10 @@ pub struct SyncArgs {
     #[arg(long, env = "LMSDR_SYNC_MAX_PAGES", default_value_t = 500,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_pages: u32,
+    /// Most links from the start page (or a sitemap) to a page read (at least 1).
+    #[arg(long, env = "LMSDR_SYNC_MAX_DEPTH", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_depth: u32,
     /// Least time between two requests to one host, in milliseconds (robots.txt may ask for more).
     #[arg(long, env = "LMSDR_SYNC_DELAY_MS", default_value_t = 1000)]
     delay_ms: u64,
@@ -69,6 +73,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     let conn = db::connect_and_migrate(&args.db.database_url).await?;
     let mut options = SyncOptions::new(args.source);
     options.max_pages = args.max_pages as usize;
+    options.max_depth = args.max_depth as usize;
     options.delay = Duration::from_millis(args.delay_ms);
     options.concurrency = usize::from(args.concurrency);
     options.dry_run = args.dry_run;
@@ -136,6 +141,17 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         }
         if report.aborted_runs > 0 {
             println!("marked {} abandoned run(s) aborted", report.aborted_runs);
+        }
+        for (rule, skipped) in &report.skipped.0 {
+            let rule = serde_json::to_value(rule)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            println!(
+                "left out ({rule}): {}, such as {}",
+                skipped.count,
+                skipped.examples.join(", ")
+            );
         }
     }
     Ok(match report.status {

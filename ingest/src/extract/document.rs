@@ -10,6 +10,36 @@ use serde::{Deserialize, Serialize};
 
 pub use super::approval::Approval;
 
+/// What a page's `<meta name="robots">` asks of crawlers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RobotsMeta {
+    /// `noindex` (or `none`): the page is not to be kept as a page of the site.
+    pub noindex: bool,
+    /// `nofollow` (or `none`): its links are not to be followed.
+    pub nofollow: bool,
+}
+
+impl RobotsMeta {
+    /// Reads the directives of a `content` attribute (`noindex, follow`), case aside.
+    pub fn parse(content: &str) -> Self {
+        let mut meta = Self::default();
+        for directive in content.split(',').map(|d| d.trim().to_ascii_lowercase()) {
+            match directive.as_str() {
+                "noindex" => meta.noindex = true,
+                "nofollow" => meta.nofollow = true,
+                "none" => (meta.noindex, meta.nofollow) = (true, true),
+                _ => {}
+            }
+        }
+        meta
+    }
+
+    /// Whether it asks nothing.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// A page, extracted.
 #[derive(Debug, Clone, Serialize)]
 pub struct Document {
@@ -29,6 +59,9 @@ pub struct Document {
     /// (`<link rel="canonical">`): the page is stored there, and its own URL is an alias.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canonical: Option<String>,
+    /// What the page's `<meta name="robots">` asks of crawlers.
+    #[serde(skip_serializing_if = "RobotsMeta::is_default")]
+    pub robots: RobotsMeta,
     /// The navigation menu, in order.
     pub navigation: Vec<Link>,
     /// Links in the main content.

@@ -153,6 +153,7 @@ pub fn extract(input: PageInput<'_>) -> Result<Document, ExtractError> {
         disclaimer: (!disclaimer.is_empty()).then(|| disclaimer.join(" ")),
         origin_note: frame.origin_note,
         canonical: frame.canonical.map(|url| url.to_string()),
+        robots: frame.robots,
         navigation: frame.navigation,
         links,
         main_text,

@@ -8,7 +8,7 @@ use regex::Regex;
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::document::{Image, Link, Stamp};
+use super::document::{Image, Link, RobotsMeta, Stamp};
 use super::lines::{Line, LineLink, Lines, Zone};
 use super::text::{collapse_whitespace, contains_ignore_case, word_count};
 
@@ -25,6 +25,8 @@ pub struct Frame {
     pub origin_note: Option<String>,
     /// The URL `<link rel="canonical">` names, when it is another page of the same site.
     pub canonical: Option<Url>,
+    /// What `<meta name="robots">` asks.
+    pub robots: RobotsMeta,
     /// The main content's lines, boilerplate removed.
     pub content: Vec<Line>,
     /// The main content's pictures, each with the index of the line it stands before.
@@ -49,6 +51,9 @@ pub fn frame(html: &Html, page: Lines, base: &Url) -> Frame {
     let title = title(html);
     let origin_note = meta_content(html, "lmsdr-origin");
     let canonical = canonical(html, base);
+    let robots = meta_content(html, "robots")
+        .map(|content| RobotsMeta::parse(&content))
+        .unwrap_or_default();
     let nav_run = navigation_run(&lines);
     let navigation = nav_run
         .clone()
@@ -111,6 +116,7 @@ pub fn frame(html: &Html, page: Lines, base: &Url) -> Frame {
         stamp,
         origin_note,
         canonical,
+        robots,
         content,
         images,
     }

@@ -4,7 +4,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use url::Url;
 
-use super::urls::{normalize, same_site};
+use super::scope::{self, Reach, SkipRule, SkipSummary};
+use super::urls::same_site;
 use crate::extract::Document;
 use crate::fetch::robots::Robots;
 
@@ -30,11 +31,24 @@ pub(super) struct Frontier {
     /// URLs read that turned out to be aliases, which the budget does not count.
     aliased: usize,
     done: usize,
+    /// How each URL queued was reached.
+    reach: HashMap<Url, Reach>,
+    /// Links from the start page a URL may be.
+    max_depth: usize,
+    /// URLs a rule left out, each once.
+    ruled_out: HashSet<Url>,
+    /// What was left out, by rule.
+    pub(super) skipped: SkipSummary,
 }
 
 impl Frontier {
     /// A frontier for a site, knowing its stored aliases (alias URL, page URL).
-    pub(super) fn new(source: Url, budget: usize, aliases: Vec<(String, String)>) -> Self {
+    pub(super) fn new(
+        source: Url,
+        budget: usize,
+        max_depth: usize,
+        aliases: Vec<(String, String)>,
+    ) -> Self {
         let aliases = aliases
             .into_iter()
             .filter_map(|(alias, page)| Some((Url::parse(&alias).ok()?, Url::parse(&page).ok()?)))
@@ -51,32 +65,86 @@ impl Frontier {
             budget,
             aliased: 0,
             done: 0,
+            reach: HashMap::new(),
+            max_depth,
+            ruled_out: HashSet::new(),
+            skipped: SkipSummary::default(),
         }
     }
 
-    /// Queues the same-site links a page leads to.
-    pub(super) fn follow(&mut self, document: &Document) {
-        for link in document.navigation.iter().chain(&document.links) {
-            if !link.external
-                && let Ok(link) = Url::parse(&link.url)
-            {
-                self.push(link);
-            }
+    /// Queues the same-site links a page read at `from` leads to, unless it asks `nofollow`.
+    pub(super) fn follow(&mut self, from: &Url, document: &Document) {
+        if document.robots.nofollow {
+            self.skipped.add(SkipRule::Nofollow, from);
+            return;
+        }
+        let links = document
+            .navigation
+            .iter()
+            .chain(&document.links)
+            .filter(|link| !link.external)
+            .filter_map(|link| Url::parse(&link.url).ok());
+        self.follow_urls(from, document.robots.noindex, links);
+    }
+
+    /// Queues links found on the page read at `from` (a `noindex` page's, or not).
+    pub(super) fn follow_urls(
+        &mut self,
+        from: &Url,
+        from_noindex: bool,
+        links: impl IntoIterator<Item = Url>,
+    ) {
+        let reach = self.reach_of(from).next(from_noindex);
+        for link in links {
+            self.push_reached(link, reach);
         }
     }
 
-    /// Queues a URL (its page's URL, if it is an alias) unless it is off the site or queued
-    /// already.
+    /// Queues a URL reached as `like` was (where it redirected).
+    pub(super) fn push_like(&mut self, like: &Url, url: Url) {
+        let reach = self.reach_of(like);
+        self.push_reached(url, reach);
+    }
+
+    /// How a URL queued was reached (the start page's reach for one never queued).
+    fn reach_of(&self, url: &Url) -> Reach {
+        self.reach.get(url).copied().unwrap_or_default()
+    }
+
+    /// Queues a URL from the start (the start page, or one a sitemap lists).
     pub(super) fn push(&mut self, url: Url) {
-        let url = normalize(&url);
+        self.push_reached(url, Reach::default());
+    }
+
+    /// Queues a URL (its page's URL, if it is an alias) unless it is off the site, queued
+    /// already, or left out by a rule of the crawl's scope (counted once).
+    fn push_reached(&mut self, url: Url, reach: Reach) {
+        let url = scope::page_url(&url);
         let url = self.aliases.get(&url).cloned().unwrap_or(url);
-        if !same_site(&self.source, &url) || self.seen.contains(&url) {
+        if !same_site(&self.source, &url)
+            || self.seen.contains(&url)
+            || self.ruled_out.contains(&url)
+        {
+            return;
+        }
+        let rule = scope::rule_for(&url).or(if reach.depth > self.max_depth {
+            Some(SkipRule::TooDeep)
+        } else if reach.noindex_chain > scope::MAX_NOINDEX_CHAIN {
+            Some(SkipRule::NoindexChain)
+        } else {
+            None
+        });
+        if let Some(rule) = rule {
+            self.skipped.add(rule, &url);
+            self.ruled_out.insert(url);
             return;
         }
         if self.seen.len() - self.aliased < self.budget {
+            self.reach.insert(url.clone(), reach);
             self.seen.insert(url.clone());
             self.queue.push_back(url);
         } else if self.left.len() < MAX_LEFT_COUNTED && self.left_set.insert(url.clone()) {
+            self.reach.insert(url.clone(), reach);
             self.left.push_back(url);
         }
     }
@@ -89,7 +157,8 @@ impl Frontier {
         self.aliases.insert(alias.clone(), page);
         if let Some(next) = self.left.pop_front() {
             self.left_set.remove(&next);
-            self.push(next);
+            let reach = self.reach_of(&next);
+            self.push_reached(next, reach);
         }
     }
 

@@ -10,6 +10,7 @@ mod frontier;
 mod pacer;
 mod report;
 mod respond;
+mod scope;
 mod urls;
 
 use std::collections::HashSet;
@@ -31,6 +32,7 @@ use frontier::{Frontier, MAX_LEFT_COUNTED};
 use pacer::Pacer;
 pub use report::{FinishReason, PageOutcome, PageReport, Progress, Quiet, SyncError, SyncReport};
 use respond::Handled;
+pub use scope::{DEFAULT_MAX_DEPTH, MAX_NOINDEX_CHAIN, SkipRule, SkipSummary, Skipped};
 pub use urls::{normalize, same_site, url_forms};
 
 /// The foundation's site, the default source.
@@ -43,6 +45,8 @@ pub struct SyncOptions {
     pub source: Url,
     /// Most pages to fetch.
     pub max_pages: usize,
+    /// Most links from the start page to a page read.
+    pub max_depth: usize,
     /// Least time between two requests to one host.
     pub delay: Duration,
     /// Most requests in flight at once.
@@ -54,11 +58,13 @@ pub struct SyncOptions {
 }
 
 impl SyncOptions {
-    /// Defaults for a source: 500 pages, 1 s between requests to a host, 2 in flight.
+    /// Defaults for a source: 500 pages, 10 links deep, 1 s between requests to a host, 2 in
+    /// flight.
     pub fn new(source: Url) -> Self {
         Self {
             source,
             max_pages: 500,
+            max_depth: DEFAULT_MAX_DEPTH,
             delay: Duration::from_secs(1),
             concurrency: 2,
             dry_run: false,
@@ -133,7 +139,7 @@ async fn crawl(
             if let Some(run_id) = run_id {
                 runs::record_error(db, run_id, &robots_url, &reason).await?;
             }
-            return finish(db, run, counts, aborted_runs, pages).await;
+            return finish(db, run, counts, aborted_runs, pages, SkipSummary::default()).await;
         }
     };
     let delay = robots
@@ -146,6 +152,7 @@ async fn crawl(
     let mut frontier = Frontier::new(
         options.source.clone(),
         options.max_pages,
+        options.max_depth,
         store::known_aliases(db).await?,
     );
     frontier.push(options.source.clone());
@@ -265,7 +272,7 @@ async fn crawl(
             runs::record_error(db, run_id, options.source.as_str(), &note).await?;
         }
     }
-    finish(db, run, counts, aborted_runs, pages).await
+    finish(db, run, counts, aborted_runs, pages, frontier.skipped).await
 }
 
 /// Keeps the site's broken links current: a URL never stored that answers 404 or 410 is recorded;
@@ -297,6 +304,7 @@ async fn finish(
     counts: RunCounts,
     aborted_runs: u64,
     pages: Vec<PageReport>,
+    skipped: SkipSummary,
 ) -> Result<SyncReport, SyncError> {
     let (run_id, status) = match run {
         Some(run) => {
@@ -316,6 +324,7 @@ async fn finish(
         counts,
         finish_reason,
         aborted_runs,
+        skipped,
         pages,
     })
 }

@@ -4,6 +4,8 @@ use lmsdr_entity::sea_orm_active_enums::SyncRunStatus;
 use sea_orm::DbErr;
 use serde::Serialize;
 
+use super::scope::SkipSummary;
+
 use crate::fetch::FetchError;
 use crate::runs::RunCounts;
 
@@ -115,6 +117,8 @@ pub struct SyncReport {
     pub finish_reason: FinishReason,
     /// Runs found abandoned and marked aborted.
     pub aborted_runs: u64,
+    /// What the crawl's scope left out, by rule: how many, and a few examples.
+    pub skipped: SkipSummary,
     /// One entry per URL.
     pub pages: Vec<PageReport>,
 }

@@ -6,6 +6,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use url::Url;
 
 use super::frontier::Frontier;
+use super::scope::SkipRule;
 use super::{PageOutcome, SyncOptions, normalize};
 use crate::db;
 use crate::fetch::{FetchError, Fetched};
@@ -79,7 +80,7 @@ impl Run<'_> {
         let answered = normalize(&fetched.url);
         if answered != *url && matches!(fetched.status, 200..=299 | 404 | 410) {
             // What a page redirects to is stored under its own URL, fetched as itself.
-            frontier.push(answered.clone());
+            frontier.push_like(url, answered.clone());
             frontier
                 .redirects
                 .push((url.to_string(), answered.to_string()));
@@ -96,11 +97,8 @@ impl Run<'_> {
                 if !options.dry_run {
                     frontier.confirmed.push(page.id);
                 }
-                for link in known_links {
-                    if let Ok(link) = Url::parse(&link) {
-                        frontier.push(link);
-                    }
-                }
+                let links = known_links.iter().filter_map(|l| Url::parse(l).ok());
+                frontier.follow_urls(url, false, links);
                 Ok(PageOutcome::NotModified)
             }
             404 | 410 => match known {
@@ -128,12 +126,20 @@ impl Run<'_> {
                     run_id,
                     ..Input::new(url.clone(), fetched.body, RevisionOrigin::Sync)
                 };
+                let read = match pipeline::read(input).await {
+                    Ok(read) => read,
+                    Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
+                };
+                frontier.follow(url, &read.document);
+                if read.document.robots.noindex {
+                    // Read for its links; a page of the site it is not.
+                    frontier.skipped.add(SkipRule::Noindex, url);
+                    return Ok(PageOutcome::Skipped(
+                        "the page asks not to be indexed (noindex)".to_owned(),
+                    ));
+                }
                 if options.dry_run {
-                    let document = match pipeline::read(input).await {
-                        Ok(read) => read.document,
-                        Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
-                    };
-                    frontier.follow(&document);
+                    let document = read.document;
                     return Ok(match known {
                         None => PageOutcome::New,
                         Some(page) if page.content_hash == document.content_hash => {
@@ -142,7 +148,7 @@ impl Run<'_> {
                         Some(_) => PageOutcome::Changed,
                     });
                 }
-                let ingested = match pipeline::ingest(db, input).await {
+                let ingested = match pipeline::store(db, read).await {
                     Ok(ingested) => ingested,
                     // A database that takes no writes stops the run with its own cause.
                     Err(PipelineError::Store(StoreError::Db(err))) if db::cannot_write(&err) => {
@@ -150,7 +156,6 @@ impl Run<'_> {
                     }
                     Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
                 };
-                frontier.follow(&ingested.document);
                 if let Some(run_id) = run_id {
                     for notice in &ingested.document.notices {
                         runs::record_error(db, run_id, url.as_str(), notice).await?;
