@@ -136,19 +136,31 @@ async fn wordpress(
     }
 }
 
+/// Serves the site; its base URL and the requests it gets.
+async fn start() -> (String, Requests) {
+    let seen = Requests::default();
+    let base = Arc::new(Mutex::new(String::new()));
+    let app = Router::new()
+        .fallback(wordpress)
+        .with_state((base.clone(), seen.clone()));
+    let site = serve_on_loopback(app).await;
+    *base.lock().unwrap_or_else(|e| e.into_inner()) = site.clone();
+    (site, seen)
+}
+
+/// Sync options for the site, a millisecond between requests.
+fn options(site: &str) -> SyncOptions {
+    let mut options = SyncOptions::new(url::Url::parse(&format!("{site}/")).expect("url"));
+    options.delay = std::time::Duration::from_millis(1);
+    options
+}
+
 #[tokio::test]
 async fn a_wordpress_site_is_crawled_for_its_content_not_its_traps() {
     for db in TestDb::all().await {
         let backend = db.backend();
-        let seen = Requests::default();
-        let base = Arc::new(Mutex::new(String::new()));
-        let app = Router::new()
-            .fallback(wordpress)
-            .with_state((base.clone(), seen.clone()));
-        let site = serve_on_loopback(app).await;
-        *base.lock().unwrap_or_else(|e| e.into_inner()) = site.clone();
-        let mut options = SyncOptions::new(url::Url::parse(&format!("{site}/")).expect("url"));
-        options.delay = std::time::Duration::from_millis(1);
+        let (site, seen) = start().await;
+        let options = options(&site);
         let report = sync::run(&db.conn, &db.url, &options, &Quiet)
             .await
             .expect("the sync runs");
@@ -219,5 +231,34 @@ async fn a_wordpress_site_is_crawled_for_its_content_not_its_traps() {
             5,
             "{backend}"
         );
+    }
+}
+
+#[tokio::test]
+async fn include_and_exclude_patterns_keep_what_the_defaults_cannot_know() {
+    let exclude = regex::Regex::new("/clinical-trials/").expect("a pattern");
+    let include = regex::Regex::new(r"/(faqs|treatments|clinical-trials)/$").expect("a pattern");
+    for db in TestDb::all().await {
+        let backend = db.backend();
+        let (site, seen) = start().await;
+        let mut options = options(&site);
+        options.scope.exclude = vec![exclude.clone()];
+        options.scope.include = vec![include.clone()];
+        let report = sync::run(&db.conn, &db.url, &options, &Quiet)
+            .await
+            .expect("the sync runs");
+        let requests = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        // The start page, and the two pages both patterns allow.
+        assert_eq!(
+            pages::Entity::find().count(&db.conn).await.expect("count"),
+            3,
+            "{backend}: {requests:?}"
+        );
+        assert!(
+            !requests.iter().any(|r| r.contains("clinical-trials")),
+            "{backend}"
+        );
+        assert!(report.skipped.count(SkipRule::Excluded) > 0, "{backend}");
+        assert!(report.skipped.count(SkipRule::NotIncluded) > 0, "{backend}");
     }
 }

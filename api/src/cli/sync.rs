@@ -11,7 +11,10 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use lmsdr_entity::sea_orm_active_enums::SyncRunStatus;
 use lmsdr_ingest::db;
-use lmsdr_ingest::sync::{self, DEFAULT_SOURCE, PageReport, Progress, SyncError, SyncOptions};
+use lmsdr_ingest::sync::{
+    self, DEFAULT_SOURCE, PageReport, Progress, Scope, SyncError, SyncOptions,
+};
+use regex::Regex;
 use url::Url;
 
 use super::{DatabaseArgs, counted, exit};
@@ -29,6 +32,13 @@ pub struct SyncArgs {
     #[arg(long, env = "LMSDR_SYNC_MAX_DEPTH", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_depth: u32,
+    /// Read only URLs this regular expression matches (the whole URL; the start page aside).
+    /// Repeat it for several.
+    #[arg(long, env = "LMSDR_SYNC_INCLUDE", value_parser = pattern)]
+    include: Vec<Regex>,
+    /// Never read URLs this regular expression matches (the whole URL). Repeat it for several.
+    #[arg(long, env = "LMSDR_SYNC_EXCLUDE", value_parser = pattern)]
+    exclude: Vec<Regex>,
     /// Least time between two requests to one host, in milliseconds (robots.txt may ask for more).
     #[arg(long, env = "LMSDR_SYNC_DELAY_MS", default_value_t = 1000)]
     delay_ms: u64,
@@ -44,6 +54,11 @@ pub struct SyncArgs {
     json: bool,
     #[command(flatten)]
     db: DatabaseArgs,
+}
+
+/// A URL pattern given on the command line, in the environment or the settings file.
+fn pattern(given: &str) -> Result<Regex, String> {
+    Regex::new(given).map_err(|err| format!("not a regular expression: {err}"))
 }
 
 /// A progress bar on a terminal, one log line per page otherwise.
@@ -73,7 +88,11 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     let conn = db::connect_and_migrate(&args.db.database_url).await?;
     let mut options = SyncOptions::new(args.source);
     options.max_pages = args.max_pages as usize;
-    options.max_depth = args.max_depth as usize;
+    options.scope = Scope {
+        max_depth: args.max_depth as usize,
+        include: args.include,
+        exclude: args.exclude,
+    };
     options.delay = Duration::from_millis(args.delay_ms);
     options.concurrency = usize::from(args.concurrency);
     options.dry_run = args.dry_run;

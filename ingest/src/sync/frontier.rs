@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use url::Url;
 
-use super::scope::{self, Reach, SkipRule, SkipSummary};
+use super::scope::{self, Reach, Scope, SkipRule, SkipSummary};
 use super::urls::same_site;
 use crate::extract::Document;
 use crate::fetch::robots::Robots;
@@ -33,8 +33,8 @@ pub(super) struct Frontier {
     done: usize,
     /// How each URL queued was reached.
     reach: HashMap<Url, Reach>,
-    /// Links from the start page a URL may be.
-    max_depth: usize,
+    /// The bounds and patterns the crawl keeps to.
+    scope: Scope,
     /// URLs a rule left out, each once.
     ruled_out: HashSet<Url>,
     /// What was left out, by rule.
@@ -46,7 +46,7 @@ impl Frontier {
     pub(super) fn new(
         source: Url,
         budget: usize,
-        max_depth: usize,
+        scope: Scope,
         aliases: Vec<(String, String)>,
     ) -> Self {
         let aliases = aliases
@@ -56,7 +56,7 @@ impl Frontier {
         Self {
             confirmed: Vec::new(),
             redirects: Vec::new(),
-            source,
+            source: scope::page_url(&source),
             aliases,
             queue: VecDeque::new(),
             seen: HashSet::new(),
@@ -66,7 +66,7 @@ impl Frontier {
             aliased: 0,
             done: 0,
             reach: HashMap::new(),
-            max_depth,
+            scope,
             ruled_out: HashSet::new(),
             skipped: SkipSummary::default(),
         }
@@ -127,13 +127,10 @@ impl Frontier {
         {
             return;
         }
-        let rule = scope::rule_for(&url).or(if reach.depth > self.max_depth {
-            Some(SkipRule::TooDeep)
-        } else if reach.noindex_chain > scope::MAX_NOINDEX_CHAIN {
-            Some(SkipRule::NoindexChain)
-        } else {
-            None
-        });
+        // The start page is read whatever the patterns say.
+        let rule = (url != self.source)
+            .then(|| self.scope.rule_for(&url, reach))
+            .flatten();
         if let Some(rule) = rule {
             self.skipped.add(rule, &url);
             self.ruled_out.insert(url);

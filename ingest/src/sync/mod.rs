@@ -32,7 +32,7 @@ use frontier::{Frontier, MAX_LEFT_COUNTED};
 use pacer::Pacer;
 pub use report::{FinishReason, PageOutcome, PageReport, Progress, Quiet, SyncError, SyncReport};
 use respond::Handled;
-pub use scope::{DEFAULT_MAX_DEPTH, MAX_NOINDEX_CHAIN, SkipRule, SkipSummary, Skipped};
+pub use scope::{DEFAULT_MAX_DEPTH, MAX_NOINDEX_CHAIN, Scope, SkipRule, SkipSummary, Skipped};
 pub use urls::{normalize, same_site, url_forms};
 
 /// The foundation's site, the default source.
@@ -45,8 +45,8 @@ pub struct SyncOptions {
     pub source: Url,
     /// Most pages to fetch.
     pub max_pages: usize,
-    /// Most links from the start page to a page read.
-    pub max_depth: usize,
+    /// The bounds and patterns the crawl keeps to (depth, `--include`, `--exclude`).
+    pub scope: Scope,
     /// Least time between two requests to one host.
     pub delay: Duration,
     /// Most requests in flight at once.
@@ -64,7 +64,7 @@ impl SyncOptions {
         Self {
             source,
             max_pages: 500,
-            max_depth: DEFAULT_MAX_DEPTH,
+            scope: Scope::default(),
             delay: Duration::from_secs(1),
             concurrency: 2,
             dry_run: false,
@@ -152,7 +152,7 @@ async fn crawl(
     let mut frontier = Frontier::new(
         options.source.clone(),
         options.max_pages,
-        options.max_depth,
+        options.scope.clone(),
         store::known_aliases(db).await?,
     );
     frontier.push(options.source.clone());

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use regex::Regex;
 use serde::Serialize;
 use url::Url;
 
@@ -68,6 +69,52 @@ pub enum SkipRule {
     Noindex,
     /// The page asks `nofollow`: its links were not read.
     Nofollow,
+    /// Matched by an `--exclude` pattern.
+    Excluded,
+    /// Matched by no `--include` pattern.
+    NotIncluded,
+}
+
+/// The bounds and patterns a crawl keeps to.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Most links from the start page to a page read.
+    pub max_depth: usize,
+    /// When any is given, only URLs one of them matches are read (the start page aside).
+    pub include: Vec<Regex>,
+    /// URLs any of them matches are not read.
+    pub exclude: Vec<Regex>,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self {
+            max_depth: DEFAULT_MAX_DEPTH,
+            include: Vec::new(),
+            exclude: Vec::new(),
+        }
+    }
+}
+
+impl Scope {
+    /// The rule that leaves a URL reached this way unread, if one does: the site-wide rules
+    /// first, then the patterns, then the bounds.
+    pub fn rule_for(&self, url: &Url, reach: Reach) -> Option<SkipRule> {
+        let text = url.as_str();
+        rule_for(url)
+            .or_else(|| {
+                self.exclude
+                    .iter()
+                    .any(|p| p.is_match(text))
+                    .then_some(SkipRule::Excluded)
+            })
+            .or_else(|| {
+                (!self.include.is_empty() && !self.include.iter().any(|p| p.is_match(text)))
+                    .then_some(SkipRule::NotIncluded)
+            })
+            .or_else(|| (reach.depth > self.max_depth).then_some(SkipRule::TooDeep))
+            .or_else(|| (reach.noindex_chain > MAX_NOINDEX_CHAIN).then_some(SkipRule::NoindexChain))
+    }
 }
 
 /// How many URLs a rule left out, and a few of them.
