@@ -262,3 +262,39 @@ async fn include_and_exclude_patterns_keep_what_the_defaults_cannot_know() {
         assert!(report.skipped.count(SkipRule::NotIncluded) > 0, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn pages_an_earlier_crawl_stored_out_of_scope_are_kept_and_reported() {
+    for db in TestDb::all().await {
+        let backend = db.backend();
+        let (site, _) = start().await;
+        // Stored before the crawl had a scope: a comment-reply copy and a tracking copy.
+        for path in ["/treatments/?replytocom=5", "/faqs/?utm_source=newsletter"] {
+            let url = url::Url::parse(&format!("{site}{path}")).expect("url");
+            let html = page(&site, "/treatments/", "Treatments (copy)", false, "");
+            let input = lmsdr_ingest::pipeline::Input::new(
+                url,
+                html.into_bytes(),
+                lmsdr_entity::sea_orm_active_enums::RevisionOrigin::Sync,
+            );
+            lmsdr_ingest::pipeline::ingest(&db.conn, input)
+                .await
+                .expect("stored");
+        }
+        let report = sync::run(&db.conn, &db.url, &options(&site), &Quiet)
+            .await
+            .expect("the sync runs");
+        assert_eq!(
+            report.out_of_scope.count, 2,
+            "{backend}: {:?}",
+            report.out_of_scope
+        );
+        assert_eq!(
+            pages::Entity::find().count(&db.conn).await.expect("count"),
+            7,
+            "{backend}: nothing stored is deleted"
+        );
+        let json = serde_json::to_value(&report).expect("JSON");
+        assert_eq!(json["outOfScope"]["count"], 2, "{backend}");
+    }
+}

@@ -161,6 +161,13 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         if report.aborted_runs > 0 {
             println!("marked {} abandoned run(s) aborted", report.aborted_runs);
         }
+        if report.out_of_scope.count > 0 {
+            println!(
+                "out of scope: {} page(s) stored by earlier syncs are no longer synced (kept, with their history), such as {}",
+                report.out_of_scope.count,
+                report.out_of_scope.examples.join(", ")
+            );
+        }
         for (rule, skipped) in &report.skipped.0 {
             let rule = serde_json::to_value(rule)
                 .ok()

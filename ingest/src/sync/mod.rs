@@ -139,7 +139,8 @@ async fn crawl(
             if let Some(run_id) = run_id {
                 runs::record_error(db, run_id, &robots_url, &reason).await?;
             }
-            return finish(db, run, counts, aborted_runs, pages, SkipSummary::default()).await;
+            let scope = (SkipSummary::default(), Skipped::default());
+            return finish(db, run, counts, aborted_runs, pages, scope).await;
         }
     };
     let delay = robots
@@ -272,7 +273,43 @@ async fn crawl(
             runs::record_error(db, run_id, options.source.as_str(), &note).await?;
         }
     }
-    finish(db, run, counts, aborted_runs, pages, frontier.skipped).await
+    let out_of_scope = out_of_scope(&options.scope, &known_pages);
+    finish(
+        db,
+        run,
+        counts,
+        aborted_runs,
+        pages,
+        (frontier.skipped, out_of_scope),
+    )
+    .await
+}
+
+/// The pages stored by earlier syncs, not read this time, that the scope leaves out (by its
+/// rules, patterns and URL forms: a depth or a chain of `noindex` pages is a matter of the
+/// links found).
+fn out_of_scope(
+    scope: &Scope,
+    unread: &std::collections::HashMap<String, store::KnownPage>,
+) -> Skipped {
+    let mut found = Skipped::default();
+    let mut urls: Vec<&String> = unread
+        .iter()
+        .filter(|(_, page)| page.status == PageStatus::Active)
+        .map(|(url, _)| url)
+        .collect();
+    urls.sort();
+    for url in urls {
+        // Left out by a rule, or stored under a URL form the crawl no longer reads (with a
+        // tracking parameter, say).
+        if let Ok(parsed) = Url::parse(url)
+            && (scope.rule_for(&parsed, scope::Reach::default()).is_some()
+                || scope::page_url(&parsed) != parsed)
+        {
+            found.add(url);
+        }
+    }
+    found
 }
 
 /// Keeps the site's broken links current: a URL never stored that answers 404 or 410 is recorded;
@@ -304,7 +341,7 @@ async fn finish(
     counts: RunCounts,
     aborted_runs: u64,
     pages: Vec<PageReport>,
-    skipped: SkipSummary,
+    (skipped, out_of_scope): (SkipSummary, Skipped),
 ) -> Result<SyncReport, SyncError> {
     let (run_id, status) = match run {
         Some(run) => {
@@ -325,6 +362,7 @@ async fn finish(
         finish_reason,
         aborted_runs,
         skipped,
+        out_of_scope,
         pages,
     })
 }

@@ -4,7 +4,7 @@ use lmsdr_entity::sea_orm_active_enums::SyncRunStatus;
 use sea_orm::DbErr;
 use serde::Serialize;
 
-use super::scope::SkipSummary;
+use super::scope::{SkipSummary, Skipped};
 
 use crate::fetch::FetchError;
 use crate::runs::RunCounts;
@@ -119,6 +119,9 @@ pub struct SyncReport {
     pub aborted_runs: u64,
     /// What the crawl's scope left out, by rule: how many, and a few examples.
     pub skipped: SkipSummary,
+    /// Pages stored by earlier syncs that the scope now leaves out: kept, with their history,
+    /// but no longer synced.
+    pub out_of_scope: Skipped,
     /// One entry per URL.
     pub pages: Vec<PageReport>,
 }

@@ -131,14 +131,20 @@ pub struct Skipped {
 #[serde(transparent)]
 pub struct SkipSummary(pub BTreeMap<SkipRule, Skipped>);
 
+impl Skipped {
+    /// Counts a URL, keeping the first few.
+    pub fn add(&mut self, url: &str) {
+        self.count += 1;
+        if self.examples.len() < EXAMPLES {
+            self.examples.push(url.to_owned());
+        }
+    }
+}
+
 impl SkipSummary {
     /// Counts a URL left out by a rule.
     pub fn add(&mut self, rule: SkipRule, url: &Url) {
-        let skipped = self.0.entry(rule).or_default();
-        skipped.count += 1;
-        if skipped.examples.len() < EXAMPLES {
-            skipped.examples.push(url.to_string());
-        }
+        self.0.entry(rule).or_default().add(url.as_str());
     }
 
     /// How many a rule left out.
