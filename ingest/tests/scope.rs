@@ -10,7 +10,8 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use lmsdr_entity::pages;
+use lmsdr_entity::sea_orm_active_enums::AliasReason;
+use lmsdr_entity::{page_aliases, pages};
 use lmsdr_ingest::sync::{self, Quiet, SkipRule, SyncOptions};
 use lmsdr_ingest::testing::TestDb;
 use lmsdr_ingest::testing::site::serve_on_loopback;
@@ -55,7 +56,8 @@ fn page(base: &str, path: &str, title: &str, noindex: bool, extra: &str) -> Stri
          <p>Leave a <a href=\"/treatments/?replytocom=5#respond\">reply to Anne</a>, read the \
          <a href=\"/faqs/?utm_source=newsletter&amp;utm_medium=email\">FAQs from the newsletter</a> \
          or <a href=\"/faqs/?PHPSESSID=0123456789abcdef\">in your session</a>, and \
-         <a href=\"/treatments/?share=facebook\">share the treatments</a>.</p></body></html>"
+         <a href=\"/treatments/?share=facebook\">share the treatments</a>, or read \
+         <a href=\"/treatments/amp/\">the light version</a>.</p></body></html>"
     )
 }
 
@@ -117,6 +119,8 @@ async fn wordpress(
                 .into_response()
         }
         "/feed/" => ([(header::CONTENT_TYPE, "application/rss+xml")], "<rss/>").into_response(),
+        // A copy in another layout that names the page as canonical.
+        "/treatments/amp/" => html(page(&base, "/treatments/", "Treatments (light)", false, "")),
         p if p.starts_with("/wp-json/") => {
             ([(header::CONTENT_TYPE, "application/json")], "[]").into_response()
         }
@@ -201,6 +205,22 @@ async fn a_wordpress_site_is_crawled_for_its_content_not_its_traps() {
         assert_eq!(
             report.counts.left_unread, 0,
             "{backend}: the crawl ended by itself"
+        );
+        // The copy that names another URL as canonical is that page's alias, not a page.
+        let aliases: Vec<(String, AliasReason)> = page_aliases::Entity::find()
+            .all(&db.conn)
+            .await
+            .expect("aliases")
+            .into_iter()
+            .map(|a| (a.url, a.reason))
+            .collect();
+        assert!(
+            aliases.contains(&(format!("{site}/treatments/amp/"), AliasReason::Canonical)),
+            "{backend}: {aliases:?}"
+        );
+        assert!(
+            aliases.contains(&(format!("{site}/?p=12"), AliasReason::Redirect)),
+            "{backend}: {aliases:?}"
         );
         for rule in [
             SkipRule::NoPageParameter,

@@ -5,7 +5,7 @@
 //! and either it names that page as canonical (`<link rel="canonical">`) or it is the same
 //! address by web server convention, a directory and its index document (`/` and
 //! `/index.php`, `/news/` and `/news/index.html`); a URL redirecting to a stored page is one
-//! too ([`record_redirects`]). Two addresses that merely serve the same text (placeholder
+//! too, and so is a URL a crawl found naming another as canonical ([`record_pointers`]). Two addresses that merely serve the same text (placeholder
 //! pages, say) stay two pages. Nothing is ever merged that differs: an alias serving new
 //! content becomes a page of its own again, and an older capture of it joins its page's
 //! history.
@@ -98,15 +98,17 @@ pub(super) async fn home<C: ConnectionTrait>(
     Ok(Home::New)
 }
 
-/// Records URLs that redirected to a stored page as its aliases; a URL stored as a page or
-/// already an alias stays as it is. Returns how many were recorded.
-pub async fn record_redirects(
+/// Records URLs that pointed a crawl to a stored page — by redirecting to it, or by naming it
+/// canonical — as its aliases, each with why; a URL stored as a page or already an alias stays
+/// as it is, and one pointing to a page never stored is left alone. Returns how many were
+/// recorded.
+pub async fn record_pointers(
     db: &DatabaseConnection,
-    redirects: &[(String, String)],
+    pointers: &[(String, String, AliasReason)],
     at: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
     let mut recorded = 0;
-    for (from, to) in redirects {
+    for (from, to, reason) in pointers {
         let Some(target) = page_at(db, to).await? else {
             continue;
         };
@@ -115,7 +117,7 @@ pub async fn record_redirects(
             .one(db)
             .await?;
         if aliased.is_none() && page_at(db, from).await?.is_none() {
-            insert(db, from, target, AliasReason::Redirect, at).await?;
+            insert(db, from, target, *reason, at).await?;
             recorded += 1;
         }
     }

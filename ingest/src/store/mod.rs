@@ -17,7 +17,7 @@ pub mod review;
 mod revisions;
 pub mod versions;
 
-pub use aliases::{aliased_page, known_aliases, record_redirects};
+pub use aliases::{aliased_page, known_aliases, record_pointers};
 pub use crawl::*;
 
 use chrono::{DateTime, Utc};

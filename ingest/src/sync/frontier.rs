@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use lmsdr_entity::sea_orm_active_enums::AliasReason;
 use url::Url;
 
 use super::scope::{self, Reach, Scope, SkipRule, SkipSummary};
@@ -17,8 +18,9 @@ pub(super) const MAX_LEFT_COUNTED: usize = 10_000;
 pub(super) struct Frontier {
     /// Pages confirmed unchanged (304) whose `last_seen_at` is still to be written.
     pub(super) confirmed: Vec<i32>,
-    /// URLs that redirected within the site, with where they led.
-    pub(super) redirects: Vec<(String, String)>,
+    /// URLs that pointed to another of the site (a redirect, a canonical link), with where
+    /// and how.
+    pub(super) pointers: Vec<(String, String, AliasReason)>,
     source: Url,
     aliases: HashMap<Url, Url>,
     queue: VecDeque<Url>,
@@ -55,7 +57,7 @@ impl Frontier {
             .collect();
         Self {
             confirmed: Vec::new(),
-            redirects: Vec::new(),
+            pointers: Vec::new(),
             source: scope::page_url(&source),
             aliases,
             queue: VecDeque::new(),

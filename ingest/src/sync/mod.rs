@@ -255,7 +255,7 @@ async fn crawl(
     }
     store::touch_pages(db, &frontier.confirmed, Utc::now()).await?;
     if writing {
-        store::record_redirects(db, &frontier.redirects, Utc::now()).await?;
+        store::record_pointers(db, &frontier.pointers, Utc::now()).await?;
     }
     let left = frontier.left_unread(&robots);
     if left > 0 {

@@ -1,14 +1,15 @@
 //! One response of the crawl: what it means, what is stored, and which links it leads to.
 
 use chrono::Utc;
-use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
+use lmsdr_entity::sea_orm_active_enums::{AliasReason, RevisionOrigin};
 use sea_orm::{DatabaseConnection, DbErr};
 use url::Url;
 
 use super::frontier::Frontier;
-use super::scope::SkipRule;
+use super::scope::{self, SkipRule};
 use super::{PageOutcome, SyncOptions, normalize};
 use crate::db;
+use crate::extract::Document;
 use crate::fetch::{FetchError, Fetched};
 use crate::pipeline::{self, Input, PipelineError};
 use crate::runs;
@@ -82,8 +83,8 @@ impl Run<'_> {
             // What a page redirects to is stored under its own URL, fetched as itself.
             frontier.push_like(url, answered.clone());
             frontier
-                .redirects
-                .push((url.to_string(), answered.to_string()));
+                .pointers
+                .push((url.to_string(), answered.to_string(), AliasReason::Redirect));
             return Ok(PageOutcome::Redirected(answered.to_string()));
         }
         let now = Utc::now();
@@ -130,6 +131,20 @@ impl Run<'_> {
                     Ok(read) => read,
                     Err(err) => return Ok(PageOutcome::Failed(err.to_string())),
                 };
+                if known.is_none()
+                    && let Some(canonical) = canonical_elsewhere(&read.document, url)
+                {
+                    // The page says it lives at another URL: that one is read and stored, and
+                    // this one becomes its alias once it is.
+                    frontier.push_like(url, canonical.clone());
+                    frontier.pointers.push((
+                        url.to_string(),
+                        canonical.to_string(),
+                        AliasReason::Canonical,
+                    ));
+                    frontier.aliased(url, canonical.clone());
+                    return Ok(PageOutcome::Alias(canonical.to_string()));
+                }
                 frontier.follow(url, &read.document);
                 if read.document.robots.noindex {
                     // Read for its links; a page of the site it is not.
@@ -189,6 +204,13 @@ impl Run<'_> {
             status => Ok(PageOutcome::Failed(format!("HTTP {status}"))),
         }
     }
+}
+
+/// The URL a page names as canonical, when it is another of the site than the one it was read
+/// at.
+fn canonical_elsewhere(document: &Document, url: &Url) -> Option<Url> {
+    let canonical = scope::page_url(&Url::parse(document.canonical.as_deref()?).ok()?);
+    (canonical != *url).then_some(canonical)
 }
 
 /// A stored URL parsed, or `fallback` (a stored URL always parses).
