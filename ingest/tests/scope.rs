@@ -57,7 +57,11 @@ fn page(base: &str, path: &str, title: &str, noindex: bool, extra: &str) -> Stri
          <a href=\"/faqs/?utm_source=newsletter&amp;utm_medium=email\">FAQs from the newsletter</a> \
          or <a href=\"/faqs/?PHPSESSID=0123456789abcdef\">in your session</a>, and \
          <a href=\"/treatments/?share=facebook\">share the treatments</a>, or read \
-         <a href=\"/treatments/amp/\">the light version</a>.</p></body></html>"
+         <a href=\"/treatments/amp/\">the light version</a>.</p>\
+         <p>Add the <a href=\"/events/?ical=1\">events to your calendar</a>, \
+         <a href=\"/faqs/?print=1\">print the FAQs</a>, browse the \
+         <a href=\"/shop/?filter_color=teal&amp;orderby=price\">teal ribbons</a>, or the \
+         <a href=\"/faqs/;jsessionid=0AB12CD34\">FAQs in this session</a>.</p></body></html>"
     )
 }
 
@@ -189,6 +193,10 @@ async fn a_wordpress_site_is_crawled_for_its_content_not_its_traps() {
             "share=",
             "utm_",
             "PHPSESSID",
+            "jsessionid",
+            "ical=",
+            "print=",
+            "filter_",
         ] {
             assert!(
                 !requests.iter().any(|r| r.contains(trap)),

@@ -27,7 +27,7 @@ const TRACKING: [&str; 12] = [
 const SESSION: [&str; 5] = ["phpsessid", "sid", "sessionid", "jsessionid", "cfid"];
 /// Query parameters whose URL is no page of its own: a comment reply form, a share or print
 /// view, a site search, a calendar or filter widget's state.
-const NO_PAGE: [&str; 11] = [
+const NO_PAGE: [&str; 16] = [
     "replytocom",
     "share",
     "like_comment",
@@ -36,10 +36,17 @@ const NO_PAGE: [&str; 11] = [
     "print",
     "s",
     "orderby",
+    "order",
     "filter",
+    "min_price",
+    "max_price",
     "ical",
     "outlook-ical",
+    "tribe-bar-date",
+    "eventdisplay",
 ];
+/// Prefixes of query parameters that make no page of their own (a shop's faceted filters).
+const NO_PAGE_PREFIXES: [&str; 2] = ["filter_", "query_type_"];
 /// Path segments of machinery rather than content.
 const NOT_CONTENT: [&str; 9] = [
     "wp-json",
@@ -181,6 +188,15 @@ impl Reach {
 pub fn page_url(url: &Url) -> Url {
     let mut url = url.clone();
     url.set_fragment(None);
+    // A session in the path (`/page;jsessionid=…`), as Java servers write it.
+    if let Some((path, _)) = url.path().split_once(';')
+        && url.path()[path.len()..]
+            .to_ascii_lowercase()
+            .starts_with(";jsessionid=")
+    {
+        let path = path.to_owned();
+        url.set_path(&path);
+    }
     let mut pairs: Vec<(String, String)> = url
         .query_pairs()
         .filter(|(name, _)| !dropped(name))
@@ -205,10 +221,11 @@ fn dropped(name: &str) -> bool {
 
 /// The rule that leaves a URL unread whatever links to it, if one does.
 pub fn rule_for(url: &Url) -> Option<SkipRule> {
-    if url
-        .query_pairs()
-        .any(|(name, _)| NO_PAGE.contains(&name.to_ascii_lowercase().as_str()))
-    {
+    let no_page = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        NO_PAGE.contains(&name.as_str()) || NO_PAGE_PREFIXES.iter().any(|p| name.starts_with(p))
+    };
+    if url.query_pairs().any(|(name, _)| no_page(&name)) {
         return Some(SkipRule::NoPageParameter);
     }
     let machinery = url.path_segments().is_some_and(|mut segments| {
@@ -243,6 +260,10 @@ mod tests {
             "http://lmsdr.org/treatments.php"
         );
         assert_eq!(
+            page_url(&u("http://lmsdr.org/news.jsp;jsessionid=0AB12?id=3")).as_str(),
+            "http://lmsdr.org/news.jsp?id=3"
+        );
+        assert_eq!(
             page_url(&u("http://lmsdr.org/?p=12")).as_str(),
             "http://lmsdr.org/?p=12",
             "a short link is another URL of a page: its redirect says which"
@@ -257,6 +278,18 @@ mod tests {
                 Some(SkipRule::NoPageParameter),
             ),
             ("http://lmsdr.org/?s=lms", Some(SkipRule::NoPageParameter)),
+            (
+                "http://lmsdr.org/shop/?filter_color=red",
+                Some(SkipRule::NoPageParameter),
+            ),
+            (
+                "http://lmsdr.org/events/?ical=1",
+                Some(SkipRule::NoPageParameter),
+            ),
+            (
+                "http://lmsdr.org/faqs/?print=1",
+                Some(SkipRule::NoPageParameter),
+            ),
             (
                 "http://lmsdr.org/wp-json/wp/v2/pages",
                 Some(SkipRule::NotContent),
