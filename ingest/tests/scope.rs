@@ -163,24 +163,32 @@ fn options(site: &str) -> SyncOptions {
     options
 }
 
+/// Syncs the site; the report, the requests it made, and how many pages are stored.
+async fn crawl(
+    db: &TestDb,
+    options: &SyncOptions,
+    seen: &Requests,
+) -> (sync::SyncReport, Vec<String>, u64) {
+    seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    let report = sync::run(&db.conn, &db.url, options, &Quiet)
+        .await
+        .expect("the sync runs");
+    let requests = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let stored = pages::Entity::find().count(&db.conn).await.expect("count");
+    (report, requests, stored)
+}
+
 #[tokio::test]
 async fn a_wordpress_site_is_crawled_for_its_content_not_its_traps() {
     for db in TestDb::all().await {
         let backend = db.backend();
         let (site, seen) = start().await;
         let options = options(&site);
-        let report = sync::run(&db.conn, &db.url, &options, &Quiet)
-            .await
-            .expect("the sync runs");
-        let requests = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let (report, requests, stored) = crawl(&db, &options, &seen).await;
 
         // Before: 503 requests, 497 pages stored. Now the five pages, and a few archive pages
         // read for their links.
-        assert_eq!(
-            pages::Entity::find().count(&db.conn).await.expect("count"),
-            5,
-            "{backend}: {requests:?}"
-        );
+        assert_eq!(stored, 5, "{backend}: {requests:?}");
         assert!(
             requests.len() <= 30,
             "{backend}: {} requests: {requests:?}",
@@ -250,15 +258,8 @@ async fn a_wordpress_site_is_crawled_for_its_content_not_its_traps() {
         );
 
         // A second run reads the same and stores nothing new.
-        seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        sync::run(&db.conn, &db.url, &options, &Quiet)
-            .await
-            .expect("the sync runs again");
-        assert_eq!(
-            pages::Entity::find().count(&db.conn).await.expect("count"),
-            5,
-            "{backend}"
-        );
+        let (_, again, stored) = crawl(&db, &options, &seen).await;
+        assert_eq!(stored, 5, "{backend}: {again:?}");
     }
 }
 
@@ -272,16 +273,9 @@ async fn include_and_exclude_patterns_keep_what_the_defaults_cannot_know() {
         let mut options = options(&site);
         options.scope.exclude = vec![exclude.clone()];
         options.scope.include = vec![include.clone()];
-        let report = sync::run(&db.conn, &db.url, &options, &Quiet)
-            .await
-            .expect("the sync runs");
-        let requests = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let (report, requests, stored) = crawl(&db, &options, &seen).await;
         // The start page, and the two pages both patterns allow.
-        assert_eq!(
-            pages::Entity::find().count(&db.conn).await.expect("count"),
-            3,
-            "{backend}: {requests:?}"
-        );
+        assert_eq!(stored, 3, "{backend}: {requests:?}");
         assert!(
             !requests.iter().any(|r| r.contains("clinical-trials")),
             "{backend}"
