@@ -9,19 +9,16 @@
 //! `application/graphql-response+json` to a client that asked only for `application/json`; this
 //! handler does not.
 
-use async_graphql::parser::types::OperationType;
-use std::collections::BTreeMap;
-
-use async_graphql::{BatchRequest, Response as GraphQLResponse, ServerError, Value};
+use async_graphql::BatchRequest;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
-use super::response_cache::Key;
+use super::answer::{answer, cache_key, is_mutation};
 use super::{AppState, MAX_BATCH, MAX_BODY_BYTES, ServerConfig};
-use crate::graphql::{AdminAccess, Loaders, MAX_RESPONSE_BYTES, RequestBudget, clean_errors, code};
+use crate::graphql::{AdminAccess, RequestBudget, code};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// The JSON media type, which errors before GraphQL runs answer in.
@@ -132,17 +129,6 @@ fn admin_access(config: &ServerConfig, headers: &HeaderMap) -> AdminAccess {
 /// Compares without an early exit, so timing does not reveal how much of a token matched.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let wanted = request.operation_name.as_deref();
-    document.operations.iter().any(|(name, operation)| {
-        operation.node.ty == OperationType::Mutation
-            && (wanted.is_none() || name.map(|n| n.as_str()) == wanted)
-    })
 }
 
 pub(super) async fn graphql_handler(
@@ -315,139 +301,6 @@ fn not_modified(etag: &str) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(PUBLIC));
     response
-}
-
-/// One operation's answer, as written.
-struct Answer {
-    /// The response, serialized.
-    json: Bytes,
-    /// Whether it failed before it ran (it did not parse or validate).
-    never_ran: bool,
-    /// Whether it holds no error.
-    clean: bool,
-}
-
-/// Runs one operation, or finds its answer in the response cache: an anonymous query's answer
-/// without errors is kept under `key`, made with the content generation read for this request.
-async fn answer(
-    state: &AppState,
-    request: async_graphql::Request,
-    access: AdminAccess,
-    key: Option<Key>,
-    budget: &RequestBudget,
-) -> Answer {
-    let started = std::time::Instant::now();
-    let operation = request.operation_name.clone();
-    if let (Some(cache), Some(key)) = (&state.cache, &key)
-        && let Some(json) = cache.get(key)
-    {
-        crate::metrics::record_operation(operation.as_deref(), started.elapsed(), &[]);
-        if !budget.spend_bytes(json.len()) {
-            return error_answer(
-                code::RESPONSE_TOO_LARGE,
-                &format!(
-                    "the answers to this request would be larger than {} MiB: send fewer operations at once",
-                    MAX_RESPONSE_BYTES / (1024 * 1024)
-                ),
-            );
-        }
-        return Answer {
-            json,
-            never_ran: false,
-            clean: true,
-        };
-    }
-    let query = request.query.clone();
-    let keep = key.filter(|_| !is_mutation(&request));
-    let mut request = request
-        .data(Loaders::new(&state.db, access.audience()))
-        .data(access)
-        .data(budget.clone());
-    state.documents.prepare(&mut request);
-    let mut response = state.schema.execute(request).await;
-    clean_errors(&mut response, &query);
-    let codes: Vec<String> = response
-        .errors
-        .iter()
-        .filter_map(|e| e.extensions.as_ref()?.get("code")?.clone().into_json().ok())
-        .filter_map(|code| code.as_str().map(str::to_owned))
-        .collect();
-    crate::metrics::record_operation(operation.as_deref(), started.elapsed(), &codes);
-    let written = Written::from(&response);
-    let never_ran = written.data.is_none();
-    let json = match serde_json::to_vec(&written) {
-        Ok(json) => Bytes::from(json),
-        Err(err) => {
-            tracing::error!(error = %err, "cannot serialize a GraphQL response");
-            return error_answer(code::INTERNAL, "internal server error");
-        }
-    };
-    let clean = response.errors.is_empty();
-    if let (Some(cache), Some(key)) = (&state.cache, keep)
-        && clean
-    {
-        cache.insert(key, json.clone());
-    }
-    Answer {
-        json,
-        never_ran,
-        clean,
-    }
-}
-
-/// An answer that is one error, with no data.
-fn error_answer(code: &str, message: &str) -> Answer {
-    let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    });
-    Answer {
-        json: Bytes::from(body.to_string()),
-        never_ran: false,
-        clean: false,
-    }
-}
-
-/// What an answer to this request is kept under; `None` when the generation cannot be read
-/// (the request then runs uncached).
-async fn cache_key(state: &AppState, request: &async_graphql::Request) -> Option<Key> {
-    let generation = match state.generation.current().await {
-        Ok(generation) => generation,
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot read the content generation: answering uncached");
-            return None;
-        }
-    };
-    Some(Key {
-        generation,
-        query: request.query.clone(),
-        operation: request.operation_name.clone(),
-        variables: serde_json::to_string(&request.variables).ok()?,
-    })
-}
-
-/// A response as written: its fields in the order the query selected them (serialized from
-/// async-graphql's ordered map, never through a sorted one), and no `data` entry at all for a
-/// request that never ran (it failed to parse or validate), as the GraphQL over HTTP spec says;
-/// one that ran keeps its `data`, null or not.
-#[derive(serde::Serialize)]
-struct Written<'a> {
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    errors: &'a [ServerError],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a Value>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    extensions: &'a BTreeMap<String, Value>,
-}
-
-impl<'a> From<&'a GraphQLResponse> for Written<'a> {
-    fn from(response: &'a GraphQLResponse) -> Self {
-        let never_ran = response.data == Value::Null && !response.errors.is_empty();
-        Self {
-            errors: &response.errors,
-            data: (!never_ran).then_some(&response.data),
-            extensions: &response.extensions,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
 //! The HTTP server: every route and its middleware, and every HTTP handler. The state handlers
-//! share is in `state`; GraphQL over HTTP in `graphql_http`, the WebSocket upgrade for
-//! subscriptions in `websocket`, the exports in `export`, the change feed in `feed`, `/metrics`
-//! and request metrics in `metrics`, health probes and shutdown in `probes`.
+//! share is in `state`; GraphQL over HTTP in `graphql_http` (one operation answered in
+//! `answer`), the WebSocket upgrade for subscriptions in `websocket`, the exports in `export`,
+//! the change feed in `feed`, `/metrics` and request metrics in `metrics`, health probes and
+//! shutdown in `probes`; connections in `connections`, per-address limits in `clients`, CORS in
+//! `cors`.
 
+mod answer;
 mod clients;
 mod connections;
 mod cors;
