@@ -43,7 +43,7 @@ use crate::webhooks::WebhookSettings;
 use crate::feed::ChangeHub;
 pub use admin::AdminAccess;
 pub use boundary::clean_errors;
-pub use budget::{MAX_RESPONSE_BYTES, RequestBudget};
+pub use budget::{MAX_RESPONSE_BYTES, RequestBudget, too_large};
 pub use error::code;
 pub use loaders::Loaders;
 pub use subscription::SubscriptionCount;

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 
 use super::AppState;
 use super::response_cache::Key;
-use crate::graphql::{AdminAccess, Loaders, MAX_RESPONSE_BYTES, RequestBudget, clean_errors, code};
+use crate::graphql::{AdminAccess, Loaders, RequestBudget, clean_errors, code, too_large};
 
 /// Whether the operation the request runs is a mutation.
 pub(super) fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -49,13 +49,7 @@ pub(super) async fn answer(
     {
         crate::metrics::record_operation(operation.as_deref(), started.elapsed(), &[]);
         if !budget.spend_bytes(json.len()) {
-            return error_answer(
-                code::RESPONSE_TOO_LARGE,
-                &format!(
-                    "the answers to this request would be larger than {} MiB: send fewer operations at once",
-                    MAX_RESPONSE_BYTES / (1024 * 1024)
-                ),
-            );
+            return error_answer(code::RESPONSE_TOO_LARGE, &too_large().message);
         }
         return Answer {
             json,
