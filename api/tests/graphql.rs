@@ -418,6 +418,7 @@ async fn statements_follow_query_depth_not_row_count() {
                     last_modified: None,
                     origin: lmsdr_entity::sea_orm_active_enums::RevisionOrigin::Import,
                     sync_run_id: None,
+                    memento_url: None,
                 },
             )
             .await
@@ -564,6 +565,7 @@ async fn as_of_answers_as_the_site_stood_then() {
                 last_modified: None,
                 origin: lmsdr_entity::sea_orm_active_enums::RevisionOrigin::Sync,
                 sync_run_id: None,
+                memento_url: None,
             },
         )
         .await

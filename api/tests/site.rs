@@ -25,7 +25,7 @@ async fn site_apps() -> Vec<TestApp> {
         let report = import_paths(&app.db.conn, &app.db.url, std::slice::from_ref(&dir), &base)
             .await
             .expect("the fixture site imports");
-        assert_eq!(report.pages_failed, 0, "{:?}", report.files);
+        assert_eq!(report.pages.pages_failed, 0, "{:?}", report.files);
     }
     apps
 }

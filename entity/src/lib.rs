@@ -3,6 +3,7 @@
 
 pub mod prelude;
 
+pub mod archive_captures;
 pub mod change_events;
 pub mod content_generation;
 pub mod drug_mentions;

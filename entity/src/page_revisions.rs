@@ -43,6 +43,8 @@ pub struct Model {
     pub review: Option<RevisionReview>,
     pub reviewed_at: Option<DateTimeUtc>,
     pub read_by: Option<i32>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub memento_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -63,6 +65,8 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     SyncRuns,
+    #[sea_orm(has_many = "super::archive_captures::Entity")]
+    ArchiveCaptures,
     #[sea_orm(has_many = "super::fact_versions::Entity")]
     FactVersions,
     #[sea_orm(has_many = "super::provenance::Entity")]
@@ -78,6 +82,12 @@ impl Related<super::pages::Entity> for Entity {
 impl Related<super::sync_runs::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::SyncRuns.def()
+    }
+}
+
+impl Related<super::archive_captures::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ArchiveCaptures.def()
     }
 }
 

@@ -14,6 +14,8 @@ pub enum SyncRunKind {
     Sync,
     #[sea_orm(string_value = "import")]
     Import,
+    #[sea_orm(string_value = "backfill")]
+    Backfill,
 }
 
 /// How a sync run stands or ended.
@@ -260,4 +262,27 @@ pub enum RevisionReview {
     Rejected,
     #[sea_orm(string_value = "superseded")]
     Superseded,
+}
+
+/// What became of a capture fetched from a web archive.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureOutcome {
+    #[sea_orm(string_value = "stored")]
+    Stored,
+    #[sea_orm(string_value = "unchanged")]
+    Unchanged,
+    #[sea_orm(string_value = "history")]
+    History,
+    #[sea_orm(string_value = "held")]
+    Held,
+    #[sea_orm(string_value = "alias")]
+    Alias,
+    #[sea_orm(string_value = "digest_mismatch")]
+    DigestMismatch,
+    #[sea_orm(string_value = "unreadable")]
+    Unreadable,
 }

@@ -27,10 +27,18 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::archive_captures::Entity")]
+    ArchiveCaptures,
     #[sea_orm(has_many = "super::sync_errors::Entity")]
     SyncErrors,
     #[sea_orm(has_many = "super::page_revisions::Entity")]
     PageRevisions,
+}
+
+impl Related<super::archive_captures::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ArchiveCaptures.def()
+    }
 }
 
 impl Related<super::sync_errors::Entity> for Entity {

@@ -2,6 +2,7 @@
 //! normalized, traceable entities, and storing them.
 
 pub mod archive;
+pub mod backfill;
 pub mod bundled;
 pub mod db;
 pub mod extract;

@@ -37,6 +37,8 @@ pub struct Input {
     pub origin: RevisionOrigin,
     /// The run reading it.
     pub run_id: Option<i32>,
+    /// The web archive's URL of the capture it came from, for a page read from an archive.
+    pub memento_url: Option<String>,
 }
 
 impl Input {
@@ -52,6 +54,7 @@ impl Input {
             last_modified: None,
             origin,
             run_id: None,
+            memento_url: None,
         }
     }
 }
@@ -143,6 +146,7 @@ pub async fn store(db: &DatabaseConnection, read: Read) -> Result<Ingested, Pipe
             last_modified: input.last_modified.as_deref(),
             origin: input.origin,
             sync_run_id: input.run_id,
+            memento_url: input.memento_url.as_deref(),
         },
     )
     .await?;

@@ -104,7 +104,11 @@ async fn captures_replay_in_date_order() {
             .await
             .expect("imports");
         assert_eq!(
-            (report.pages_new, report.pages_changed, report.pages_failed),
+            (
+                report.pages.pages_new,
+                report.pages.pages_changed,
+                report.pages.pages_failed
+            ),
             (1, 1, 0),
             "{}: {:?}",
             db.backend(),
@@ -222,21 +226,22 @@ async fn hostile_archives_fail_alone_and_oversized_records_are_skipped() {
                 error_of(name)
             );
         }
-        assert_eq!(report.pages_failed, 5, "{}", db.backend());
+        assert_eq!(report.pages.pages_failed, 5, "{}", db.backend());
         assert_eq!(
-            report.pages_new,
+            report.pages.pages_new,
             1,
             "{}: the good record of mixed.warc",
             db.backend()
         );
         assert!(
             report
+                .pages
                 .notices
                 .iter()
                 .any(|n| n.notice.contains("over the") && n.notice.contains("skipped")),
             "{}: {:?}",
             db.backend(),
-            report.notices
+            report.pages.notices
         );
         let stored = page_revisions::Entity::find()
             .all(&db.conn)

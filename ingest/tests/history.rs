@@ -139,7 +139,7 @@ async fn archived_captures_fill_the_history_in_either_order() {
                     .await
                     .expect("imports");
                 assert_eq!(
-                    (report.pages_past, report.pages_failed),
+                    (report.pages.pages_past, report.pages.pages_failed),
                     (1, 0),
                     "{backend}: {year}: {:?}",
                     report.files
@@ -273,7 +273,7 @@ async fn the_same_capture_replayed_twice_adds_nothing() {
         let report = import_paths(&db.conn, &db.url, &[path], &base)
             .await
             .expect("imports");
-        assert_eq!(report.pages_unchanged, 1, "{}", db.backend());
+        assert_eq!(report.pages.pages_unchanged, 1, "{}", db.backend());
         assert_eq!(intervals(&db.conn).await, once, "{}", db.backend());
         let revisions = page_revisions::Entity::find()
             .count(&db.conn)

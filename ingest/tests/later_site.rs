@@ -215,6 +215,7 @@ async fn a_page_an_older_extractor_read_is_read_again_and_lists_what_it_states()
                 last_modified: None,
                 origin: RevisionOrigin::Import,
                 sync_run_id: None,
+                memento_url: None,
             },
         )
         .await

@@ -221,6 +221,7 @@ async fn pages_read_by_an_older_extractor_are_read_again() {
                 last_modified: None,
                 origin: RevisionOrigin::Sync,
                 sync_run_id: None,
+                memento_url: None,
             },
         )
         .await

@@ -49,6 +49,7 @@ async fn put(db: &DatabaseConnection, bytes: &[u8], at: DateTime<Utc>) -> store:
             last_modified: None,
             origin: RevisionOrigin::Import,
             sync_run_id: None,
+            memento_url: None,
         },
     )
     .await

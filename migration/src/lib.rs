@@ -23,6 +23,7 @@ mod m20261206_000001_add_treatment_attributes;
 mod m20261206_000002_add_revision_read_by;
 mod m20261207_000001_create_page_aliases;
 mod m20261207_000002_create_content_generation;
+mod m20261207_000003_create_archive_captures;
 
 /// The ordered list of lmsdr's migrations.
 #[derive(Debug)]
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_add_revision_read_by::Migration),
             Box::new(m20261207_000001_create_page_aliases::Migration),
             Box::new(m20261207_000002_create_content_generation::Migration),
+            Box::new(m20261207_000003_create_archive_captures::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ const INGEST: &[&[&str]] = &[
     &["store"],
     &["pipeline"],
     &["bundled", "sync", "import"],
+    &["backfill"],
     &["testing"],
 ];
 

@@ -44,9 +44,9 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_summary(&report);
     }
-    Ok(match (report.pages_failed, report.files.len()) {
+    Ok(match (report.pages.pages_failed, report.files.len()) {
         (failed, total) if failed == total && total > 0 => ExitCode::from(exit::FAILED),
-        _ if report.pages_quarantined > 0 => ExitCode::from(exit::QUARANTINED),
+        _ if report.pages.pages_quarantined > 0 => ExitCode::from(exit::QUARANTINED),
         (0, _) => ExitCode::SUCCESS,
         _ => ExitCode::from(exit::PARTIAL),
     })
@@ -71,16 +71,16 @@ fn print_summary(report: &ImportReport) {
             (None, None) => {}
         }
     }
-    let e = &report.entities;
+    let e = &report.pages.entities;
     println!(
         "pages: {} new, {} changed, {} unchanged, {} older (history only), {} other URLs of stored pages, {} held in quarantine, {} failed",
-        report.pages_new,
-        report.pages_changed,
-        report.pages_unchanged,
-        report.pages_past,
-        report.pages_aliased,
-        report.pages_quarantined,
-        report.pages_failed
+        report.pages.pages_new,
+        report.pages.pages_changed,
+        report.pages.pages_unchanged,
+        report.pages.pages_past,
+        report.pages.pages_aliased,
+        report.pages.pages_quarantined,
+        report.pages.pages_failed
     );
     println!(
         "entities: {}, {}, {}, {}, {}, {}",
@@ -94,13 +94,19 @@ fn print_summary(report: &ImportReport) {
     if report.aborted_runs > 0 {
         println!("marked {} abandoned run(s) aborted", report.aborted_runs);
     }
-    if report.unverified_names.is_empty() {
+    if report.pages.unverified_names.is_empty() {
         println!("unverified names: none");
     } else {
-        let names: Vec<_> = report.unverified_names.iter().map(String::as_str).collect();
+        let names: Vec<_> = report
+            .pages
+            .unverified_names
+            .iter()
+            .map(String::as_str)
+            .collect();
         println!("unverified names: {}", names.join(", "));
     }
     let kinds: Vec<String> = report
+        .pages
         .kinds
         .iter()
         .map(|(kind, n)| {
@@ -121,10 +127,10 @@ fn print_summary(report: &ImportReport) {
             kinds.join(", ")
         }
     );
-    for notice in &report.notices {
+    for notice in &report.pages.notices {
         println!("notice     {}: {}", notice.url, notice.notice);
     }
-    for held in &report.quarantined {
+    for held in &report.pages.quarantined {
         println!("held       {}: {}", held.url, held.notice);
     }
 }

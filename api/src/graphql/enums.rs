@@ -121,6 +121,8 @@ pub enum SyncRunKind {
     Sync,
     /// `lmsdr import`.
     Import,
+    /// `lmsdr backfill`: captures read from a web archive.
+    Backfill,
 }
 
 /// Where a revision's bytes came from.

@@ -280,23 +280,31 @@ impl Fetcher {
         Err(FetchError::TooManyRedirects(self.config.max_redirects))
     }
 
-    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
-        let limit = self.config.max_body_bytes;
-        if response
-            .content_length()
-            .is_some_and(|n| n as usize > limit)
-        {
+    async fn read_body(&self, response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+        read_capped(response, self.config.max_body_bytes).await
+    }
+}
+
+/// Reads a response's body, failing as soon as it is known to exceed `limit` bytes (by its
+/// announced length, or as it arrives).
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, FetchError> {
+    if response
+        .content_length()
+        .is_some_and(|n| n as usize > limit)
+    {
+        return Err(FetchError::TooLarge { limit });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify_body)? {
+        if body.len() + chunk.len() > limit {
             return Err(FetchError::TooLarge { limit });
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify_body)? {
-            if body.len() + chunk.len() > limit {
-                return Err(FetchError::TooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
 }
 
 struct Attempt {
@@ -342,7 +350,7 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> 
 }
 
 /// `Retry-After` as seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -354,7 +362,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-fn classify(err: reqwest::Error) -> FetchError {
+/// A request's failure, as a timeout or a connection failure.
+pub fn classify(err: reqwest::Error) -> FetchError {
     if err.is_timeout() {
         FetchError::Timeout(err.to_string())
     } else {

@@ -18,11 +18,11 @@ use crate::limits::MAX_PAGE_BYTES;
 use crate::lock::{self, LockError, SyncLock};
 use crate::pipeline::{self, Input, PipelineError};
 use crate::runs::{self, Pulse};
-use crate::store::{PageChange, StoreError};
+use crate::store::{PageChange, StoreError, Stored};
 
 mod report;
 
-pub use report::{EntityCounts, FileReport, ImportReport, Notice};
+pub use report::{EntityCounts, FileReport, ImportReport, Notice, PageTally};
 
 /// The foundation's site, the default base for imported pages' URLs.
 pub const DEFAULT_BASE_URL: &str = "http://www.lmsdr.org/";
@@ -59,7 +59,7 @@ pub enum ImportError {
 }
 
 /// Why one page was not imported.
-enum PageFailure {
+pub(crate) enum PageFailure {
     /// A one-line reason to report; the import goes on with the next page.
     Skipped(String),
     /// The database cannot take writes: the import stops with this cause.
@@ -177,7 +177,7 @@ async fn replay_archives(
             Ok(found) => {
                 for reason in found.skipped {
                     runs::record_error(db, run_id, url.as_str(), &reason).await?;
-                    report.notices.push(Notice {
+                    report.pages.notices.push(Notice {
                         url: url.to_string(),
                         notice: reason,
                     });
@@ -204,20 +204,21 @@ async fn replay_archives(
             run_id: Some(run_id),
             ..Input::new(capture.url, capture.body, RevisionOrigin::Archive)
         };
-        let outcome = settle(&url, ingest(db, input, report).await)?;
+        let stored = ingest(db, input, &mut report.pages).await;
+        let outcome = settle(&url, stored.map(|s| s.change))?;
         report.record(db, run_id, path, &url, outcome).await?;
         pulse.beat(db, report.counts()).await?;
     }
     Ok(())
 }
 
-/// Ingests one page, adding its facts, kind and notices to the report (and its notices to the
+/// Ingests one page, adding its facts, kind and notices to the tally (and its notices to the
 /// run's errors).
-async fn ingest(
+pub(crate) async fn ingest(
     db: &DatabaseConnection,
     input: Input,
-    report: &mut ImportReport,
-) -> Result<PageChange, PageFailure> {
+    report: &mut PageTally,
+) -> Result<Stored, PageFailure> {
     let run_id = input.run_id;
     let ingested = pipeline::ingest(db, input).await?;
     let document = &ingested.document;
@@ -245,7 +246,7 @@ async fn ingest(
             notice: reason.clone(),
         });
     }
-    Ok(ingested.stored.change)
+    Ok(ingested.stored)
 }
 
 /// Reads, extracts and stores one file.
@@ -274,7 +275,7 @@ async fn import_file(
         run_id: Some(run_id),
         ..Input::new(url.clone(), bytes, RevisionOrigin::Import)
     };
-    ingest(db, input, report).await
+    Ok(ingest(db, input, &mut report.pages).await?.change)
 }
 
 /// Lists the pages under a path with the URL each is stored under.

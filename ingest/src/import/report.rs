@@ -60,6 +60,67 @@ impl EntityCounts {
     }
 }
 
+/// What the pages one run read said, whichever way they came in (files, archives, a web
+/// archive's captures): how each was stored, the facts found and what to look at.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageTally {
+    /// Pages seen for the first time.
+    pub pages_new: usize,
+    /// Pages whose content changed.
+    pub pages_changed: usize,
+    /// Pages whose content was already stored.
+    pub pages_unchanged: usize,
+    /// Pages that could not be read or stored.
+    pub pages_failed: usize,
+    /// Captures older than the page's current revision, written into its history only.
+    pub pages_past: usize,
+    /// Pages holding a stored page's content under another URL, recorded as its alias.
+    pub pages_aliased: usize,
+    /// Pages whose content was held in quarantine: stored as a revision that applies nothing
+    /// until a person accepts it.
+    pub pages_quarantined: usize,
+    /// Why each held page was held.
+    pub quarantined: Vec<Notice>,
+    /// Facts found in the pages read.
+    pub entities: EntityCounts,
+    /// Drug-like names missing from the vocabulary.
+    pub unverified_names: BTreeSet<String>,
+    /// Pages read, by kind.
+    pub kinds: BTreeMap<PageKind, usize>,
+    /// What the extractor reported for a person to look at (a possible treatment listing not
+    /// read as one, a section of a listing left out), by URL.
+    pub notices: Vec<Notice>,
+}
+
+impl PageTally {
+    /// Counts one page's outcome: how it was stored, or `None` when it failed.
+    pub fn count(&mut self, change: Option<PageChange>) {
+        match change {
+            Some(PageChange::New) => self.pages_new += 1,
+            Some(PageChange::Changed | PageChange::Rederived) => self.pages_changed += 1,
+            Some(PageChange::Unchanged) => self.pages_unchanged += 1,
+            Some(PageChange::Alias) => self.pages_aliased += 1,
+            Some(PageChange::Quarantined) => self.pages_quarantined += 1,
+            Some(PageChange::Past) => self.pages_past += 1,
+            None => self.pages_failed += 1,
+        }
+    }
+
+    /// The run's counts, for `read` pages read with a body.
+    pub fn counts(&self, read: usize) -> RunCounts {
+        RunCounts {
+            fetched: read as i32,
+            changed: (self.pages_new + self.pages_changed + self.pages_past) as i32,
+            not_modified: 0,
+            failed: self.pages_failed as i32,
+            quarantined: self.pages_quarantined as i32,
+            broken_links: 0,
+            left_unread: 0,
+        }
+    }
+}
+
 /// The summary of an import.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -68,32 +129,9 @@ pub struct ImportReport {
     pub run_id: i32,
     /// Runs found abandoned (their process died) and marked aborted.
     pub aborted_runs: u64,
-    /// Pages seen for the first time.
-    pub pages_new: usize,
-    /// Pages whose content changed.
-    pub pages_changed: usize,
-    /// Pages whose content was already stored.
-    pub pages_unchanged: usize,
-    /// Files that could not be imported.
-    pub pages_failed: usize,
-    /// Captures older than the page's current revision, written into its history only.
-    pub pages_past: usize,
-    /// Files holding a stored page's content under another URL, recorded as its alias.
-    pub pages_aliased: usize,
-    /// Pages whose content was held in quarantine: stored as a revision that applies nothing
-    /// until a person accepts it.
-    pub pages_quarantined: usize,
-    /// Why each held page was held.
-    pub quarantined: Vec<Notice>,
-    /// Facts found in the imported pages.
-    pub entities: EntityCounts,
-    /// Drug-like names missing from the vocabulary.
-    pub unverified_names: BTreeSet<String>,
-    /// Pages imported, by kind.
-    pub kinds: BTreeMap<PageKind, usize>,
-    /// What the extractor reported for a person to look at (a possible treatment listing not
-    /// read as one, a section of a listing left out), by URL.
-    pub notices: Vec<Notice>,
+    /// How the pages were stored, and what they said.
+    #[serde(flatten)]
+    pub pages: PageTally,
     /// One entry per file.
     pub files: Vec<FileReport>,
 }
@@ -111,15 +149,8 @@ pub struct Notice {
 impl ImportReport {
     /// The run's counts so far.
     pub(super) fn counts(&self) -> RunCounts {
-        RunCounts {
-            fetched: (self.files.len() - self.pages_failed) as i32,
-            changed: (self.pages_new + self.pages_changed + self.pages_past) as i32,
-            not_modified: 0,
-            failed: self.pages_failed as i32,
-            quarantined: self.pages_quarantined as i32,
-            broken_links: 0,
-            left_unread: 0,
-        }
+        self.pages
+            .counts(self.files.len() - self.pages.pages_failed)
     }
 
     /// Counts one page's outcome, recording a failure on the run.
@@ -138,15 +169,7 @@ impl ImportReport {
                 (None, Some(reason))
             }
         };
-        match change {
-            Some(PageChange::New) => self.pages_new += 1,
-            Some(PageChange::Changed | PageChange::Rederived) => self.pages_changed += 1,
-            Some(PageChange::Unchanged) => self.pages_unchanged += 1,
-            Some(PageChange::Alias) => self.pages_aliased += 1,
-            Some(PageChange::Quarantined) => self.pages_quarantined += 1,
-            Some(PageChange::Past) => self.pages_past += 1,
-            None => self.pages_failed += 1,
-        }
+        self.pages.count(change);
         self.files.push(FileReport {
             path,
             url: url.to_string(),

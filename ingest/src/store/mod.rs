@@ -74,6 +74,8 @@ pub struct Observation<'a> {
     pub origin: RevisionOrigin,
     /// The sync run that fetched it.
     pub sync_run_id: Option<i32>,
+    /// The web archive's URL of the capture it came from.
+    pub memento_url: Option<&'a str>,
 }
 
 /// Whether a page was new, changed or unchanged.

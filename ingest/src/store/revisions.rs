@@ -35,6 +35,7 @@ pub(super) fn new_revision(
         summary: Set(None),
         quarantined: Set(false),
         quarantine_reason: Set(None),
+        memento_url: Set(obs.memento_url.map(str::to_owned)),
         ..Default::default()
     };
     set_revision_reading(&mut revision, doc)?;

@@ -32,7 +32,9 @@ use frontier::{Frontier, MAX_LEFT_COUNTED};
 use pacer::Pacer;
 pub use report::{FinishReason, PageOutcome, PageReport, Progress, Quiet, SyncError, SyncReport};
 use respond::Handled;
-pub use scope::{DEFAULT_MAX_DEPTH, MAX_NOINDEX_CHAIN, Scope, SkipRule, SkipSummary, Skipped};
+pub use scope::{
+    DEFAULT_MAX_DEPTH, MAX_NOINDEX_CHAIN, Scope, SkipRule, SkipSummary, Skipped, page_url,
+};
 pub use urls::{normalize, same_site, url_forms};
 
 /// The foundation's site, the default source.
@@ -304,7 +306,7 @@ fn out_of_scope(
         // tracking parameter, say).
         if let Ok(parsed) = Url::parse(url)
             && (scope.rule_for(&parsed, scope::Reach::default()).is_some()
-                || scope::page_url(&parsed) != parsed)
+                || page_url(&parsed) != parsed)
         {
             found.add(url);
         }

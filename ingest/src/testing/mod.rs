@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod site;
+pub mod wayback;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
