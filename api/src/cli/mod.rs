@@ -7,6 +7,7 @@ use lmsdr_ingest::db::DEFAULT_DATABASE_URL;
 
 use crate::telemetry::LogFormat;
 
+mod backfill;
 pub mod config;
 mod export;
 mod import;
@@ -37,6 +38,19 @@ where
 {
     let noun = if count == N::from(1) { one } else { many };
     format!("{count} {noun}")
+}
+
+/// A progress bar on standard error when it is a terminal and the summary is not JSON.
+fn terminal_bar(json: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    (std::io::stderr().is_terminal() && !json).then(|| {
+        let bar = indicatif::ProgressBar::new(1);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
 }
 
 /// A command that cannot run as given, and says what to give instead: exits with
@@ -92,9 +106,9 @@ macro_rules! exit_codes {
 Exit codes:
   0   done
   1   failed: nothing could be done (the error line says why)
-  2   partial: some pages failed or were left unread, the rest were stored (import, sync)
-  3   busy: another sync or import holds the database (import, sync)
-  4   held: some page's new content waits in quarantine for a person (import, sync)
+  2   partial: some pages failed or were left unread, the rest were stored (import, sync, backfill)
+  3   busy: another sync, import or backfill holds the database (import, sync, backfill)
+  4   held: some page's new content waits in quarantine for a person (import, sync, backfill)
   64  usage: a flag, a value or the config file is wrong; nothing ran"
     };
 }
@@ -109,6 +123,7 @@ Examples:
   lmsdr                                     serve the API and Playground on ./lmsdr.db
   lmsdr sync --max-pages 100 --json         read the foundation's site; a JSON summary
   lmsdr import saved/ captures.warc.gz      import saved pages and web archives
+  lmsdr backfill --from 2010 --dry-run      count the site's captures in the Wayback Machine
   lmsdr export --format ndjson --out dump/  write the partner export
   lmsdr migrate status --database-url postgres://lmsdr@db.internal/lmsdr
 
@@ -127,6 +142,9 @@ enum Command {
     /// Fetch the foundation's site and record what changed.
     #[command(after_help = EXIT_CODES)]
     Sync(sync::SyncArgs),
+    /// Rebuild the site's history from a web archive's captures (politely; resumable).
+    #[command(after_help = EXIT_CODES)]
+    Backfill(backfill::BackfillArgs),
     /// Export the data for partners.
     #[command(after_help = EXIT_CODES)]
     Export(export::ExportArgs),
@@ -158,6 +176,7 @@ impl Cli {
             Command::Migrate(args) => migrate::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Sync(args) => sync::run(args).await,
+            Command::Backfill(args) => backfill::run(args).await,
             Command::Vocabulary(args) => vocabulary::run(&args),
             Command::Export(args) => export::run(args).await,
         }

@@ -3,12 +3,11 @@
 //! held in quarantine for a person to review (whatever else failed).
 
 use sea_orm::ActiveEnum;
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use lmsdr_entity::sea_orm_active_enums::SyncRunStatus;
 use lmsdr_ingest::db;
 use lmsdr_ingest::sync::{
@@ -17,7 +16,7 @@ use lmsdr_ingest::sync::{
 use regex::Regex;
 use url::Url;
 
-use super::{DatabaseArgs, counted, exit};
+use super::{DatabaseArgs, counted, exit, terminal_bar};
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -96,15 +95,9 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     options.delay = Duration::from_millis(args.delay_ms);
     options.concurrency = usize::from(args.concurrency);
     options.dry_run = args.dry_run;
-    let reporter = if std::io::stderr().is_terminal() && !args.json {
-        let bar = ProgressBar::new(1);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed}] {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        Reporter::Bar(bar)
-    } else {
-        Reporter::Lines
+    let reporter = match terminal_bar(args.json) {
+        Some(bar) => Reporter::Bar(bar),
+        None => Reporter::Lines,
     };
     let outcome = sync::run(&conn, &args.db.database_url, &options, &reporter).await;
     if let Reporter::Bar(bar) = &reporter {

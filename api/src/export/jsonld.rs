@@ -104,6 +104,9 @@ fn sourced(mut node: Value, fact: Listed<'_>) -> Value {
         if let Some(section) = &source.section {
             object.insert("lmsdr:sourceSection".into(), section.clone().into());
         }
+        if let Some(memento) = &source.memento_url {
+            object.insert("lmsdr:sourceMemento".into(), memento.clone().into());
+        }
     }
     node
 }

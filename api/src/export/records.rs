@@ -27,6 +27,9 @@ pub struct Provenance {
     pub section: Option<String>,
     /// The exact sentence or list item the fact was read from.
     pub excerpt: String,
+    /// The web archive's page for the capture that revision came from, when it was read from
+    /// an archive (`lmsdr backfill`).
+    pub memento_url: Option<String>,
 }
 
 /// A disclaimer a page carries, with the pages that carry it.
@@ -364,6 +367,9 @@ pub struct Revision {
     pub review: Option<RevisionReview>,
     /// The unified diff of its text against the revision before.
     pub diff: Option<String>,
+    /// The web archive's page for the capture it came from, when it was read from an archive
+    /// (`lmsdr backfill`).
+    pub memento_url: Option<String>,
 }
 
 /// One line of an NDJSON export: a record of any type, named by `type`.

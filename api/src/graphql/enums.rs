@@ -136,7 +136,8 @@ pub enum RevisionOrigin {
     Import,
     /// Fetched by a sync (captured when fetched).
     Sync,
-    /// Replayed from a web archive (captured at the archive record's date).
+    /// Replayed from a web archive (a WARC file, or `lmsdr backfill`), captured at the archive
+    /// record's date.
     Archive,
     /// Stored bytes read again by a newer extractor.
     Reread,

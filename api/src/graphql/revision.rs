@@ -57,6 +57,11 @@ impl Revision {
     async fn origin(&self) -> RevisionOrigin {
         self.0.origin.into()
     }
+    /// The web archive's page for the capture it came from (`{archive}/web/{timestamp}/{url}`),
+    /// for a revision `lmsdr backfill` read from an archive; null for live fetches and files.
+    async fn memento_url(&self) -> Option<&str> {
+        self.0.memento_url.as_deref()
+    }
     /// Whether it is held in quarantine: stored, but applying nothing, because it would wipe or
     /// gut what the page states (a maintenance page, a page cut short, a "moved" notice). False
     /// once an admin accepts it. Held revisions are visible only with the admin token.

@@ -21,7 +21,7 @@ pub use encoder::CsvEncoder;
 use super::records::RecordType;
 
 /// The columns every fact ends with: when the site listed it, and where it was read.
-const SOURCE: [&str; 7] = [
+const SOURCE: [&str; 8] = [
     "First listed at",
     "Delisted at",
     "Source page",
@@ -29,6 +29,7 @@ const SOURCE: [&str; 7] = [
     "Source revision fetched at",
     "Source section",
     "Source excerpt",
+    "Source memento",
 ];
 
 /// One CSV file of an export.
@@ -219,6 +220,7 @@ impl CsvFile {
                     "Quarantine reason",
                     "Review",
                     "Diff",
+                    "Memento URL",
                 ],
                 false,
             ),

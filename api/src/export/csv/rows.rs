@@ -166,6 +166,7 @@ impl CsvFile {
                 opt(&r.quarantine_reason),
                 opt(&r.review.map(|r| value(&r))),
                 opt(&r.diff),
+                opt(&r.memento_url),
             ]],
             _ => Vec::new(),
         }
@@ -194,6 +195,7 @@ fn sourced(mut row: Vec<String>, fact: Listed<'_>) -> Vec<String> {
         source.revision_fetched_at.to_rfc3339(),
         opt(&source.section),
         source.excerpt.clone(),
+        opt(&source.memento_url),
     ]);
     row
 }

@@ -162,24 +162,27 @@ impl<'a> Reader<'a> {
             .filter(provenance::Column::Id.is_in(ids))
             .all(self.txn)
             .await?;
-        let revisions: HashMap<i32, (i32, DateTime<Utc>)> = page_revisions::Entity::find()
+        type Revision = (i32, DateTime<Utc>, Option<String>);
+        let revisions: HashMap<i32, Revision> = page_revisions::Entity::find()
             .select_only()
             .columns([
                 page_revisions::Column::Id,
                 page_revisions::Column::Number,
                 page_revisions::Column::FetchedAt,
+                page_revisions::Column::MementoUrl,
             ])
             .filter(page_revisions::Column::Id.is_in(rows.iter().map(|r| r.revision_id)))
-            .into_tuple::<(i32, i32, DateTime<Utc>)>()
+            .into_tuple::<(i32, i32, DateTime<Utc>, Option<String>)>()
             .all(self.txn)
             .await?
             .into_iter()
-            .map(|(id, number, at)| (id, (number, at)))
+            .map(|(id, number, at, memento)| (id, (number, at, memento)))
             .collect();
         rows.into_iter()
             .map(|row| {
-                let (revision, revision_fetched_at) = *revisions
+                let (revision, revision_fetched_at, memento_url) = revisions
                     .get(&row.revision_id)
+                    .cloned()
                     .ok_or(ExportError::Inconsistent("provenance without its revision"))?;
                 let provenance = Provenance {
                     page_url: self.url(row.page_id)?,
@@ -187,6 +190,7 @@ impl<'a> Reader<'a> {
                     revision_fetched_at,
                     section: row.section,
                     excerpt: row.excerpt,
+                    memento_url,
                 };
                 Ok((row.id, provenance))
             })

@@ -73,6 +73,7 @@ impl Reader<'_> {
             quarantine_reason: Option<String>,
             review: Option<RevisionReview>,
             diff: Option<String>,
+            memento_url: Option<String>,
         }
         use page_revisions::Column as C;
         let mut after = 0;
@@ -93,6 +94,7 @@ impl Reader<'_> {
                     C::QuarantineReason,
                     C::Review,
                     C::Diff,
+                    C::MementoUrl,
                 ])
                 // Exports are public: held and rejected content is for admins only.
                 .filter(C::Quarantined.eq(false))
@@ -120,6 +122,7 @@ impl Reader<'_> {
                     quarantine_reason: row.quarantine_reason,
                     review: row.review,
                     diff: row.diff,
+                    memento_url: row.memento_url,
                 }))
                 .await?;
             }

@@ -43,6 +43,8 @@ pub struct RevisionRow {
     pub review: Option<lmsdr_entity::sea_orm_active_enums::RevisionReview>,
     /// When that was.
     pub reviewed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The web archive's URL of the capture it came from.
+    pub memento_url: Option<String>,
 }
 
 /// Who reads revisions. Held and rejected content is for admins: anonymous readers see the
@@ -85,6 +87,7 @@ pub fn revision_select(audience: Audience) -> Select<page_revisions::Entity> {
         C::QuarantineReason,
         C::Review,
         C::ReviewedAt,
+        C::MementoUrl,
     ]);
     audience.visible(select)
 }
