@@ -46,6 +46,7 @@ pub use boundary::clean_errors;
 pub use budget::{MAX_RESPONSE_BYTES, RequestBudget, too_large};
 pub use error::code;
 pub use loaders::Loaders;
+pub use page::stored_page;
 pub use subscription::SubscriptionCount;
 
 /// What lmsdr knows of the LMSdr foundation's site: its treatments, drugs, regimens and

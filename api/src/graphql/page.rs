@@ -6,7 +6,9 @@ use lmsdr_entity::sea_orm_active_enums::LinkKind as StoredLinkKind;
 use lmsdr_entity::{page_revisions, pages};
 use lmsdr_ingest::store::aliased_page;
 use lmsdr_ingest::sync::{DEFAULT_SOURCE, url_forms};
-use sea_orm::{ColumnTrait, EntityTrait, IntoSimpleExpr, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoSimpleExpr, QueryFilter, QueryOrder,
+};
 use url::Url;
 
 use super::content::{self, PageContent};
@@ -297,22 +299,30 @@ impl PageQuery {
                 "`{text}` is not a URL: give an absolute URL or a path such as `/treatments.php`"
             )));
         };
-        let forms = url_forms(&parsed);
-        let rows = pages::Entity::find()
-            .filter(pages::Column::Url.is_in(forms.clone()))
-            .all(db(ctx)?)
-            .await
-            .map_err(internal)?;
-        // The form asked for first, then the others in the order listed.
-        let row = forms
-            .iter()
-            .find_map(|form| rows.iter().find(|row| &row.url == form))
-            .cloned();
-        if let Some(row) = row {
-            return Ok(Some(Page(row)));
-        }
-        // Another URL of a stored page (`/index.php` for `/`): that page.
-        let aliased = aliased_page(db(ctx)?, &forms).await.map_err(internal)?;
-        Ok(aliased.map(|(_, page)| Page(page)))
+        let page = stored_page(db(ctx)?, &parsed).await.map_err(internal)?;
+        Ok(page.map(Page))
     }
+}
+
+/// The page stored at a URL, written as a link to it would be (HTTP or HTTPS, with `www.` or
+/// without), or the page the URL is an alias of.
+pub async fn stored_page(
+    db: &DatabaseConnection,
+    url: &Url,
+) -> std::result::Result<Option<pages::Model>, DbErr> {
+    let forms = url_forms(url);
+    let rows = pages::Entity::find()
+        .filter(pages::Column::Url.is_in(forms.clone()))
+        .all(db)
+        .await?;
+    // The form asked for first, then the others in the order listed.
+    let row = forms
+        .iter()
+        .find_map(|form| rows.iter().find(|row| &row.url == form))
+        .cloned();
+    if row.is_some() {
+        return Ok(row);
+    }
+    // Another URL of a stored page (`/index.php` for `/`): that page.
+    Ok(aliased_page(db, &forms).await?.map(|(_, page)| page))
 }

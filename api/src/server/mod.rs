@@ -13,6 +13,7 @@ mod documents;
 mod export;
 mod feed;
 mod graphql_http;
+mod memento;
 mod metrics;
 mod persisted;
 mod playground;
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
         .merge(export::routes())
+        .merge(memento::routes())
         .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
