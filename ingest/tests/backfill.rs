@@ -11,87 +11,14 @@ use lmsdr_entity::sea_orm_active_enums::RevisionOrigin;
 use lmsdr_entity::{drugs, page_revisions, pages};
 use lmsdr_ingest::backfill::{self, BackfillOptions, BackfillReport, DateRange, Politeness, Quiet};
 use lmsdr_ingest::testing::TestDb;
-use lmsdr_ingest::testing::wayback::{Api, Archived, FakeArchive};
+use lmsdr_ingest::testing::wayback::{Api, Archived, FakeArchive, lmsdr_history, simple_page};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use url::Url;
 
-const TREATMENTS: &str = include_str!("fixtures/treatments/html5.html");
-const LETROZOLE: &str = "  <li>Femara (letrozole)</li>\n";
 const SITE: &str = "http://www.lmsdr.org/";
 
-/// The page in 2012, before letrozole was listed.
-fn page_2012() -> String {
-    TREATMENTS
-        .replace(LETROZOLE, "")
-        .replace("1 August 2012 08:59 am", "1 May 2012 10:00 am")
-}
-
-/// The page in 2011: no letrozole, no particle beams.
-fn page_2011() -> String {
-    page_2012()
-        .replace("  <li>Proton, electron or neutron beams</li>\n", "")
-        .replace("1 May 2012 10:00 am", "1 March 2011 10:00 am")
-}
-
-fn simple(title: &str, text: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body><h1>{title}</h1><p>{text}</p></body></html>"
-    )
-}
-
-/// The archive's holdings, in an order no archive promises.
 fn holdings() -> Vec<Archived> {
-    let first = Archived::page(
-        "20110301100000",
-        "http://lmsdr.org:80/treatments.php",
-        &page_2011(),
-    );
-    vec![
-        Archived::page(
-            "20120501100000",
-            "https://www.lmsdr.org/treatments.php",
-            &page_2012(),
-        ),
-        first.clone(),
-        // The same capture listed again under another form of its URL.
-        Archived {
-            original: "http://www.lmsdr.org/treatments.php".into(),
-            ..first.clone()
-        },
-        Archived::revisit("20110601000000", &first),
-        // The same bytes captured again: nothing new.
-        Archived::page(
-            "20120601000000",
-            "http://www.lmsdr.org/treatments.php",
-            &page_2012(),
-        ),
-        Archived::page(
-            "20120801100000",
-            "http://www.lmsdr.org/treatments.php",
-            TREATMENTS,
-        ),
-        Archived::page(
-            "20120315000000",
-            "http://WWW.LMSDR.ORG/about.php#team",
-            &simple(
-                "About LMSdr",
-                "The foundation funds research into leiomyosarcoma.",
-            ),
-        ),
-        Archived::status("20120901000000", "http://www.lmsdr.org/old.php", 302),
-        Archived::status("20120902000000", "http://www.lmsdr.org/missing.php", 404),
-        Archived::page(
-            "20121001000000",
-            "http://www.lmsdr.org/news.php",
-            &simple("News", "A corrupted capture."),
-        )
-        .with_wrong_digest(),
-        Archived {
-            mime: "image/png".into(),
-            ..Archived::page("20120701000000", "http://www.lmsdr.org/logo.png", "PNG")
-        },
-    ]
+    lmsdr_history()
 }
 
 fn options(archive: &FakeArchive) -> BackfillOptions {
@@ -250,7 +177,7 @@ async fn an_archive_becomes_the_pages_history_once() {
         archive.add(vec![Archived::page(
             "20130101000000",
             "http://www.lmsdr.org/about.php",
-            &simple(
+            &simple_page(
                 "About LMSdr",
                 "The foundation funds research and a tissue bank.",
             ),

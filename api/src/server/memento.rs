@@ -82,13 +82,10 @@ impl History {
         )
     }
 
-    /// The memento in force at `at` (the last one captured by then), or the first.
-    fn at(&self, at: DateTime<Utc>) -> Option<&Memento> {
-        self.mementos
-            .iter()
-            .rev()
-            .find(|m| m.at <= at)
-            .or(self.mementos.first())
+    /// The index of the memento in force at `at` (the last one captured by then), or of the
+    /// first.
+    fn at(&self, at: DateTime<Utc>) -> usize {
+        self.mementos.iter().rposition(|m| m.at <= at).unwrap_or(0)
     }
 
     /// A link to a memento with its relation and datetime.
@@ -100,16 +97,29 @@ impl History {
         )
     }
 
-    /// The links every answer carries: the original, the TimeGate and the TimeMap.
-    fn heads(&self) -> Vec<String> {
-        vec![
+    /// The links of an answer about the memento at `index`: the original, the TimeGate, the
+    /// TimeMap, and the first, previous, next and last mementos.
+    fn links(&self, index: usize) -> String {
+        let mut links = vec![
             format!("<{}>; rel=\"original\"", self.original),
             format!("<{}>; rel=\"timegate\"", self.timegate()),
             format!(
                 "<{}>; rel=\"timemap\"; type=\"{LINK_FORMAT}\"",
                 self.timemap()
             ),
-        ]
+        ];
+        let around = [
+            (Some(0), "first memento"),
+            (index.checked_sub(1), "prev memento"),
+            (Some(index + 1), "next memento"),
+            (self.mementos.len().checked_sub(1), "last memento"),
+        ];
+        for (at, rel) in around {
+            if let Some(memento) = at.and_then(|i| self.mementos.get(i)) {
+                links.push(self.link(memento, rel));
+            }
+        }
+        links.join(", ")
     }
 }
 
@@ -302,20 +312,27 @@ async fn timegate_of(
     let history = history(db, &named_url(uri, "/timegate/")?, headers).await?;
     let chosen = match wanted {
         Some(at) => history.at(at),
-        None => history.mementos.last(),
-    }
-    .ok_or(Refusal::NotFound("the page has no accepted revision"))?;
+        None => history.mementos.len().saturating_sub(1),
+    };
     redirect(&history, chosen, true)
 }
 
-/// A 302 to a memento, with the links a TimeGate (`vary`) or a memento URL answers with.
-fn redirect(history: &History, memento: &Memento, vary: bool) -> Result<Response, Refusal> {
+/// A header value made of text this module wrote.
+fn value(text: String) -> Result<HeaderValue, Refusal> {
+    HeaderValue::try_from(text).map_err(|e| Refusal::Failed(e.to_string()))
+}
+
+/// A 302 to the memento at `index`, with the links a TimeGate (`vary`) or a memento URL
+/// answers with.
+fn redirect(history: &History, index: usize, vary: bool) -> Result<Response, Refusal> {
+    let memento = history
+        .mementos
+        .get(index)
+        .ok_or(Refusal::NotFound("the page has no accepted revision"))?;
     let mut response = StatusCode::FOUND.into_response();
     let headers = response.headers_mut();
-    let value =
-        |text: String| HeaderValue::try_from(text).map_err(|e| Refusal::Failed(e.to_string()));
     headers.insert(header::LOCATION, value(history.memento(memento))?);
-    headers.insert(header::LINK, value(history.heads().join(", "))?);
+    headers.insert(header::LINK, value(history.links(index))?);
     if vary {
         headers.insert(header::VARY, HeaderValue::from_static("accept-datetime"));
     }
@@ -356,42 +373,22 @@ async fn memento_of(
         .iter()
         .position(|m| m.timestamp() == timestamp)
     else {
-        let nearest = history
-            .at(at)
-            .ok_or(Refusal::NotFound("the page has no accepted revision"))?;
-        return redirect(&history, nearest, false);
+        return redirect(&history, history.at(at), false);
     };
     let memento = history.mementos[index];
     let stored = stored_input(db, memento.revision_id)
         .await
         .map_err(|e| Refusal::Failed(e.to_string()))?
         .ok_or(Refusal::NotFound("no such revision"))?;
-    let mut links = history.heads();
-    let around = [
-        (history.mementos.first(), "first memento"),
-        (
-            index.checked_sub(1).and_then(|i| history.mementos.get(i)),
-            "prev memento",
-        ),
-        (history.mementos.get(index + 1), "next memento"),
-        (history.mementos.last(), "last memento"),
-    ];
-    for (other, rel) in around {
-        if let Some(other) = other {
-            links.push(history.link(other, rel));
-        }
-    }
     let content_type = stored
         .content_type
         .filter(|t| t.is_ascii() && !t.trim().is_empty())
         .unwrap_or_else(|| "text/html".to_owned());
     let mut response = Response::new(Body::from(stored.bytes));
     let headers = response.headers_mut();
-    let value =
-        |text: String| HeaderValue::try_from(text).map_err(|e| Refusal::Failed(e.to_string()));
     headers.insert(header::CONTENT_TYPE, value(content_type)?);
     headers.insert("memento-datetime", value(memento.http_date())?);
-    headers.insert(header::LINK, value(links.join(", "))?);
+    headers.insert(header::LINK, value(history.links(index))?);
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(MEMENTO_CSP),

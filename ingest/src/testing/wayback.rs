@@ -16,6 +16,88 @@ use tokio::sync::Notify;
 use super::site::serve_on_loopback;
 use crate::backfill::{digest_of, requested};
 
+const TREATMENTS: &str = include_str!("../../tests/fixtures/treatments/html5.html");
+const LETROZOLE: &str = "  <li>Femara (letrozole)</li>\n";
+
+/// The page in 2012, before letrozole was listed.
+fn page_2012() -> String {
+    TREATMENTS
+        .replace(LETROZOLE, "")
+        .replace("1 August 2012 08:59 am", "1 May 2012 10:00 am")
+}
+
+/// The page in 2011: no letrozole, no particle beams.
+fn page_2011() -> String {
+    page_2012()
+        .replace("  <li>Proton, electron or neutron beams</li>\n", "")
+        .replace("1 May 2012 10:00 am", "1 March 2011 10:00 am")
+}
+
+/// A small HTML page with a title and one paragraph.
+pub fn simple_page(title: &str, text: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body><h1>{title}</h1><p>{text}</p></body></html>"
+    )
+}
+
+/// An archive's holdings of the foundation's site, in an order no archive promises, with real
+/// archives' quirks: three versions of the treatments page (2011, 2012, 2012 with letrozole)
+/// under four URL forms, a duplicate row, a revisit record, a capture of the same bytes again,
+/// a redirect and an error capture, a capture whose digest does not match, an image.
+pub fn lmsdr_history() -> Vec<Archived> {
+    let first = Archived::page(
+        "20110301100000",
+        "http://lmsdr.org:80/treatments.php",
+        &page_2011(),
+    );
+    vec![
+        Archived::page(
+            "20120501100000",
+            "https://www.lmsdr.org/treatments.php",
+            &page_2012(),
+        ),
+        first.clone(),
+        // The same capture listed again under another form of its URL.
+        Archived {
+            original: "http://www.lmsdr.org/treatments.php".into(),
+            ..first.clone()
+        },
+        Archived::revisit("20110601000000", &first),
+        // The same bytes captured again: nothing new.
+        Archived::page(
+            "20120601000000",
+            "http://www.lmsdr.org/treatments.php",
+            &page_2012(),
+        ),
+        Archived::page(
+            "20120801100000",
+            "http://www.lmsdr.org/treatments.php",
+            TREATMENTS,
+        ),
+        Archived::page(
+            "20120315000000",
+            "http://WWW.LMSDR.ORG/about.php#team",
+            &simple_page(
+                "About LMSdr",
+                "The foundation funds research into leiomyosarcoma.",
+            ),
+        ),
+        Archived::status("20120901000000", "http://www.lmsdr.org/old.php", 302),
+        Archived::status("20120902000000", "http://www.lmsdr.org/missing.php", 404),
+        Archived::page(
+            "20121001000000",
+            "http://www.lmsdr.org/news.php",
+            &simple_page("News", "A corrupted capture."),
+        )
+        .with_wrong_digest(),
+        Archived {
+            mime: "image/png".into(),
+            ..Archived::page("20120701000000", "http://www.lmsdr.org/logo.png", "PNG")
+        },
+    ]
+}
+
 /// One capture the archive holds.
 #[derive(Debug, Clone)]
 pub struct Archived {
