@@ -29,8 +29,15 @@ test-pg:
     psql "{{test_pg}}" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres lmsdr_test
     TEST_DATABASE_URL='{{test_pg}}' cargo test --workspace
 
-# Benchmarks: extraction against a bare HTML parse
+# Speed and memory side by side: /healthz, the treatments query cached and uncached (SQLite),
+# PostGraphile 4.14.1 and lmsdr over the same PostgreSQL data, under wrk; statements per query
+# (10 s a run; LMSDR_BENCH_SECONDS to change; needs wrk, npm and PostgreSQL)
 bench:
+    cargo build --release --bin lmsdr
+    cargo bench -p lmsdr-tests --bench compare
+
+# Extraction against a bare HTML parse
+bench-extract:
     cargo bench -p lmsdr-ingest --bench extract
 
 # Sync benchmark: a generated 1,000- and 5,000-page site served locally
@@ -72,12 +79,6 @@ ci:
 bench-export:
     cargo build --release --bin lmsdr
     cargo bench -p lmsdr-tests --bench export
-
-# Response cache benchmark: /healthz, the Playground's query cached and uncached, under wrk
-# (10 s a run; LMSDR_BENCH_SECONDS to change; apt-get install wrk)
-bench-cache:
-    cargo build --release --bin lmsdr
-    cargo bench -p lmsdr-tests --bench cache
 
 # Soak: serve under 200 connections of the frontend's query mix while syncs run back to back
 # (2 minutes; LMSDR_SOAK_SECONDS to change); prints requests, failures, latency and memory

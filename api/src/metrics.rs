@@ -206,6 +206,11 @@ fn pool(db: &DatabaseConnection) {
         .set(f64::from(size) - idle as f64);
 }
 
+/// One SQL statement sent to the database (on every connection of the pool).
+pub fn db_statement() {
+    metrics::counter!("lmsdr_db_statements_total").increment(1);
+}
+
 /// A lookup in the response cache: found or not.
 pub fn cache_lookup(hit: bool) {
     let name = if hit {

@@ -427,8 +427,9 @@ async fn statements_follow_query_depth_not_row_count() {
         app.take_statement_count();
         app.graphql(query, json!({})).await.data();
         let with_more_rows = app.take_statement_count();
-        // DataLoaders batch by a short time window, so under load one level may go out as two
-        // statements; an N+1 would add one statement per row (hundreds here).
+        // DataLoaders batch the keys a level registers before their batch task runs, so under
+        // load one level may go out as two statements; an N+1 would add one statement per row
+        // (hundreds here).
         assert!(
             with_more_rows.abs_diff(with_one_page) <= 2,
             "{}: {with_one_page} statements for one page, {with_more_rows} for four",

@@ -103,7 +103,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty()),
     );
-    let conn = db::connect_and_migrate(&args.db.database_url).await?;
+    let mut conn = db::connect_and_migrate(&args.db.database_url).await?;
+    if args.metrics == Switch::On {
+        conn.set_metric_callback(|_| crate::metrics::db_statement());
+    }
     if let Some(stored) = bundled::load_if_empty(&conn).await? {
         tracing::info!(
             page_id = stored.page_id,

@@ -64,7 +64,10 @@ pub(super) async fn answer(
         .data(access)
         .data(budget.clone());
     state.documents.prepare(&mut request);
+    // Closed only at shutdown, when nothing is waiting.
+    let turn = state.executions.acquire().await.ok();
     let mut response = state.schema.execute(request).await;
+    drop(turn);
     clean_errors(&mut response, &query);
     let codes: Vec<String> = response
         .errors

@@ -101,6 +101,17 @@ pub struct Loaders {
     pub slug_name: DataLoader<SlugNames>,
 }
 
+/// How long a DataLoader waits for more keys before it loads a batch: none. The resolvers of
+/// one level register their keys in one poll of the request's task, before the batch task
+/// runs; a wait would only add a timer per batch (`just bench`: 8% more queries a second, the
+/// same statements per query).
+const BATCH_DELAY: std::time::Duration = std::time::Duration::ZERO;
+
+/// A DataLoader for `loader`, batching on Tokio's tasks and timer.
+fn batched<T>(loader: T) -> DataLoader<T> {
+    DataLoader::new(loader, tokio::spawn).delay(BATCH_DELAY)
+}
+
 impl Loaders {
     /// A fresh set over a connection, for an audience.
     pub fn new(db: &DatabaseConnection, audience: Audience) -> Self {
@@ -112,14 +123,11 @@ impl Loaders {
         where
             ByKey<E, K>: Loader<K>,
         {
-            DataLoader::new(
-                ByKey {
-                    db: db.clone(),
-                    column,
-                    key_of,
-                },
-                tokio::spawn,
-            )
+            batched(ByKey {
+                db: db.clone(),
+                column,
+                key_of,
+            })
         }
         fn by_id<E: EntityTrait>(
             db: &DatabaseConnection,
@@ -140,15 +148,12 @@ impl Loaders {
         where
             Grouped<E, K>: Loader<K>,
         {
-            DataLoader::new(
-                Grouped {
-                    db: db.clone(),
-                    query,
-                    parent,
-                    parent_of,
-                },
-                tokio::spawn,
-            )
+            batched(Grouped {
+                db: db.clone(),
+                query,
+                parent,
+                parent_of,
+            })
         }
         fn listed<E: EntityTrait>(
             db: &DatabaseConnection,
@@ -160,18 +165,15 @@ impl Loaders {
         where
             Listed<E>: Loader<At>,
         {
-            DataLoader::new(
-                Listed {
-                    db: db.clone(),
-                    kind,
-                    query,
-                    parent,
-                    parent_of,
-                    id,
-                    delisted_at,
-                },
-                tokio::spawn,
-            )
+            batched(Listed {
+                db: db.clone(),
+                kind,
+                query,
+                parent,
+                parent_of,
+                id,
+                delisted_at,
+            })
         }
         Self {
             audience,
@@ -182,41 +184,29 @@ impl Loaders {
             page: by_id(db, pages::Column::Id),
             sync_run: by_id(db, sync_runs::Column::Id),
             change_event: by_id(db, change_events::Column::Id),
-            recent_deliveries: DataLoader::new(RecentDeliveries { db: db.clone() }, tokio::spawn),
-            slug_name: DataLoader::new(SlugNames { db: db.clone() }, tokio::spawn),
+            recent_deliveries: batched(RecentDeliveries { db: db.clone() }),
+            slug_name: batched(SlugNames { db: db.clone() }),
             page_by_url: by_key(db, pages::Column::Url, |p: &pages::Model| p.url.clone()),
             dead_target: by_key(db, link_targets::Column::Url, |t: &link_targets::Model| {
                 t.url.clone()
             }),
             provenance: by_id(db, provenance::Column::Id),
-            revision: DataLoader::new(
-                RevisionById {
-                    db: db.clone(),
-                    audience,
-                },
-                tokio::spawn,
-            ),
-            reading: DataLoader::new(
-                ReadingById {
-                    db: db.clone(),
-                    audience,
-                },
-                tokio::spawn,
-            ),
-            first_revisions: DataLoader::new(
-                FirstRevisions {
-                    db: db.clone(),
-                    audience,
-                },
-                tokio::spawn,
-            ),
-            diff: DataLoader::new(
-                DiffById {
-                    db: db.clone(),
-                    audience,
-                },
-                tokio::spawn,
-            ),
+            revision: batched(RevisionById {
+                db: db.clone(),
+                audience,
+            }),
+            reading: batched(ReadingById {
+                db: db.clone(),
+                audience,
+            }),
+            first_revisions: batched(FirstRevisions {
+                db: db.clone(),
+                audience,
+            }),
+            diff: batched(DiffById {
+                db: db.clone(),
+                audience,
+            }),
             links_by_page: grouped(
                 db,
                 || {
