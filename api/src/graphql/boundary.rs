@@ -1,13 +1,10 @@
 //! The error boundary: every error leaves with a code, and no error raised while running leaves
 //! with its text. HTTP responses pass through [`clean_errors`]; WebSocket responses
-//! (subscriptions, and queries sent over the socket) through the [`ErrorBoundary`] extension.
+//! (subscriptions, and queries sent over the socket) through a [`StreamBoundary`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextSubscribe,
-};
-use async_graphql::{ErrorExtensions, Request, Response, ServerResult, Value};
+use async_graphql::{ErrorExtensions, Response, Value};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
@@ -49,44 +46,24 @@ pub fn clean_errors(response: &mut Response, query: &str) {
     }
 }
 
-/// Cleans every response of a stream, as [`clean_errors`] cleans an HTTP response.
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorBoundary;
-
-impl ExtensionFactory for ErrorBoundary {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(BoundaryExtension::default())
-    }
-}
-
-#[derive(Default)]
-struct BoundaryExtension {
+/// The query of one request, kept to clean the responses of its stream as [`clean_errors`]
+/// cleans an HTTP response (by [`super::guard::Guard`], for WebSocket responses).
+#[derive(Debug, Default)]
+pub(super) struct StreamBoundary {
     /// The request's query, to name a request error as a parse or a validation failure.
     query: Arc<Mutex<String>>,
 }
 
-#[async_trait::async_trait]
-impl Extension for BoundaryExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        request
-            .query
-            .clone_into(&mut self.query.lock().unwrap_or_else(PoisonError::into_inner));
-        next.run(ctx, request).await
+impl StreamBoundary {
+    /// Keeps the request's query.
+    pub(super) fn remember(&self, query: &str) {
+        query.clone_into(&mut self.query.lock().unwrap_or_else(PoisonError::into_inner));
     }
 
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
+    /// The stream with every response cleaned.
+    pub(super) fn clean<'s>(&self, stream: BoxStream<'s, Response>) -> BoxStream<'s, Response> {
         let query = self.query.clone();
-        next.run(ctx, stream)
+        stream
             .map(move |mut response| {
                 let query = query.lock().unwrap_or_else(PoisonError::into_inner).clone();
                 clean_errors(&mut response, &query);
@@ -170,11 +147,11 @@ mod tests {
                 .is_some_and(|m| m.contains("password")),
             "without the boundary the text leaks: {leaked}"
         );
-        let cleaned = first(build().extension(ErrorBoundary).finish()).await;
+        let cleaned = first(build().extension(crate::graphql::guard::Guard).finish()).await;
         assert_eq!(cleaned["message"], "internal server error");
         assert_eq!(cleaned["extensions"]["code"], code::INTERNAL);
 
-        let schema = build().extension(ErrorBoundary).finish();
+        let schema = build().extension(crate::graphql::guard::Guard).finish();
         let response = schema
             .execute_stream("subscription { nope }")
             .next()

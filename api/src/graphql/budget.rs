@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::{Context, ErrorExtensions, ServerError, ValidationResult};
 
 use super::error::{Result, code, coded};
@@ -69,37 +69,24 @@ pub fn charge(ctx: &Context<'_>, bytes: usize) -> Result<()> {
     }
 }
 
-/// Spends each validated operation's cost from its request's budget, and refuses the operation
-/// once the operations of a batch together cost more than [`MAX_COMPLEXITY`].
-#[derive(Debug, Clone, Copy)]
-pub struct SharedCost;
-
-impl ExtensionFactory for SharedCost {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SharedCost)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for SharedCost {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> std::result::Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        match ctx.data_opt::<RequestBudget>() {
-            Some(budget) if !spend(&budget.cost, result.complexity) => Err(vec![
-                async_graphql::Error::new(format!(
-                    "the operations of this request cost more than {MAX_COMPLEXITY} together \
-                     (this one costs {}): send them in separate requests, or ask for less",
-                    result.complexity
-                ))
-                .extend_with(|_, e| e.set("code", code::VALIDATION_FAILED))
-                .into_server_error(async_graphql::Pos::default()),
-            ]),
-            _ => Ok(result),
-        }
+/// Spends a validated operation's cost from its request's budget, and refuses the operation
+/// once the operations of a batch together cost more than [`MAX_COMPLEXITY`] (run as each
+/// operation is validated, by [`super::guard::Guard`]).
+pub(super) fn spend_validated(
+    ctx: &ExtensionContext<'_>,
+    result: ValidationResult,
+) -> std::result::Result<ValidationResult, Vec<ServerError>> {
+    match ctx.data_opt::<RequestBudget>() {
+        Some(budget) if !spend(&budget.cost, result.complexity) => Err(vec![
+            async_graphql::Error::new(format!(
+                "the operations of this request cost more than {MAX_COMPLEXITY} together \
+                 (this one costs {}): send them in separate requests, or ask for less",
+                result.complexity
+            ))
+            .extend_with(|_, e| e.set("code", code::VALIDATION_FAILED))
+            .into_server_error(async_graphql::Pos::default()),
+        ]),
+        _ => Ok(result),
     }
 }
 

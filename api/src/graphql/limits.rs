@@ -1,10 +1,7 @@
-//! Query limits, set explicitly: depth, complexity, recursion, directives, and (as an extension,
-//! since async-graphql has no setting for them) the number of aliases and of introspection
+//! Query limits, set explicitly: depth, complexity, recursion, directives, and (checked as each
+//! document is parsed, since async-graphql has no setting for them) the number of aliases and of introspection
 //! fields in one document, and text holding NUL characters, which neither database stores.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ErrorExtensions, ServerResult, Value as ConstValue, Variables};
 
@@ -58,60 +55,43 @@ pub fn list_cost(child_complexity: usize) -> usize {
 }
 
 /// Refuses documents with more than [`MAX_ALIASES`] aliases or [`MAX_INTROSPECTIONS`]
-/// introspection fields, and arguments or variables whose text holds a NUL character.
-#[derive(Debug, Clone, Copy)]
-pub struct DocumentLimits;
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension)
+/// introspection fields, and arguments or variables whose text holds a NUL character (run as
+/// each document is parsed, by [`super::guard::Guard`]).
+pub(super) fn check_document(
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> ServerResult<()> {
+    let counts = Counts::of(document);
+    let refuse = |message: String, code: &'static str| {
+        Err(async_graphql::Error::new(message)
+            .extend_with(|_, e| e.set("code", code))
+            .into_server_error(async_graphql::Pos::default()))
+    };
+    if counts.nul_text || variables.values().any(holds_nul) {
+        return refuse(
+            "text arguments must not contain NUL (U+0000) characters".to_owned(),
+            code::BAD_USER_INPUT,
+        );
     }
-}
-
-struct DocumentLimitsExtension;
-
-#[async_trait::async_trait]
-impl Extension for DocumentLimitsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let counts = Counts::of(&document);
-        let refuse = |message: String, code: &'static str| {
-            Err(async_graphql::Error::new(message)
-                .extend_with(|_, e| e.set("code", code))
-                .into_server_error(async_graphql::Pos::default()))
-        };
-        if counts.nul_text || variables.values().any(holds_nul) {
-            return refuse(
-                "text arguments must not contain NUL (U+0000) characters".to_owned(),
-                code::BAD_USER_INPUT,
-            );
-        }
-        if counts.aliases > MAX_ALIASES {
-            return refuse(
-                format!(
-                    "the query uses {} aliases; at most {MAX_ALIASES} are allowed",
-                    counts.aliases
-                ),
-                code::VALIDATION_FAILED,
-            );
-        }
-        if counts.introspections > MAX_INTROSPECTIONS {
-            return refuse(
-                format!(
-                    "the query introspects the schema {} times; at most {MAX_INTROSPECTIONS} are allowed",
-                    counts.introspections
-                ),
-                code::VALIDATION_FAILED,
-            );
-        }
-        Ok(document)
+    if counts.aliases > MAX_ALIASES {
+        return refuse(
+            format!(
+                "the query uses {} aliases; at most {MAX_ALIASES} are allowed",
+                counts.aliases
+            ),
+            code::VALIDATION_FAILED,
+        );
     }
+    if counts.introspections > MAX_INTROSPECTIONS {
+        return refuse(
+            format!(
+                "the query introspects the schema {} times; at most {MAX_INTROSPECTIONS} are allowed",
+                counts.introspections
+            ),
+            code::VALIDATION_FAILED,
+        );
+    }
+    Ok(())
 }
 
 /// What a document holds that the schema's own limits do not count.

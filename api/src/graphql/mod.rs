@@ -13,6 +13,7 @@ mod drug;
 mod drug_mention;
 mod enums;
 mod error;
+mod guard;
 pub mod ids;
 mod limits;
 mod links;
@@ -94,9 +95,7 @@ pub fn build_schema(
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
         .limit_directives(limits::MAX_DIRECTIVES)
-        .extension(limits::DocumentLimits)
-        .extension(budget::SharedCost)
-        .extension(boundary::ErrorBoundary)
+        .extension(guard::Guard)
         .finish()
 }
 
