@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lmsdr_tests::{Server, TestDb};
+use lmsdr_tests::{Server, TestDb, memory_mib};
 use serde_json::{Value, json};
 
 /// The Playground's example: categories, their treatments, each treatment's drugs with brand
@@ -107,21 +107,6 @@ fn script(dir: &Path, name: &str, query: &str) -> PathBuf {
     )
     .expect("script");
     path
-}
-
-/// Resident and peak memory of a process, in MiB.
-fn memory(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0
-    };
-    (kib("VmRSS:"), kib("VmHWM:"))
 }
 
 /// POSTs a query and checks its answer has data and no `errors`; the number of treatments.
@@ -325,7 +310,7 @@ async fn main() {
     ];
     let mut rows = Vec::new();
     for (name, run, pid) in &runs {
-        rows.push((name, run, memory(*pid)));
+        rows.push((name, run, memory_mib(*pid)));
     }
     // Memory after 200 connections at once on the uncached query.
     let wide = [
@@ -376,7 +361,7 @@ async fn main() {
         );
     }
     for (name, run, pid) in &wide {
-        let (rss, peak) = memory(*pid);
+        let (rss, peak) = memory_mib(*pid);
         println!(
             "lmsdr on {name}, 200 connections: {:.0} requests/s, p99 {}, resident {rss:.1} MiB (peak {peak:.1}; target under 64){}",
             run.requests_per_second,

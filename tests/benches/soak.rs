@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use lmsdr_ingest::testing::site::Site;
-use lmsdr_tests::{Server, binary, lmsdr};
+use lmsdr_tests::{Server, binary, lmsdr, memory_mib};
 use serde_json::{Value, json};
 
 const CONNECTIONS: usize = 200;
@@ -52,19 +52,6 @@ fn publish(site: &Site, generation: u64) {
     for i in 0..PAGES {
         site.page(&format!("/p/{i}.html"), &page(i, generation));
     }
-}
-
-/// Resident memory of a process: (now, peak) in MiB.
-fn memory_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 #[derive(Default)]

@@ -179,6 +179,19 @@ impl Drop for Server {
     }
 }
 
+/// Resident memory of a process: (now, peak) in MiB.
+pub fn memory_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
 /// A directory of Node test helpers under `tests/` (`conformance`, `partners`), when `npm ci` has
 /// installed `package` there. Without it the calling test skips with a notice, unless the
 /// environment variable `required_by` is `1` (as `.ci/run` sets it), which makes it fail.
