@@ -16,7 +16,7 @@ use lmsdr_ingest::store::PageChange;
 use lmsdr_ingest::sync::DEFAULT_SOURCE;
 use url::Url;
 
-use super::{DatabaseArgs, UsageError, counted, exit, terminal_bar};
+use super::{DatabaseArgs, UsageError, busy, counted, exit, terminal_bar};
 
 #[derive(Debug, Args)]
 pub struct BackfillArgs {
@@ -100,10 +100,7 @@ pub async fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
     }
     let report = match outcome {
         Ok(report) => report,
-        Err(BackfillError::Busy(message)) => {
-            eprintln!("error: {message}");
-            return Ok(ExitCode::from(exit::BUSY));
-        }
+        Err(BackfillError::Busy(message)) => return Ok(busy(&message)),
         Err(err) => return Err(err.into()),
     };
     if args.json {

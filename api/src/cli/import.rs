@@ -10,7 +10,7 @@ use lmsdr_ingest::import::{self, DEFAULT_BASE_URL, ImportError, ImportReport};
 use lmsdr_ingest::{db, store::PageChange};
 use url::Url;
 
-use super::{DatabaseArgs, counted, exit};
+use super::{DatabaseArgs, busy, counted, exit};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -33,10 +33,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         import::import_paths(&conn, &args.db.database_url, &args.paths, &args.base_url).await;
     let report = match outcome {
         Ok(report) => report,
-        Err(ImportError::Busy(message)) => {
-            eprintln!("error: {message}");
-            return Ok(ExitCode::from(exit::BUSY));
-        }
+        Err(ImportError::Busy(message)) => return Ok(busy(&message)),
         Err(err) => return Err(err.into()),
     };
     if args.json {

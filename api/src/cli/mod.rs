@@ -40,6 +40,12 @@ where
     format!("{count} {noun}")
 }
 
+/// Says another run holds the database; the exit code [`exit::BUSY`].
+fn busy(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(exit::BUSY)
+}
+
 /// A progress bar on standard error when it is a terminal and the summary is not JSON.
 fn terminal_bar(json: bool) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;

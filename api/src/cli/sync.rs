@@ -16,7 +16,7 @@ use lmsdr_ingest::sync::{
 use regex::Regex;
 use url::Url;
 
-use super::{DatabaseArgs, counted, exit, terminal_bar};
+use super::{DatabaseArgs, busy, counted, exit, terminal_bar};
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -105,10 +105,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     }
     let report = match outcome {
         Ok(report) => report,
-        Err(SyncError::Busy(message)) => {
-            eprintln!("error: {message}");
-            return Ok(ExitCode::from(exit::BUSY));
-        }
+        Err(SyncError::Busy(message)) => return Ok(busy(&message)),
         Err(err) => return Err(err.into()),
     };
     if args.json {
