@@ -17,6 +17,10 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const SQLITE_POOL_SIZE: u32 = 4;
 const POSTGRES_POOL_SIZE: u32 = 16;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A pooled connection idle this long is pinged before it is handed out; one used more recently
+/// is known good. SQLx's default pings on every checkout: a round trip to PostgreSQL, or to an
+/// SQLite connection's thread, before every statement (`just bench`: half the statements).
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// Why the database could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +69,7 @@ async fn open(url: &str, foreign_keys: bool) -> Result<DatabaseConnection, DbErr
     options
         .connect_timeout(CONNECT_TIMEOUT)
         .acquire_timeout(CONNECT_TIMEOUT)
+        .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false);
     match backend {
         DbBackend::Sqlite => {
