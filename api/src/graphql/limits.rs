@@ -55,12 +55,10 @@ pub fn list_cost(child_complexity: usize) -> usize {
 }
 
 /// Refuses documents with more than [`MAX_ALIASES`] aliases or [`MAX_INTROSPECTIONS`]
-/// introspection fields, and arguments or variables whose text holds a NUL character (run as
-/// each document is parsed, by [`super::guard::Guard`]).
-pub(super) fn check_document(
-    document: &ExecutableDocument,
-    variables: &Variables,
-) -> ServerResult<()> {
+/// introspection fields, and arguments or variables whose text holds a NUL character: checked
+/// at the HTTP edge before each operation runs, and by [`super::guard::Guard`] as each
+/// WebSocket operation's document is parsed.
+pub fn check_document(document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
     let counts = Counts::of(document);
     let refuse = |message: String, code: &'static str| {
         Err(async_graphql::Error::new(message)

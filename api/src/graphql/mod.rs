@@ -46,6 +46,7 @@ pub use admin::AdminAccess;
 pub use boundary::clean_errors;
 pub use budget::{MAX_RESPONSE_BYTES, RequestBudget, too_large};
 pub use error::code;
+pub use limits::check_document;
 pub use loaders::Loaders;
 pub use page::stored_page;
 pub use subscription::SubscriptionCount;
@@ -79,24 +80,44 @@ pub struct MutationRoot(admin::ContentMutation, webhook::WebhookMutation);
 /// The schema lmsdr serves.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;
 
-/// Builds the schema over a database, with every limit set.
-pub fn build_schema(
+/// The schemas lmsdr serves: the same types, data and limits, with and without its request
+/// hooks ([`guard::Guard`]).
+#[derive(Clone)]
+pub struct Schemas {
+    /// For one operation over HTTP, whose document the HTTP edge checks ([`check_document`]):
+    /// async-graphql sends every field of a schema with an extension through the extension's
+    /// hook (a registry lookup and a boxed future apiece), so this one has none.
+    pub single: AppSchema,
+    /// With the hooks: for the operations of a batch, which share one cost budget, and for
+    /// WebSocket operations, whose documents it checks and whose errors it cleans.
+    pub hooked: AppSchema,
+}
+
+/// Builds the schemas over a database, with every limit set.
+pub fn build_schemas(
     db: DatabaseConnection,
     sync: Option<SyncJob>,
     hub: ChangeHub,
     webhooks: WebhookSettings,
-) -> AppSchema {
-    let mut builder = builder().data(db).data(hub).data(webhooks);
-    if let Some(sync) = sync {
-        builder = builder.data(sync);
+) -> Schemas {
+    let build = || {
+        let mut builder = builder()
+            .data(db.clone())
+            .data(hub.clone())
+            .data(webhooks)
+            .limit_depth(limits::MAX_DEPTH)
+            .limit_complexity(limits::MAX_COMPLEXITY)
+            .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
+            .limit_directives(limits::MAX_DIRECTIVES);
+        if let Some(sync) = &sync {
+            builder = builder.data(sync.clone());
+        }
+        builder
+    };
+    Schemas {
+        single: build().finish(),
+        hooked: build().extension(guard::Guard).finish(),
     }
-    builder
-        .limit_depth(limits::MAX_DEPTH)
-        .limit_complexity(limits::MAX_COMPLEXITY)
-        .limit_recursive_depth(limits::MAX_RECURSIVE_DEPTH)
-        .limit_directives(limits::MAX_DIRECTIVES)
-        .extension(guard::Guard)
-        .finish()
 }
 
 /// The schema in SDL, as checked in at `api/schema.graphql`.

@@ -9,7 +9,9 @@ use axum::body::Bytes;
 
 use super::AppState;
 use super::response_cache::Key;
-use crate::graphql::{AdminAccess, Loaders, RequestBudget, clean_errors, code, too_large};
+use crate::graphql::{
+    AdminAccess, AppSchema, Loaders, RequestBudget, clean_errors, code, too_large,
+};
 
 /// Whether the operation the request runs is a mutation.
 pub(super) fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -33,10 +35,13 @@ pub(super) struct Answer {
     pub(super) clean: bool,
 }
 
-/// Runs one operation, or finds its answer in the response cache: an anonymous query's answer
-/// without errors is kept under `key`, made with the content generation read for this request.
+/// Runs one operation on `schema` within the request's budget, or finds its answer in the
+/// response cache: an anonymous query's answer without errors is kept under `key`, made with the
+/// content generation read for this request. An operation beyond the document limits is refused
+/// before it runs.
 pub(super) async fn answer(
     state: &AppState,
+    schema: &AppSchema,
     request: async_graphql::Request,
     access: AdminAccess,
     key: Option<Key>,
@@ -63,11 +68,14 @@ pub(super) async fn answer(
         .data(Loaders::new(&state.db, access.audience()))
         .data(access)
         .data(budget.clone());
-    state.documents.prepare(&mut request);
-    // Closed only at shutdown, when nothing is waiting.
-    let turn = state.executions.acquire().await.ok();
-    let mut response = state.schema.execute(request).await;
-    drop(turn);
+    let mut response = match state.documents.prepare(&mut request) {
+        Ok(()) => {
+            // Closed only at shutdown, when nothing is waiting.
+            let _turn = state.executions.acquire().await.ok();
+            schema.execute(request).await
+        }
+        Err(refused) => GraphQLResponse::from_errors(vec![refused]),
+    };
     clean_errors(&mut response, &query);
     let codes: Vec<String> = response
         .errors

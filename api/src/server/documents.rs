@@ -2,9 +2,11 @@
 //! answer must be computed anew) is not parsed again. Bounded by an estimate of the bytes a
 //! document holds.
 
-use async_graphql::Request;
 use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Request, ServerResult};
 use moka::sync::Cache;
+
+use crate::graphql::check_document;
 
 /// Parsed documents by query text.
 #[derive(Clone)]
@@ -25,14 +27,18 @@ impl Documents {
         Self { parsed }
     }
 
-    /// Gives the request its parsed document, parsing (and keeping) it the first time; a query
-    /// that does not parse is left for execution to refuse.
-    pub fn prepare(&self, request: &mut Request) {
+    /// Gives the request its parsed document, parsing (and keeping) it the first time, and
+    /// checks it against the limits async-graphql has no setting for ([`check_document`]); a
+    /// query that does not parse is left for execution to refuse.
+    pub fn prepare(&self, request: &mut Request) -> ServerResult<()> {
         if let Some(document) = self.parsed.get(&request.query) {
+            check_document(&document, &request.variables)?;
             request.set_parsed_query(document);
         } else if let Ok(document) = request.parsed_query() {
             let document = document.clone();
+            check_document(&document, &request.variables)?;
             self.parsed.insert(request.query.clone(), document);
         }
+        Ok(())
     }
 }

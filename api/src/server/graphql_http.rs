@@ -213,8 +213,14 @@ pub(super) async fn graphql_handler(
     let revalidated = method == Method::GET && single && anonymous;
     let mut answers = Vec::with_capacity(requests.len());
     let mut etag = None;
-    // One budget for the whole request: a batch's operations share it.
+    // One budget for the whole request: a batch's operations share it, spent by the hooked
+    // schema as each validates; one operation alone cannot cost more than the schema allows.
     let budget = RequestBudget::default();
+    let schema = if single {
+        &state.schemas.single
+    } else {
+        &state.schemas.hooked
+    };
     for request in requests {
         let key = if anonymous && (state.cache.is_some() || revalidated) {
             cache_key(&state, &request).await
@@ -228,7 +234,7 @@ pub(super) async fn graphql_handler(
             }
             etag = Some(tag);
         }
-        answers.push(answer(&state, request, access, key, &budget).await);
+        answers.push(answer(&state, schema, request, access, key, &budget).await);
     }
     let failed_before_execution = answers.iter().all(|a| a.never_ran);
     let status = if media == GRAPHQL_RESPONSE && failed_before_execution {

@@ -15,7 +15,7 @@ use super::persisted::PersistedQueries;
 use super::response_cache::ResponseCache;
 use super::{MAX_WEBSOCKETS, MAX_WEBSOCKETS_PER_CLIENT};
 use crate::feed::{ChangeHub, Generation};
-use crate::graphql::{self, AppSchema};
+use crate::graphql::{self, Schemas};
 use crate::jobs::SyncJob;
 use crate::webhooks::WebhookSettings;
 
@@ -99,7 +99,7 @@ fn max_executions() -> usize {
 #[derive(Clone)]
 pub struct AppState {
     pub(super) db: DatabaseConnection,
-    pub(super) schema: AppSchema,
+    pub(super) schemas: Schemas,
     pub(super) config: ServerConfig,
     exports: ExportPermits,
     pub(super) hub: ChangeHub,
@@ -124,7 +124,7 @@ impl AppState {
     pub fn new(db: DatabaseConnection, config: ServerConfig) -> Self {
         let metrics = config.metrics.then(crate::metrics::install).flatten();
         let hub = ChangeHub::start(db.clone());
-        let schema = graphql::build_schema(
+        let schemas = graphql::build_schemas(
             db.clone(),
             config.sync.clone(),
             hub.clone(),
@@ -137,7 +137,7 @@ impl AppState {
             executions: Arc::new(Semaphore::new(max_executions())),
             cache: config.cache_bytes.map(ResponseCache::new),
             db,
-            schema,
+            schemas,
             config,
             exports: ExportPermits::default(),
             hub,

@@ -64,7 +64,7 @@ pub(super) async fn graphql_get(
             code::VALIDATION_FAILED,
         );
     };
-    let schema = state.schema.clone();
+    let schema = state.schemas.hooked.clone();
     let db = state.db.clone();
     let hub = state.hub.clone();
     upgrade
