@@ -2,7 +2,9 @@
 //! ([`limits::check_document`]), the request's shared cost as each operation is validated
 //! ([`budget::spend_validated`]), and the error boundary on WebSocket streams
 //! ([`boundary::StreamBoundary`]). async-graphql runs every field through each extension the
-//! schema has (a boxed future apiece), so the hooks share one.
+//! schema has (a boxed future apiece), so the hooks share one, and only the schema batches and
+//! WebSockets run on has it (`Schemas::hooked`). A batch's documents are checked at the HTTP
+//! edge too, as every HTTP operation's is: a walk of the document, not worth a lane of its own.
 
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ use futures::stream::BoxStream;
 use super::boundary::StreamBoundary;
 use super::{budget, limits};
 
-/// The extension every schema of lmsdr's is built with.
+/// The extension of the schema batches and WebSockets run on.
 #[derive(Debug, Clone, Copy)]
 pub struct Guard;
 

@@ -1,9 +1,10 @@
-//! Query limits, set explicitly: depth, complexity, recursion, directives, and (checked as each
-//! document is parsed, since async-graphql has no setting for them) the number of aliases and of introspection
-//! fields in one document, and text holding NUL characters, which neither database stores.
+//! Query limits, set explicitly: depth, complexity, recursion, directives, and (checked before
+//! an operation runs, since async-graphql has no setting for them) the number of aliases and of
+//! introspection fields in one document, and text holding NUL characters, which neither
+//! database stores.
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions, ServerResult, Value as ConstValue, Variables};
+use async_graphql::{ErrorExtensions, ServerError, ServerResult, Value as ConstValue, Variables};
 
 use super::error::code;
 use super::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
@@ -60,36 +61,51 @@ pub fn list_cost(child_complexity: usize) -> usize {
 /// WebSocket operation's document is parsed.
 pub fn check_document(document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
     let counts = Counts::of(document);
-    let refuse = |message: String, code: &'static str| {
-        Err(async_graphql::Error::new(message)
-            .extend_with(|_, e| e.set("code", code))
-            .into_server_error(async_graphql::Pos::default()))
-    };
-    if counts.nul_text || variables.values().any(holds_nul) {
-        return refuse(
-            "text arguments must not contain NUL (U+0000) characters".to_owned(),
-            code::BAD_USER_INPUT,
-        );
+    if counts.nul_text {
+        return Err(nul_text());
     }
+    check_variables(variables)?;
     if counts.aliases > MAX_ALIASES {
-        return refuse(
+        return Err(refusal(
             format!(
                 "the query uses {} aliases; at most {MAX_ALIASES} are allowed",
                 counts.aliases
             ),
             code::VALIDATION_FAILED,
-        );
+        ));
     }
     if counts.introspections > MAX_INTROSPECTIONS {
-        return refuse(
+        return Err(refusal(
             format!(
                 "the query introspects the schema {} times; at most {MAX_INTROSPECTIONS} are allowed",
                 counts.introspections
             ),
             code::VALIDATION_FAILED,
-        );
+        ));
     }
     Ok(())
+}
+
+/// Refuses variables whose text holds a NUL character: what [`check_document`] checks of a
+/// request besides its document, for a document already checked.
+pub fn check_variables(variables: &Variables) -> ServerResult<()> {
+    if variables.values().any(holds_nul) {
+        return Err(nul_text());
+    }
+    Ok(())
+}
+
+fn nul_text() -> ServerError {
+    refusal(
+        "text arguments must not contain NUL (U+0000) characters".to_owned(),
+        code::BAD_USER_INPUT,
+    )
+}
+
+fn refusal(message: String, code: &'static str) -> ServerError {
+    async_graphql::Error::new(message)
+        .extend_with(|_, e| e.set("code", code))
+        .into_server_error(async_graphql::Pos::default())
 }
 
 /// What a document holds that the schema's own limits do not count.

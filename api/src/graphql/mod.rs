@@ -46,7 +46,7 @@ pub use admin::AdminAccess;
 pub use boundary::clean_errors;
 pub use budget::{MAX_RESPONSE_BYTES, RequestBudget, too_large};
 pub use error::code;
-pub use limits::check_document;
+pub use limits::{check_document, check_variables};
 pub use loaders::Loaders;
 pub use page::stored_page;
 pub use subscription::SubscriptionCount;

@@ -6,7 +6,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, ServerResult};
 use moka::sync::Cache;
 
-use crate::graphql::check_document;
+use crate::graphql::{check_document, check_variables};
 
 /// Parsed documents by query text.
 #[derive(Clone)]
@@ -28,11 +28,12 @@ impl Documents {
     }
 
     /// Gives the request its parsed document, parsing (and keeping) it the first time, and
-    /// checks it against the limits async-graphql has no setting for ([`check_document`]); a
-    /// query that does not parse is left for execution to refuse.
+    /// checks it against the limits async-graphql has no setting for: a document the first time
+    /// ([`check_document`]; only one within them is kept), the variables every time
+    /// ([`check_variables`]). A query that does not parse is left for execution to refuse.
     pub fn prepare(&self, request: &mut Request) -> ServerResult<()> {
         if let Some(document) = self.parsed.get(&request.query) {
-            check_document(&document, &request.variables)?;
+            check_variables(&request.variables)?;
             request.set_parsed_query(document);
         } else if let Ok(document) = request.parsed_query() {
             let document = document.clone();
