@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lmsdr_tests::{Server, TestDb, memory_mib};
+use lmsdr_tests::{Server, TestDb, memory_mib, post_graphql};
 use serde_json::{Value, json};
 
 /// The Playground's example: categories, their treatments, each treatment's drugs with brand
@@ -111,15 +111,7 @@ fn script(dir: &Path, name: &str, query: &str) -> PathBuf {
 
 /// POSTs a query and checks its answer has data and no `errors`; the number of treatments.
 async fn check(url: &str, query: &str, treatments: impl Fn(&Value) -> usize) -> usize {
-    let answer: Value = reqwest::Client::new()
-        .post(url)
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("JSON");
+    let answer = post_graphql(url, &json!({ "query": query }), None).await;
     assert!(
         answer.get("errors").is_none() && !answer["data"].is_null(),
         "{url}: {answer}"
@@ -199,10 +191,7 @@ impl PostGraphile {
                 .expect("npm runs");
             assert!(installed.success(), "npm install {POSTGRAPHILE}");
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = lmsdr_tests::free_port();
         let child = Command::new("node")
             .arg(&cli)
             .args(["-c", database_url, "--host", "127.0.0.1", "--port"])

@@ -75,10 +75,7 @@ impl Server {
 
     /// Starts `lmsdr serve` with extra arguments (`--cors-origin …`).
     pub async fn start_with(database_url: &str, extra: &[&str]) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let child = lmsdr(["serve", "--bind", &bind, "--database-url", database_url])
             .args(extra)
@@ -110,19 +107,7 @@ impl Server {
         body: &serde_json::Value,
         token: Option<&str>,
     ) -> serde_json::Value {
-        let mut request = reqwest::Client::new()
-            .post(format!("{}/graphql", self.base))
-            .json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request
-            .send()
-            .await
-            .expect("answers")
-            .json()
-            .await
-            .expect("JSON")
+        post_graphql(&format!("{}/graphql", self.base), body, token).await
     }
 
     /// The subscriptions the server holds, as its `/metrics` count them.
@@ -177,6 +162,34 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// POSTs a GraphQL request body to `url` (with a bearer token, if given) and reads the answer
+/// as JSON.
+pub async fn post_graphql(
+    url: &str,
+    body: &serde_json::Value,
+    token: Option<&str>,
+) -> serde_json::Value {
+    let mut request = reqwest::Client::new().post(url).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+/// A port free on loopback now (the listener that found it is closed).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 /// Resident memory of a process: (now, peak) in MiB.

@@ -241,10 +241,7 @@ async fn no_subcommand_serves_with_every_default() {
     // What `cargo run --release` does on a fresh checkout: serve, from `lmsdr.db` in the working
     // directory, with the bundled page. Only the port is moved off 8000, for the test's sake.
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = lmsdr_tests::free_port();
     let mut child = lmsdr(Vec::<&str>::new())
         .current_dir(dir.path())
         .env("LMSDR_BIND", format!("127.0.0.1:{port}"))
@@ -359,10 +356,7 @@ async fn import_reports_page_kinds_and_what_to_look_at() {
 fn log_format_json_writes_one_json_object_a_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}/logs.db?mode=rwc", dir.path().display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = lmsdr_tests::free_port();
     let bind = format!("127.0.0.1:{port}");
     let child = lmsdr(["serve", "--bind", &bind, "--database-url", &url])
         .env("LOG_FORMAT", "json")

@@ -284,18 +284,6 @@ async fn a_read_only_database_refuses_writes_and_keeps_its_content() {
     assert_eq!(scalar(&db, "SELECT count(*) FROM pages").await, "4");
 }
 
-async fn graphql(client: &reqwest::Client, base: &str, query: &str) -> Value {
-    client
-        .post(format!("{base}/graphql"))
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a JSON body")
-}
-
 /// Polls `/readyz` until it answers `status`.
 async fn readiness_becomes(client: &reqwest::Client, base: &str, status: u16) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -330,7 +318,7 @@ async fn serve_rides_out_postgres_going_away_and_recovers_without_a_restart() {
     let client = reqwest::Client::new();
     let query = "{ drugs(first: 3) { totalCount edges { node { slug } } } }";
 
-    let before = graphql(&client, &server.base, query).await;
+    let before = server.graphql(&json!({ "query": query }), None).await;
     assert!(before["errors"].is_null(), "{before}");
     assert!(before["data"]["drugs"]["totalCount"].as_i64() > Some(0));
     readiness_becomes(&client, &server.base, 200).await;
@@ -340,7 +328,7 @@ async fn serve_rides_out_postgres_going_away_and_recovers_without_a_restart() {
         readiness_becomes(&client, &server.base, 503).await,
         "database unreachable"
     );
-    let during = graphql(&client, &server.base, query).await;
+    let during = server.graphql(&json!({ "query": query }), None).await;
     assert_eq!(
         during["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR",
         "{during}"
@@ -361,7 +349,7 @@ async fn serve_rides_out_postgres_going_away_and_recovers_without_a_restart() {
 
     proxy.restore();
     readiness_becomes(&client, &server.base, 200).await;
-    let after = graphql(&client, &server.base, query).await;
+    let after = server.graphql(&json!({ "query": query }), None).await;
     assert_eq!(after, before, "the same answer once the database is back");
 }
 

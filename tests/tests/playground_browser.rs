@@ -5,7 +5,6 @@
 //! Skipped, with a notice, where `chromedriver` is not installed; `.ci/run` installs it and sets
 //! `LMSDR_REQUIRE_BROWSER=1`, which turns a missing browser into a failure.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -49,10 +48,7 @@ struct Browser {
 }
 
 async fn browser() -> Browser {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = lmsdr_tests::free_port();
     let driver = Driver(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
